@@ -1,0 +1,271 @@
+/**
+ * The lock-order policy: the parsed, checked form of `lock-order.json`.
+ *
+ * This module has no dependencies (not even Node built-ins) because the runtime imports it and
+ * applications import the runtime. JSON Schema validation (ajv) happens earlier, in `config.ts`,
+ * for the front ends that read files; `buildPolicy` repeats the checks that matter so a policy
+ * built from an in-memory object (the runtime's `defineLockOrder`) is just as safe.
+ */
+
+export type LockKind = "mutex" | "rwlock" | "keyed";
+export type Mode = "r" | "w";
+
+/** Method names by what they do to a lock. */
+export interface MethodNames {
+  /** Exclusive (write) acquisition. */
+  write: readonly string[];
+  /** Shared (read) acquisition; on a `mutex` these count as exclusive. */
+  read: readonly string[];
+  /** Release of a lock acquired manually. */
+  release: readonly string[];
+}
+
+/** How `methods` may be written in lock-order.json: any subset overrides that list. */
+export type MethodOverrides = Partial<Record<keyof MethodNames, string[]>>;
+
+export interface LockDeclaration {
+  id: string;
+  target: string;
+  kind: LockKind;
+  description?: string;
+  methods?: MethodOverrides;
+}
+
+export interface LockOrderJson {
+  $schema?: string;
+  methods?: MethodOverrides;
+  locks: LockDeclaration[];
+}
+
+/** Where a declared lock object lives. */
+export type LockTarget =
+  | { kind: "member"; className: string; member: string; isPrivate: boolean }
+  | { kind: "module"; modulePath: string; exportName: string };
+
+export interface DeclaredLock {
+  readonly id: string;
+  readonly kind: LockKind;
+  readonly target: string;
+  readonly parsedTarget: LockTarget;
+  /** Position in the declared order: a lock may be taken only while every held lock has a lower rank. */
+  readonly rank: number;
+  readonly description?: string;
+  readonly methods: MethodNames;
+}
+
+/** One element of a function-name suffix: `rsw` is { lock: rs, mode: "w" }, `sm` is { lock: sm, mode: undefined }. */
+export interface SuffixToken {
+  readonly lock: DeclaredLock;
+  /** `r`/`w` for an rwlock; undefined for mutex and keyed locks, whose token is the bare id. */
+  readonly mode: Mode | undefined;
+}
+
+export interface Policy {
+  /** The file the policy came from (absolute path), or a label such as `<inline>`. */
+  readonly file: string;
+  readonly locks: readonly DeclaredLock[];
+  readonly byId: ReadonlyMap<string, DeclaredLock>;
+  readonly byTarget: ReadonlyMap<string, DeclaredLock>;
+  /** Every valid suffix token text (`rsr`, `rsw`, `sm`, …) to what it means. */
+  readonly tokens: ReadonlyMap<string, SuffixToken>;
+  /** Method names used for locks without their own `methods`. */
+  readonly methods: MethodNames;
+  /** The JSON the policy was built from, so it can be embedded in ESLint settings. */
+  readonly json: LockOrderJson;
+}
+
+export const DEFAULT_METHODS: MethodNames = Object.freeze({
+  write: Object.freeze([
+    "acquire",
+    "lock",
+    "write",
+    "writeLock",
+    "acquireWrite",
+    "runExclusive",
+    "runWrite",
+    "withLock",
+    "withWriteLock",
+  ]),
+  read: Object.freeze(["read", "readLock", "acquireRead", "runRead", "runShared", "withReadLock"]),
+  release: Object.freeze(["release", "unlock"]),
+});
+
+/** Methods whose first function argument runs while the lock is held (the lock is released when it settles). */
+export const CALLBACK_METHODS: ReadonlySet<string> = new Set([
+  "runExclusive",
+  "runWrite",
+  "runRead",
+  "runShared",
+  "withLock",
+  "withWriteLock",
+  "withReadLock",
+]);
+
+export const LOCK_ID_PATTERN = /^[a-z][a-z0-9]*$/;
+const IDENTIFIER = "[A-Za-z_$][A-Za-z0-9_$]*";
+const MEMBER_TARGET = new RegExp(`^(${IDENTIFIER})\\.(#?)(${IDENTIFIER})$`);
+const MODULE_TARGET = new RegExp(`^([^#\\s][^#]*\\.(?:[cm]?[jt]sx?))#(${IDENTIFIER})$`);
+const KINDS: readonly LockKind[] = ["mutex", "rwlock", "keyed"];
+const METHOD_CATEGORIES: readonly (keyof MethodNames)[] = ["write", "read", "release"];
+
+/**
+ * A problem in lock-order.json. The message is one line: file, JSON path, what is wrong, what to do.
+ * Front ends print it as is (the CLI exits 2, ESLint reports a configuration error).
+ */
+export class LockOrderConfigError extends Error {
+  override readonly name = "LockOrderConfigError";
+  constructor(
+    readonly file: string,
+    readonly jsonPath: string,
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${file}: ${jsonPath ? `${jsonPath}: ` : ""}${problem}; ${fix}`);
+  }
+}
+
+export function parseTarget(target: string): LockTarget | undefined {
+  const member = MEMBER_TARGET.exec(target);
+  if (member) {
+    return { kind: "member", className: member[1], member: member[3], isPrivate: member[2] === "#" };
+  }
+  const module = MODULE_TARGET.exec(target);
+  if (module) {
+    return { kind: "module", modulePath: normalizeModulePath(module[1]), exportName: module[2] };
+  }
+  return undefined;
+}
+
+/** `./src/locks.ts` and `src\\locks.ts` both become `src/locks.ts`, so targets compare as strings. */
+export function normalizeModulePath(modulePath: string): string {
+  return modulePath.replace(/\\/g, "/").replace(/^(\.\/)+/, "");
+}
+
+/** The canonical target text for a module-level lock, as stored in `Policy.byTarget`. */
+export function moduleTargetKey(modulePath: string, exportName: string): string {
+  return `${normalizeModulePath(modulePath)}#${exportName}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function resolveMethods(
+  overrides: unknown,
+  base: MethodNames,
+  fail: (path: string, problem: string, fix: string) => never,
+  path: string,
+): MethodNames {
+  if (overrides === undefined) return base;
+  if (!isRecord(overrides)) fail(path, "must be an object", 'write {"write": [...], "read": [...], "release": [...]}');
+  const result: Record<keyof MethodNames, readonly string[]> = { ...base };
+  for (const [key, names] of Object.entries(overrides)) {
+    if (!METHOD_CATEGORIES.includes(key as keyof MethodNames)) {
+      fail(`${path}.${key}`, `unknown method category "${key}"`, 'use "write", "read" or "release"');
+    }
+    if (!Array.isArray(names) || names.some((name) => typeof name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(name))) {
+      fail(`${path}.${key}`, "must be an array of method names", 'list identifiers, e.g. ["acquire"]');
+    }
+    result[key as keyof MethodNames] = Object.freeze([...(names as string[])]);
+  }
+  return Object.freeze(result);
+}
+
+/**
+ * Builds a policy from parsed lock-order.json content, checking everything the order relies on:
+ * ids, kinds, targets, duplicates and colliding suffix tokens. Throws `LockOrderConfigError`.
+ */
+export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
+  const fail = (path: string, problem: string, fix: string): never => {
+    throw new LockOrderConfigError(file, path, problem, fix);
+  };
+  if (!isRecord(raw)) fail("", "the top level must be a JSON object", 'write {"locks": [...]}');
+  const json = raw as Record<string, unknown>;
+  for (const key of Object.keys(json)) {
+    if (key !== "$schema" && key !== "locks" && key !== "methods") {
+      fail(key, `unknown field "${key}"`, 'remove it (allowed: "$schema", "methods", "locks")');
+    }
+  }
+  if (!Array.isArray(json.locks)) fail("locks", "must be an array of lock declarations", "list the locks in acquisition order");
+  const globalMethods = resolveMethods(json.methods, DEFAULT_METHODS, fail, "methods");
+
+  const locks: DeclaredLock[] = [];
+  const byId = new Map<string, DeclaredLock>();
+  const byTarget = new Map<string, DeclaredLock>();
+  const tokens = new Map<string, SuffixToken>();
+  const tokenOwner = new Map<string, string>(); // token text -> JSON path of the lock that makes it
+
+  (json.locks as unknown[]).forEach((entry, rank) => {
+    const path = `locks[${rank}]`;
+    if (!isRecord(entry)) fail(path, "must be an object", 'write {"id": "...", "target": "...", "kind": "mutex"}');
+    const decl = entry as Record<string, unknown>;
+    for (const key of Object.keys(decl)) {
+      if (!["id", "target", "kind", "description", "methods"].includes(key)) {
+        fail(`${path}.${key}`, `unknown field "${key}"`, 'remove it (allowed: "id", "target", "kind", "description", "methods")');
+      }
+    }
+    const { id, target, kind, description } = decl;
+    if (typeof id !== "string") fail(`${path}.id`, "is missing or not a string", "give the lock a short lowercase id such as \"ms\"");
+    if (!LOCK_ID_PATTERN.test(id as string)) {
+      fail(`${path}.id`, `"${String(id)}" is not a valid id`, "use lowercase letters and digits, starting with a letter (^[a-z][a-z0-9]*$)");
+    }
+    if (typeof kind !== "string" || !KINDS.includes(kind as LockKind)) {
+      fail(`${path}.kind`, `"${String(kind)}" is not a lock kind`, 'use "mutex", "rwlock" or "keyed"');
+    }
+    if (typeof target !== "string") fail(`${path}.target`, "is missing or not a string", 'write "Class.member" or "path/to/module.ts#exportName"');
+    const parsedTarget = parseTarget(target as string);
+    if (!parsedTarget) {
+      fail(`${path}.target`, `"${String(target)}" is not a lock target`, 'write "Class.member", "Class.#member" or "path/to/module.ts#exportName"');
+    }
+    if (description !== undefined && typeof description !== "string") fail(`${path}.description`, "must be a string", "write the description as text");
+    const previous = byId.get(id as string);
+    if (previous) fail(`${path}.id`, `duplicate id "${String(id)}" (also locks[${previous.rank}])`, "give each lock its own id");
+    const targetKey =
+      parsedTarget!.kind === "module" ? moduleTargetKey(parsedTarget!.modulePath, parsedTarget!.exportName) : (target as string);
+    const sameTarget = byTarget.get(targetKey);
+    if (sameTarget) fail(`${path}.target`, `duplicate target "${String(target)}" (also locks[${sameTarget.rank}])`, "declare each lock object once");
+
+    const lock: DeclaredLock = Object.freeze({
+      id: id as string,
+      kind: kind as LockKind,
+      target: target as string,
+      parsedTarget: parsedTarget!,
+      rank,
+      ...(description === undefined ? {} : { description: description as string }),
+      methods: resolveMethods(decl.methods, globalMethods, fail, `${path}.methods`),
+    });
+    const made: SuffixToken[] = kind === "rwlock" ? [{ lock, mode: "r" }, { lock, mode: "w" }] : [{ lock, mode: undefined }];
+    for (const token of made) {
+      const text = tokenText(token);
+      const owner = tokenOwner.get(text);
+      if (owner !== undefined) {
+        fail(`${path}.id`, `suffix token "${text}" collides with the token of ${owner}`, "rename one of the ids so every suffix token is unique");
+      }
+      tokenOwner.set(text, `${path} ("${lock.id}")`);
+      tokens.set(text, Object.freeze(token));
+    }
+    locks.push(lock);
+    byId.set(lock.id, lock);
+    byTarget.set(targetKey, lock);
+  });
+
+  return Object.freeze({ file, locks: Object.freeze(locks), byId, byTarget, tokens, methods: globalMethods, json: raw as LockOrderJson });
+}
+
+export function tokenText(token: SuffixToken): string {
+  return token.mode ? `${token.lock.id}${token.mode}` : token.lock.id;
+}
+
+/** `rs:w`, `sm`: the spelling used in `@acquires` tags and in messages. */
+export function tokenLabel(token: SuffixToken): string {
+  return token.mode ? `${token.lock.id}:${token.mode}` : token.lock.id;
+}
+
+/** What a method call on a lock of this declaration does, or undefined when it is not a lock method. */
+export function classifyMethod(lock: Pick<DeclaredLock, "kind" | "methods">, method: string): "write" | "read" | "release" | undefined {
+  const methods = lock.methods;
+  if (methods.release.includes(method)) return "release";
+  if (methods.write.includes(method)) return "write";
+  if (methods.read.includes(method)) return lock.kind === "rwlock" ? "read" : "write";
+  return undefined;
+}
