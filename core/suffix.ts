@@ -1,0 +1,115 @@
+/**
+ * The suffix grammar: `insertService_rsw_mlw` says the function takes RumorStore.list for writing
+ * and MemberList.entries for writing, directly or through its callees, in declared order.
+ */
+import { tokenLabel, tokenText, type DeclaredLock, type Mode, type Policy, type SuffixToken } from "./policy.js";
+
+export interface ParsedName {
+  /** The name without its suffix (`insertService`). */
+  base: string;
+  /** The suffix tokens as written, in written order. */
+  tokens: SuffixToken[];
+  /** The suffix text as written, including the leading underscore (`_rsw_mlw`), or "". */
+  suffixText: string;
+}
+
+/**
+ * The longest run of trailing `_`-separated parts that are all valid lock tokens. The first part is
+ * never a token, so a name is never all suffix (`sm` alone is a name, not a suffix). A leading `#`
+ * (private member) is ignored.
+ */
+export function suffixOf(name: string, policy: Policy): ParsedName {
+  const plain = name.startsWith("#") ? name.slice(1) : name;
+  const parts = plain.split("_");
+  const tokens: SuffixToken[] = [];
+  let first = parts.length;
+  while (first > 1) {
+    const token = policy.tokens.get(parts[first - 1]);
+    if (!token) break;
+    tokens.unshift(token);
+    first -= 1;
+  }
+  const base = parts.slice(0, first).join("_");
+  return { base, tokens, suffixText: plain.slice(base.length) };
+}
+
+/** What one function takes: lock → strongest mode (w beats r). */
+export type AcquiredLocks = Map<DeclaredLock, Mode>;
+
+export function addAcquired(into: AcquiredLocks, lock: DeclaredLock, mode: Mode): void {
+  if (into.get(lock) !== "w") into.set(lock, mode);
+}
+
+/** The tokens of a suffix as acquisitions (mutex and keyed tokens are exclusive). */
+export function acquiredOfTokens(tokens: readonly SuffixToken[]): AcquiredLocks {
+  const acquired: AcquiredLocks = new Map();
+  for (const token of tokens) addAcquired(acquired, token.lock, token.mode ?? "w");
+  return acquired;
+}
+
+/** The suffix a function must carry: every lock it takes, in declared order, `w` where any acquisition writes. */
+export function requiredSuffix(acquired: AcquiredLocks): SuffixToken[] {
+  return [...acquired]
+    .sort(([a], [b]) => a.rank - b.rank)
+    .map(([lock, mode]) => ({ lock, mode: lock.kind === "rwlock" ? mode : undefined }));
+}
+
+export function formatSuffix(tokens: readonly SuffixToken[]): string {
+  return tokens.map((token) => `_${tokenText(token)}`).join("");
+}
+
+/** `insertService` + [rs:w, ml:w] → `insertService_rsw_mlw` (keeps a leading `#`). */
+export function nameWithSuffix(name: string, tokens: readonly SuffixToken[], policy: Policy): string {
+  const hash = name.startsWith("#") ? "#" : "";
+  return `${hash}${suffixOf(name, policy).base}${formatSuffix(tokens)}`;
+}
+
+export interface SuffixMismatch {
+  missing: SuffixToken[];
+  extra: SuffixToken[];
+  wrongMode: { lock: DeclaredLock; written: Mode; required: Mode }[];
+  /** Tokens written more than once. */
+  duplicated: SuffixToken[];
+  /** True when the written tokens (ignoring missing/extra) are not in declared order. */
+  misordered: boolean;
+}
+
+/** Compares a written suffix with the required one; undefined when they are equal. */
+export function compareSuffix(written: readonly SuffixToken[], required: readonly SuffixToken[]): SuffixMismatch | undefined {
+  if (written.length === required.length && written.every((token, i) => token.lock === required[i].lock && token.mode === required[i].mode)) {
+    return undefined;
+  }
+  const requiredByLock = new Map(required.map((token) => [token.lock, token]));
+  const seen = new Set<DeclaredLock>();
+  const mismatch: SuffixMismatch = { missing: [], extra: [], wrongMode: [], duplicated: [], misordered: false };
+  let lastRank = -1;
+  for (const token of written) {
+    if (seen.has(token.lock)) {
+      mismatch.duplicated.push(token);
+      continue;
+    }
+    seen.add(token.lock);
+    if (token.lock.rank < lastRank) mismatch.misordered = true;
+    lastRank = Math.max(lastRank, token.lock.rank);
+    const wanted = requiredByLock.get(token.lock);
+    if (!wanted) mismatch.extra.push(token);
+    else if (wanted.mode !== token.mode && wanted.mode && token.mode) {
+      mismatch.wrongMode.push({ lock: token.lock, written: token.mode, required: wanted.mode });
+    }
+  }
+  for (const token of required) if (!seen.has(token.lock)) mismatch.missing.push(token);
+  return mismatch;
+}
+
+/** One human sentence for a mismatch: "missing rs:w; extra sm; ml is written as r but taken as w; out of declared order". */
+export function describeMismatch(mismatch: SuffixMismatch): string {
+  const parts: string[] = [];
+  if (mismatch.missing.length) parts.push(`missing ${mismatch.missing.map(tokenLabel).join(", ")}`);
+  if (mismatch.extra.length) parts.push(`extra ${mismatch.extra.map(tokenLabel).join(", ")}`);
+  for (const wrong of mismatch.wrongMode) {
+    parts.push(`${wrong.lock.id} is written as ${wrong.written} but taken as ${wrong.required === "w" ? "w (some acquisition writes)" : "r (no acquisition writes)"}`);
+  }
+  if (mismatch.duplicated.length) parts.push(`${mismatch.duplicated.map(tokenLabel).join(", ")} written twice`);
+  if (mismatch.misordered) parts.push("tokens out of declared order");
+  return parts.join("; ");
+}

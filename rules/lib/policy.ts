@@ -1,0 +1,57 @@
+/**
+ * How a rule finds the lock order for the file it lints: embedded settings first (kept correct by
+ * `eslint --cache`), then `settings["lock-discipline"].lockOrder`, then the nearest lock-order.json.
+ */
+import { dirname, resolve } from "node:path";
+import type { TSESLint } from "@typescript-eslint/utils";
+import { findLockOrder, loadLockOrder } from "../../core/config.js";
+import { buildPolicy, LockOrderConfigError, type LockOrderJson, type Policy } from "../../core/policy.js";
+
+export const SETTINGS_KEY = "lock-discipline";
+
+export interface LockDisciplineSettings {
+  /** Path of lock-order.json (relative to ESLint's cwd); overrides discovery. */
+  lockOrder?: string;
+  /** The parsed lock-order.json, embedded by `plugin.withLockOrder()` at config load. */
+  policy?: LockOrderJson;
+}
+
+const embedded = new WeakMap<object, Policy>();
+
+/**
+ * A configuration error, shown by ESLint as one line: ESLint prints `error.stack` of what a rule throws,
+ * so the stack is replaced by the message. ESLint then stops with exit code 2, once, not once per file.
+ */
+export function configurationError(error: LockOrderConfigError): Error {
+  const wrapped = new Error(`lock-discipline: ${error.message}`);
+  wrapped.stack = wrapped.message;
+  return wrapped;
+}
+
+function settingsOf(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>): LockDisciplineSettings {
+  const value = (context.settings as Record<string, unknown> | undefined)?.[SETTINGS_KEY];
+  return typeof value === "object" && value !== null ? (value as LockDisciplineSettings) : {};
+}
+
+/** The policy for the linted file, or undefined when there is none (the rules then stay silent). */
+export function policyFor(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>): Policy | undefined {
+  const settings = settingsOf(context);
+  try {
+    if (settings.policy && typeof settings.policy === "object") {
+      let policy = embedded.get(settings.policy);
+      if (!policy) {
+        policy = buildPolicy(settings.policy, settings.lockOrder ? resolve(context.cwd, settings.lockOrder) : "<settings>");
+        embedded.set(settings.policy, policy);
+      }
+      return policy;
+    }
+    if (typeof settings.lockOrder === "string") return loadLockOrder(resolve(context.cwd, settings.lockOrder));
+    const filename = context.filename;
+    if (!filename || filename.startsWith("<")) return undefined;
+    const found = findLockOrder(dirname(filename));
+    return found === undefined ? undefined : loadLockOrder(found);
+  } catch (error) {
+    if (error instanceof LockOrderConfigError) throw configurationError(error);
+    throw error;
+  }
+}
