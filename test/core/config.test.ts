@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { findLockOrder, loadLockOrder, parseLockOrder } from "../../core/config.js";
+import { buildPolicy, classifyMethod, LockOrderConfigError, parseTarget } from "../../core/policy.js";
+
+const habitatJson = readFileSync(new URL("../../lock-order.json", import.meta.url), "utf8");
+
+function errorOf(text: string): string {
+  try {
+    parseLockOrder(text, "/repo/lock-order.json");
+  } catch (error) {
+    expect(error).toBeInstanceOf(LockOrderConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a configuration error");
+}
+
+describe("lock-order.json", () => {
+  it("parses the bundled Habitat order with ranks in array order", () => {
+    const policy = parseLockOrder(habitatJson, "/repo/lock-order.json");
+    // The Habitat order first; fixtures may append locks of their own after it.
+    expect(policy.locks.slice(0, 8).map((lock) => lock.id)).toEqual(["ms", "rs", "iml", "ml", "gs", "sm", "sbl", "rh"]);
+    expect(policy.byId.get("ml")!.rank).toBe(3);
+    expect(policy.byTarget.get("MemberList.entries")!.id).toBe("ml");
+    expect([...policy.tokens.keys()]).toContain("rsw");
+    expect(policy.tokens.has("sm")).toBe(true);
+    expect(policy.tokens.has("smw")).toBe(false);
+    expect(policy.byId.get("rh")!.description).toBe("Heat of each rumor, per member");
+  });
+
+  it.each([
+    ['{"locks": [{"id": "Ms", "target": "A.b", "kind": "mutex"}]}', "/repo/lock-order.json: locks[0].id: does not match"],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "spin"}]}', 'locks[0].kind: must be one of "mutex", "rwlock", "keyed"'],
+    ['{"locks": [{"id": "ms", "target": "nope", "kind": "mutex"}]}', "locks[0].target: does not match"],
+    ['{"locks": [{"id": "ms", "kind": "mutex"}]}', "locks[0].target: is required; add \"target\""],
+    ['{"locks": [], "extra": 1}', 'extra: unknown field "extra"'],
+    ['{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}, {"id": "a", "target": "A.b", "kind": "mutex"}]}', 'locks[1].id: duplicate id "a" (also locks[0])'],
+    ['{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}, {"id": "b", "target": "A.a", "kind": "mutex"}]}', 'locks[1].target: duplicate target "A.a"'],
+    ['{"locks": [{"id": "ab", "target": "A.a", "kind": "rwlock"}, {"id": "abr", "target": "A.b", "kind": "mutex"}]}', 'locks[1].id: suffix token "abr" collides with the token of locks[0] ("ab")'],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"grab": ["x"]}}]}', 'locks[0].methods.grab: unknown field "grab"'],
+    ['{"locks": [\n  {"id": "ms",\n  }\n]}', "/repo/lock-order.json: line 3: is not valid JSON"],
+  ])("reports %s as one line naming file, path and fix", (text, expected) => {
+    const message = errorOf(text);
+    expect(message).toContain(expected);
+    expect(message.startsWith("/repo/lock-order.json: ")).toBe(true);
+    expect(message).not.toContain("\n");
+    expect(message).toMatch(/; \S/); // a fix follows the problem
+  });
+
+  it("parses member, private member and module targets", () => {
+    expect(parseTarget("Server.member")).toEqual({ kind: "member", className: "Server", member: "member", isPrivate: false });
+    expect(parseTarget("Server.#member")).toEqual({ kind: "member", className: "Server", member: "member", isPrivate: true });
+    expect(parseTarget("./src/locks.ts#registryLock")).toEqual({ kind: "module", modulePath: "src/locks.ts", exportName: "registryLock" });
+    expect(parseTarget("Server")).toBeUndefined();
+  });
+
+  it("applies method overrides per lock and globally; read methods are exclusive on a mutex", () => {
+    const policy = buildPolicy({
+      methods: { write: ["grab"] },
+      locks: [
+        { id: "a", target: "A.a", kind: "mutex" },
+        { id: "b", target: "B.b", kind: "rwlock", methods: { read: ["peek"], release: ["letGo"] } },
+      ],
+    });
+    const [a, b] = policy.locks;
+    expect(classifyMethod(a, "grab")).toBe("write");
+    expect(classifyMethod(a, "acquire")).toBeUndefined();
+    expect(classifyMethod(a, "read")).toBe("write");
+    expect(classifyMethod(b, "peek")).toBe("read");
+    expect(classifyMethod(b, "read")).toBeUndefined();
+    expect(classifyMethod(b, "letGo")).toBe("release");
+    expect(classifyMethod(b, "release")).toBeUndefined();
+  });
+
+  it("finds the nearest lock-order.json walking up and reloads it after a change", () => {
+    const root = mkdtempSync(join(tmpdir(), "lock-order-"));
+    const file = join(root, "lock-order.json");
+    writeFileSync(file, '{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}]}');
+    const nested = join(root, "src", "deep");
+    expect(findLockOrder(nested)).toBe(file);
+    expect(loadLockOrder(file).locks.map((lock) => lock.id)).toEqual(["a"]);
+    writeFileSync(file, '{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}, {"id": "bb", "target": "B.b", "kind": "mutex"}]}');
+    expect(loadLockOrder(file).locks.map((lock) => lock.id)).toEqual(["a", "bb"]);
+    expect(() => loadLockOrder(join(root, "missing.json"))).toThrow(/missing\.json: cannot be read/);
+  });
+});

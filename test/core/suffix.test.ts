@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseLockOrder } from "../../core/config.js";
+import { tokenLabel } from "../../core/policy.js";
+import { acquiredOfTokens, compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, suffixOf } from "../../core/suffix.js";
+
+const policy = parseLockOrder(readFileSync(new URL("../../lock-order.json", import.meta.url), "utf8"), "lock-order.json");
+const tokensOf = (name: string) => suffixOf(name, policy).tokens.map(tokenLabel);
+
+describe("suffix grammar", () => {
+  it("takes the longest run of trailing valid tokens", () => {
+    expect(suffixOf("insertService_rsw_mlw", policy)).toMatchObject({ base: "insertService", suffixText: "_rsw_mlw" });
+    expect(tokensOf("insertService_rsw_mlw")).toEqual(["rs:w", "ml:w"]);
+    expect(tokensOf("get_user_id")).toEqual([]);
+    expect(tokensOf("flush_sm_rh")).toEqual(["sm", "rh"]);
+    expect(tokensOf("#evict_sbl")).toEqual(["sbl"]);
+    expect(tokensOf("sm")).toEqual([]); // a name is never all suffix
+    expect(tokensOf("update_ms_mlw")).toEqual(["ml:w"]); // "ms" alone is not a token of an rwlock
+  });
+
+  it("computes the required suffix in declared order with the strongest mode", () => {
+    const acquired = acquiredOfTokens(suffixOf("x_mlr_rsr_sm_mlw", policy).tokens);
+    expect(requiredSuffix(acquired).map(tokenLabel)).toEqual(["rs:r", "ml:w", "sm"]);
+    expect(nameWithSuffix("x_mlr", requiredSuffix(acquired), policy)).toBe("x_rsr_mlw_sm");
+    expect(nameWithSuffix("#x", requiredSuffix(acquired), policy)).toBe("#x_rsr_mlw_sm");
+  });
+
+  it("describes what is missing, extra, misordered or of the wrong mode", () => {
+    const required = suffixOf("x_rsw_mlr", policy).tokens;
+    expect(compareSuffix(suffixOf("x_rsw_mlr", policy).tokens, required)).toBeUndefined();
+    const mismatch = compareSuffix(suffixOf("x_mlw_sm_rsw", policy).tokens, required)!;
+    expect(describeMismatch(mismatch)).toBe("extra sm; ml is written as w but taken as r (no acquisition writes); tokens out of declared order");
+    expect(describeMismatch(compareSuffix([], required)!)).toBe("missing rs:w, ml:r");
+  });
+});
