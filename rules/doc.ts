@@ -1,0 +1,152 @@
+/**
+ * `doc`: a function whose name carries a lock suffix documents each lock with an `@acquires` tag,
+ * so a reader who hovers over a call sees the locks without decoding the suffix.
+ *
+ * The tags list the locks the suffix claims, in declared order (`insertService_rsw_mlw` →
+ * `@acquires rs:w`, `@acquires ml:w`). Whether the suffix itself is right is `suffix`'s job; this
+ * rule only keeps the JSDoc in step with the name. A name without a suffix must not keep stale tags.
+ */
+import { AST_TOKEN_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import { tokenLabel, type Policy } from "../core/policy.js";
+import { acquiredOfTokens, requiredSuffix, suffixOf } from "../core/suffix.js";
+import { createRule } from "./lib/create-rule.js";
+import { functionNameOf, type FunctionNode } from "./lib/function-names.js";
+import { policyFor } from "./lib/policy.js";
+
+export type DocMessageId = "missingDoc" | "wrongTags" | "staleTags" | "writeTags";
+
+/** An `@acquires` tag at the start of a JSDoc line (after the optional `*`) or inline in a one-line JSDoc. */
+const ACQUIRES_TAG = /@acquires(?=\s|$)[ \t]*(\S*)/g;
+const TAG_LINE = /^\s*\*?\s*@acquires(?=\s|$)/;
+
+/** The labels (`rs:w`, `sm`) a suffix claims, merged to the strongest mode and sorted into declared order. */
+function expectedLabels(name: string, policy: Policy): string[] {
+  const { tokens } = suffixOf(name, policy);
+  return requiredSuffix(acquiredOfTokens(tokens)).map(tokenLabel);
+}
+
+/** The nearest `/** … *\/` comment between the previous token and the node, as TypeScript attaches JSDoc. */
+function jsDocOf(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node): TSESTree.BlockComment | undefined {
+  const comments = sourceCode.getCommentsBefore(node);
+  for (let i = comments.length - 1; i >= 0; i -= 1) {
+    const comment = comments[i];
+    if (comment.type === AST_TOKEN_TYPES.Block && comment.value.startsWith("*") && !comment.value.startsWith("**")) return comment;
+  }
+  return undefined;
+}
+
+function writtenLabels(comment: TSESTree.BlockComment): string[] {
+  return [...comment.value.matchAll(ACQUIRES_TAG)].map((match) => match[1]);
+}
+
+/** Leading whitespace of the line `node` starts on, when nothing but whitespace precedes it there. */
+function indentBefore(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node | TSESTree.Token): string | undefined {
+  const line = sourceCode.lines[node.loc.start.line - 1] ?? "";
+  const before = line.slice(0, node.loc.start.column);
+  return /^\s*$/.test(before) ? before : undefined;
+}
+
+function newJsDoc(labels: readonly string[], indent: string | undefined): string {
+  if (indent === undefined) return `/** ${labels.map((label) => `@acquires ${label}`).join(" ")} */ `;
+  return `/**\n${labels.map((label) => `${indent} * @acquires ${label}\n`).join("")}${indent} */\n${indent}`;
+}
+
+/**
+ * The comment with its `@acquires` lines replaced by `labels` (at the place of the first old tag, or
+ * after the other text), everything else kept as written. A one-line JSDoc becomes a block.
+ * Undefined when nothing would be left (the comment only held stale tags).
+ */
+export function rewriteJsDoc(commentText: string, labels: readonly string[], indent: string): string | undefined {
+  const tagLines = labels.map((label) => `${indent} * @acquires ${label}`);
+  const inner = commentText.slice(3, -2);
+  if (!inner.includes("\n")) {
+    // `/** Inserts a rumor. @acquires rs:w */`: split inline tags onto their own lines.
+    const segments = inner
+      .trim()
+      .split(/(?=@[A-Za-z])/)
+      .map((segment) => segment.trim())
+      .filter((segment) => segment !== "");
+    return assemble(
+      segments.map((segment) => `${indent} * ${segment}`),
+      tagLines,
+      indent,
+    );
+  }
+  const lines = inner.split("\n");
+  const first = lines.shift()!.trim();
+  const last = lines.pop()!;
+  const body = [...(first ? [`${indent} * ${first}`] : []), ...lines];
+  const lastText = last.replace(/^\s*\*?\s?/, "").trimEnd();
+  if (lastText) body.push(`${indent} * ${lastText}`);
+  return assemble(body, tagLines, indent);
+}
+
+function assemble(body: string[], tagLines: string[], indent: string): string | undefined {
+  const firstTag = body.findIndex((line) => TAG_LINE.test(line));
+  const kept = body.filter((line) => !TAG_LINE.test(line));
+  if (tagLines.length === 0 && kept.every((line) => /^\s*\*?\s*$/.test(line))) return undefined;
+  const at = firstTag >= 0 ? firstTag : kept.length;
+  kept.splice(at, 0, ...tagLines);
+  return `/**\n${kept.map((line) => `${line}\n`).join("")}${indent} */`;
+}
+
+function quoteLabels(labels: readonly string[]): string {
+  return labels.length ? labels.map((label) => `@acquires ${label}`).join(", ") : "no @acquires tags";
+}
+
+export default createRule<[], DocMessageId>({
+  name: "doc",
+  meta: {
+    type: "suggestion",
+    docs: {
+      description: "Require a JSDoc `@acquires` tag for every lock in a function's suffix, in declared order",
+      recommended: "warn",
+    },
+    hasSuggestions: true,
+    schema: [],
+    messages: {
+      missingDoc: "`{{name}}` takes {{expected}} (its suffix) but has no JSDoc; document each lock with `@acquires <id>`, in declared order.",
+      wrongTags: "The JSDoc of `{{name}}` must list {{expected}} (its suffix, in declared order); it lists {{written}}.",
+      staleTags: "`{{name}}` has no lock suffix, but its JSDoc still lists {{written}}; remove the tags or add the suffix.",
+      writeTags: "Write {{expected}}.",
+    },
+  },
+  defaultOptions: [],
+  create(context) {
+    const policy = policyFor(context);
+    if (!policy) return {};
+    const sourceCode = context.sourceCode;
+
+    function check(fn: FunctionNode): void {
+      const named = functionNameOf(fn);
+      if (!named) return;
+      const expected = expectedLabels(named.name, policy!);
+      const comment = jsDocOf(sourceCode, named.docNode);
+      const written = comment ? writtenLabels(comment) : [];
+      if (written.length === expected.length && written.every((label, i) => label === expected[i])) return;
+
+      const data = { name: named.name, expected: quoteLabels(expected), written: quoteLabels(written) };
+      const fix = (fixer: TSESLint.RuleFixer): TSESLint.RuleFix => {
+        if (!comment) return fixer.insertTextBefore(named.docNode, newJsDoc(expected, indentBefore(sourceCode, named.docNode)));
+        const indent = indentBefore(sourceCode, comment) ?? "";
+        const rewritten = rewriteJsDoc(sourceCode.getText(comment), expected, indent);
+        if (rewritten !== undefined) return fixer.replaceText(comment, rewritten);
+        // Only stale tags were in it: drop the comment and the whitespace up to what follows.
+        const next = sourceCode.getTokenAfter(comment, { includeComments: true });
+        return fixer.removeRange([comment.range[0], next ? next.range[0] : comment.range[1]]);
+      };
+      context.report({
+        node: named.nameNode,
+        messageId: expected.length === 0 ? "staleTags" : comment ? "wrongTags" : "missingDoc",
+        data,
+        suggest: [{ messageId: "writeTags", data: { expected: expected.length ? data.expected : "no @acquires tags" }, fix }],
+      });
+    }
+
+    return {
+      FunctionDeclaration: check,
+      FunctionExpression: check,
+      ArrowFunctionExpression: check,
+    };
+  },
+});
