@@ -1,0 +1,425 @@
+/**
+ * Which declared lock an expression is: `this.entries` inside `class MemberList`, `Server.member`,
+ * a local alias, `withTimeout(lock, ms)`, a module-level lock (declared here or imported), and with
+ * typed linting `other.entries` where `other: MemberList`.
+ *
+ * Shared by the lock rules (through the extractor) and by the `doc` and `key-source` rules; keep the
+ * exported signatures stable.
+ */
+import { dirname, isAbsolute, posix, relative, resolve } from "node:path";
+import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import type * as ts from "typescript";
+import type { LockRef } from "../../core/flow.js";
+import { classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../../core/policy.js";
+
+type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
+
+/** What lock resolution needs to know about the linted file; one per file (see `lockEnvFor`). */
+export interface LockEnv {
+  readonly policy: Policy;
+  readonly sourceCode: Readonly<TSESLint.SourceCode>;
+  /** Absolute path of the linted file, or undefined for `<input>` and the like. */
+  readonly filename: string | undefined;
+  /** Directory that module-level targets (`src/locks.ts#registry`) are relative to: that of lock-order.json. */
+  readonly policyDir: string;
+  /** The linted file as a module target path (relative to `policyDir`), when it has a real path. */
+  readonly modulePath: string | undefined;
+  /** Every method name that acquires or releases some declared lock (a fast first filter). */
+  readonly lockMethodNames: ReadonlySet<string>;
+  /** Present with typed linting (typescript-eslint `parserOptions.project` / `projectService`). */
+  readonly types: TypeServices | undefined;
+}
+
+export interface TypeServices {
+  readonly checker: ts.TypeChecker;
+  readonly esTreeNodeToTSNodeMap: { get(node: TSESTree.Node): ts.Node | undefined };
+}
+
+export interface ResolvedLock {
+  readonly lock: DeclaredLock;
+  /** Keyed locks, when resolving a call such as `locks.acquire(key)`: the key argument's source text. */
+  readonly keyText?: string;
+}
+
+/** A call of a lock method on a declared lock: `this.entries.runWrite(fn)`, `locks.acquire(key)`, `this.m.release()`. */
+export interface LockCall {
+  readonly lock: DeclaredLock;
+  readonly call: TSESTree.CallExpression;
+  readonly method: string;
+  /** What the call does, per the lock's `methods` (`read` on a mutex counts as `write`). */
+  readonly action: "write" | "read" | "release";
+  /** Keyed locks: the key argument (the first argument that is not a function). */
+  readonly keyNode?: TSESTree.Node;
+  readonly keyText?: string;
+}
+
+const envCache = new WeakMap<object, LockEnv>();
+
+/** The lock environment of the file being linted, built once per file (keyed by its AST) and policy. */
+export function lockEnvFor(context: RuleContext, policy: Policy): LockEnv {
+  const sourceCode = context.sourceCode;
+  const cached = envCache.get(sourceCode.ast);
+  if (cached && cached.policy === policy) return cached;
+  const filename = context.filename && isAbsolute(context.filename) ? context.filename : undefined;
+  const policyDir = isAbsolute(policy.file) ? dirname(policy.file) : context.cwd;
+  const lockMethodNames = new Set<string>();
+  for (const lock of policy.locks) {
+    for (const name of [...lock.methods.write, ...lock.methods.read, ...lock.methods.release]) lockMethodNames.add(name);
+  }
+  const services = sourceCode.parserServices;
+  const program = services?.program;
+  const types: TypeServices | undefined =
+    program && services.esTreeNodeToTSNodeMap ? { checker: program.getTypeChecker(), esTreeNodeToTSNodeMap: services.esTreeNodeToTSNodeMap } : undefined;
+  const env: LockEnv = {
+    policy,
+    sourceCode,
+    filename,
+    policyDir,
+    modulePath: filename === undefined ? undefined : toModulePath(policyDir, filename),
+    lockMethodNames,
+    types,
+  };
+  envCache.set(sourceCode.ast, env);
+  return env;
+}
+
+/** `lockRef` for a declared lock, shared so that every step about one lock carries the same object. */
+const lockRefs = new WeakMap<DeclaredLock, LockRef>();
+export function lockRefOf(lock: DeclaredLock): LockRef {
+  let ref = lockRefs.get(lock);
+  if (!ref) {
+    ref = { key: lock.id, declared: lock };
+    lockRefs.set(lock, ref);
+  }
+  return ref;
+}
+
+/** The name of a non-computed (or string-literal) member: `entries`, `#entries`. */
+export function memberName(member: TSESTree.MemberExpression): string | undefined {
+  const property = member.property;
+  if (!member.computed) {
+    if (property.type === AST_NODE_TYPES.Identifier) return property.name;
+    if (property.type === AST_NODE_TYPES.PrivateIdentifier) return `#${property.name}`;
+    return undefined;
+  }
+  if (property.type === AST_NODE_TYPES.Literal && typeof property.value === "string") return property.value;
+  return undefined;
+}
+
+/** Strips what does not change which object an expression is: `x!`, `x as T`, `<T>x`, `x satisfies T`, `a?.b`. */
+export function unwrapExpression(node: TSESTree.Node): TSESTree.Node {
+  let current = node;
+  for (;;) {
+    switch (current.type) {
+      case AST_NODE_TYPES.TSNonNullExpression:
+      case AST_NODE_TYPES.TSAsExpression:
+      case AST_NODE_TYPES.TSTypeAssertion:
+      case AST_NODE_TYPES.TSSatisfiesExpression:
+      case AST_NODE_TYPES.ChainExpression:
+        current = current.expression;
+        break;
+      default:
+        return current;
+    }
+  }
+}
+
+/** Wrappers that return the same lock: async-mutex `withTimeout(lock, ms)` (and `tryAcquire(lock)`, which only fails faster). */
+const SAME_LOCK_WRAPPERS = new Set(["withTimeout", "tryAcquire"]);
+/** Bounds alias chains (`const a = b; const b = a` must not loop). */
+const MAX_ALIAS_DEPTH = 6;
+
+/**
+ * The declared lock an expression denotes (`this.entries`, an alias, `withTimeout(lock, ms)`, a
+ * module-level lock, `other.entries` with typed linting), or undefined. Given a lock-method call
+ * (`locks.acquire(key)`), resolves its receiver and also returns the key's source text (keyed locks).
+ */
+export function resolveLock(context: RuleContext, policy: Policy, expr: TSESTree.Node): ResolvedLock | undefined {
+  return resolveLockIn(lockEnvFor(context, policy), expr);
+}
+
+/** `resolveLock` with the file's environment already built (the extractor calls this per call site). */
+export function resolveLockIn(env: LockEnv, expr: TSESTree.Node): ResolvedLock | undefined {
+  const node = unwrapExpression(expr);
+  if (node.type === AST_NODE_TYPES.CallExpression) {
+    const lockCall = resolveLockCall(node, env);
+    if (lockCall) return lockCall.keyText === undefined ? { lock: lockCall.lock } : { lock: lockCall.lock, keyText: lockCall.keyText };
+  }
+  const lock = lockOfExpression(node, env, 0);
+  return lock ? { lock } : undefined;
+}
+
+/** A call of one of a declared lock's methods, or undefined (any other call, or a lock that is not declared). */
+export function resolveLockCall(call: TSESTree.CallExpression, env: LockEnv): LockCall | undefined {
+  const callee = unwrapExpression(call.callee);
+  if (callee.type !== AST_NODE_TYPES.MemberExpression) return undefined;
+  const method = memberName(callee);
+  if (method === undefined || !env.lockMethodNames.has(method)) return undefined;
+  const lock = lockOfExpression(unwrapExpression(callee.object), env, 0);
+  if (!lock) return undefined;
+  const action = classifyMethod(lock, method);
+  if (!action) return undefined;
+  if (lock.kind !== "keyed") return { lock, call, method, action };
+  const keyNode = call.arguments.find((argument) => !isFunctionNode(unwrapExpression(argument)));
+  if (!keyNode) return { lock, call, method, action };
+  return { lock, call, method, action, keyNode, keyText: env.sourceCode.getText(keyNode) };
+}
+
+export function isFunctionNode(node: TSESTree.Node): node is TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression {
+  return node.type === AST_NODE_TYPES.ArrowFunctionExpression || node.type === AST_NODE_TYPES.FunctionExpression;
+}
+
+function lockOfExpression(node: TSESTree.Node, env: LockEnv, depth: number): DeclaredLock | undefined {
+  if (depth > MAX_ALIAS_DEPTH) return undefined;
+  switch (node.type) {
+    case AST_NODE_TYPES.MemberExpression:
+      return lockOfMember(node, env, depth);
+    case AST_NODE_TYPES.Identifier:
+      return lockOfIdentifier(node, env, depth);
+    case AST_NODE_TYPES.CallExpression: {
+      const callee = unwrapExpression(node.callee);
+      const name =
+        callee.type === AST_NODE_TYPES.Identifier ? callee.name : callee.type === AST_NODE_TYPES.MemberExpression ? memberName(callee) : undefined;
+      if (name !== undefined && SAME_LOCK_WRAPPERS.has(name) && node.arguments.length > 0) {
+        return lockOfExpression(unwrapExpression(node.arguments[0]), env, depth + 1);
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function lockOfMember(member: TSESTree.MemberExpression, env: LockEnv, depth: number): DeclaredLock | undefined {
+  const name = memberName(member);
+  if (name === undefined) return undefined;
+  const object = unwrapExpression(member.object);
+  if (object.type === AST_NODE_TYPES.ThisExpression) {
+    const classNode = classOfThis(member);
+    const found = classNode ? memberOfClass(classNode, name, env) : undefined;
+    if (found) return found;
+  } else if (object.type === AST_NODE_TYPES.Identifier) {
+    // `Server.member` (a static member) or `ns.registry` (a namespace import of a module with module-level locks).
+    const byClassName = env.policy.byTarget.get(`${object.name}.${name}`);
+    if (byClassName) return byClassName;
+    const namespaceTarget = namespaceImportTarget(object, name, env);
+    if (namespaceTarget) return namespaceTarget;
+  }
+  return typedMemberLock(member, name, env);
+}
+
+/** The class whose instance (or constructor, in static code) `this` is at `node`, or undefined (plain functions, object literals). */
+function classOfThis(node: TSESTree.Node): TSESTree.ClassDeclaration | TSESTree.ClassExpression | undefined {
+  let current: TSESTree.Node | undefined = node.parent;
+  while (current) {
+    switch (current.type) {
+      case AST_NODE_TYPES.FunctionDeclaration:
+        return undefined;
+      case AST_NODE_TYPES.FunctionExpression: {
+        const parent = current.parent;
+        // A method's `this` is the class; any other `function` has its own `this`.
+        if (parent?.type !== AST_NODE_TYPES.MethodDefinition && parent?.type !== AST_NODE_TYPES.TSAbstractMethodDefinition) return undefined;
+        break;
+      }
+      case AST_NODE_TYPES.ClassBody: {
+        const owner = current.parent;
+        return owner?.type === AST_NODE_TYPES.ClassDeclaration || owner?.type === AST_NODE_TYPES.ClassExpression ? owner : undefined;
+      }
+      default:
+        break;
+    }
+    current = current.parent;
+  }
+  return undefined;
+}
+
+function classNameOf(classNode: TSESTree.ClassDeclaration | TSESTree.ClassExpression): string | undefined {
+  if (classNode.id) return classNode.id.name;
+  const parent = classNode.parent;
+  // `const MemberList = class { … }`
+  if (parent?.type === AST_NODE_TYPES.VariableDeclarator && parent.id.type === AST_NODE_TYPES.Identifier) return parent.id.name;
+  return undefined;
+}
+
+/** `Class.member` for the class and, for non-private members, its superclasses (by name; followed within this file). */
+function memberOfClass(classNode: TSESTree.ClassDeclaration | TSESTree.ClassExpression, member: string, env: LockEnv): DeclaredLock | undefined {
+  let current: TSESTree.ClassDeclaration | TSESTree.ClassExpression | undefined = classNode;
+  for (let depth = 0; current && depth < MAX_ALIAS_DEPTH; depth += 1) {
+    const className = classNameOf(current);
+    if (className !== undefined) {
+      const found = env.policy.byTarget.get(`${className}.${member}`);
+      if (found) return found;
+    }
+    if (member.startsWith("#")) return undefined; // private fields are not inherited
+    const superClass = current.superClass ? unwrapExpression(current.superClass) : undefined;
+    if (superClass?.type !== AST_NODE_TYPES.Identifier) return undefined;
+    const inherited = env.policy.byTarget.get(`${superClass.name}.${member}`);
+    if (inherited) return inherited;
+    current = classDeclaredAs(superClass, env);
+  }
+  return undefined;
+}
+
+function classDeclaredAs(identifier: TSESTree.Identifier, env: LockEnv): TSESTree.ClassDeclaration | TSESTree.ClassExpression | undefined {
+  const variable = findVariableOf(identifier, env);
+  const definition = variable?.defs[0];
+  if (!definition) return undefined;
+  if (definition.node.type === AST_NODE_TYPES.ClassDeclaration) return definition.node;
+  if (definition.node.type === AST_NODE_TYPES.VariableDeclarator && definition.node.init?.type === AST_NODE_TYPES.ClassExpression) return definition.node.init;
+  return undefined;
+}
+
+function findVariableOf(identifier: TSESTree.Identifier, env: LockEnv): TSESLint.Scope.Variable | undefined {
+  try {
+    return ASTUtils.findVariable(env.sourceCode.getScope(identifier), identifier) ?? undefined;
+  } catch {
+    return undefined; // a node the scope manager does not know (synthetic code): unresolved, never an exception
+  }
+}
+
+function lockOfIdentifier(identifier: TSESTree.Identifier, env: LockEnv, depth: number): DeclaredLock | undefined {
+  const variable = findVariableOf(identifier, env);
+  const definition = variable?.defs[0];
+  if (variable && definition) {
+    if (definition.type === "ImportBinding") {
+      return importedLock(definition.node, definition.parent as TSESTree.ImportDeclaration, env) ?? typedIdentifierLock(identifier, env);
+    }
+    if (definition.node.type === AST_NODE_TYPES.VariableDeclarator) {
+      const declarator = definition.node;
+      const scopeType = variable.scope.type;
+      if ((scopeType === "module" || scopeType === "global") && env.modulePath !== undefined) {
+        const own = env.policy.byTarget.get(moduleTargetKey(env.modulePath, identifier.name));
+        if (own) return own;
+      }
+      // A local alias: `const m = this.entries`, `const m = withTimeout(this.entries, 500)`, `const { entries } = this`.
+      const declaration = declarator.parent;
+      const neverReassigned = declaration?.type === AST_NODE_TYPES.VariableDeclaration && (declaration.kind === "const" || variable.references.every((ref) => !ref.isWrite() || ref.init));
+      if (neverReassigned && declarator.init) {
+        if (declarator.id.type === AST_NODE_TYPES.Identifier) return lockOfExpression(unwrapExpression(declarator.init), env, depth + 1);
+        if (declarator.id.type === AST_NODE_TYPES.ObjectPattern) return lockOfDestructured(declarator.id, identifier.name, declarator.init, env);
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+  return typedIdentifierLock(identifier, env);
+}
+
+/** `const { entries } = this` inside `class MemberList`: MemberList.entries. */
+function lockOfDestructured(pattern: TSESTree.ObjectPattern, localName: string, init: TSESTree.Expression, env: LockEnv): DeclaredLock | undefined {
+  const source = unwrapExpression(init);
+  for (const property of pattern.properties) {
+    if (property.type !== AST_NODE_TYPES.Property || property.computed) continue;
+    const value = property.value.type === AST_NODE_TYPES.AssignmentPattern ? property.value.left : property.value;
+    if (value.type !== AST_NODE_TYPES.Identifier || value.name !== localName) continue;
+    const key = property.key.type === AST_NODE_TYPES.Identifier ? property.key.name : undefined;
+    if (key === undefined) return undefined;
+    if (source.type === AST_NODE_TYPES.ThisExpression) {
+      const classNode = classOfThis(pattern);
+      return classNode ? memberOfClass(classNode, key, env) : undefined;
+    }
+    if (source.type === AST_NODE_TYPES.Identifier) return env.policy.byTarget.get(`${source.name}.${key}`);
+    return undefined;
+  }
+  return undefined;
+}
+
+function importedLock(specifier: TSESTree.Node, declaration: TSESTree.ImportDeclaration, env: LockEnv): DeclaredLock | undefined {
+  let exportName: string;
+  if (specifier.type === AST_NODE_TYPES.ImportSpecifier) {
+    exportName = specifier.imported.type === AST_NODE_TYPES.Identifier ? specifier.imported.name : String(specifier.imported.value);
+  } else if (specifier.type === AST_NODE_TYPES.ImportDefaultSpecifier) {
+    exportName = "default";
+  } else {
+    return undefined; // a namespace import is a module, not a lock (see namespaceImportTarget)
+  }
+  return moduleLock(declaration.source.value, exportName, env);
+}
+
+function namespaceImportTarget(object: TSESTree.Identifier, exportName: string, env: LockEnv): DeclaredLock | undefined {
+  const definition = findVariableOf(object, env)?.defs[0];
+  if (definition?.type !== "ImportBinding" || definition.node.type !== AST_NODE_TYPES.ImportNamespaceSpecifier) return undefined;
+  return moduleLock((definition.parent as TSESTree.ImportDeclaration).source.value, exportName, env);
+}
+
+/** TypeScript ESM spells `./locks.ts` as `./locks.js`; an extensionless specifier may name `.ts` or `index.ts`. */
+const SOURCE_EXTENSIONS: readonly [string, readonly string[]][] = [
+  [".js", [".ts", ".tsx", ".js"]],
+  [".mjs", [".mts", ".mjs"]],
+  [".cjs", [".cts", ".cjs"]],
+  [".jsx", [".tsx", ".jsx"]],
+];
+
+/** A module-level lock imported from a relative specifier (package imports and path aliases need typed linting). */
+function moduleLock(specifier: string, exportName: string, env: LockEnv): DeclaredLock | undefined {
+  if (env.filename === undefined || !specifier.startsWith(".")) return undefined;
+  const base = toModulePath(env.policyDir, resolve(dirname(env.filename), specifier));
+  const candidates = [base];
+  const extension = SOURCE_EXTENSIONS.find(([ext]) => base.endsWith(ext));
+  if (extension) {
+    const stem = base.slice(0, -extension[0].length);
+    candidates.push(...extension[1].map((ext) => stem + ext));
+  } else if (!/\.[cm]?[jt]sx?$/.test(base)) {
+    candidates.push(`${base}.ts`, `${base}.tsx`, `${base}/index.ts`, `${base}.js`, `${base}/index.js`);
+  }
+  for (const candidate of candidates) {
+    const found = env.policy.byTarget.get(moduleTargetKey(candidate, exportName));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function toModulePath(policyDir: string, file: string): string {
+  return relative(policyDir, file).split("\\").join(posix.sep);
+}
+
+// ---- typed linting: `other.entries` where `other: MemberList`, and imports the specifier does not reveal ----
+
+/** A TS node's `name.text`, read structurally so the rules need no runtime `typescript` import. */
+function nameTextOf(node: ts.Node | undefined): string | undefined {
+  const name = (node as { name?: { text?: unknown } } | undefined)?.name;
+  return typeof name?.text === "string" ? name.text : undefined;
+}
+
+function typedMemberLock(member: TSESTree.MemberExpression, name: string, env: LockEnv): DeclaredLock | undefined {
+  const types = env.types;
+  if (!types) return undefined;
+  try {
+    const tsMember = types.esTreeNodeToTSNodeMap.get(member) as (ts.Node & { name?: ts.Node; argumentExpression?: ts.Node }) | undefined;
+    const nameNode = tsMember?.name ?? tsMember?.argumentExpression;
+    if (!nameNode) return undefined;
+    const symbol = types.checker.getSymbolAtLocation(nameNode);
+    for (const declaration of symbol?.declarations ?? []) {
+      // A class member's parent is the class; a constructor parameter property's grandparent is.
+      const owner = nameTextOf(declaration.parent) ?? nameTextOf(declaration.parent?.parent);
+      if (owner === undefined) continue;
+      const found = env.policy.byTarget.get(`${owner}.${name}`);
+      if (found) return found;
+    }
+  } catch {
+    // The checker can fail on broken programs; an unresolved lock just means silence.
+  }
+  return undefined;
+}
+
+/** Symbol flag `Alias` (1 << 21), stable across TypeScript versions; read as a number to avoid importing `typescript`. */
+const SYMBOL_FLAG_ALIAS = 1 << 21;
+
+function typedIdentifierLock(identifier: TSESTree.Identifier, env: LockEnv): DeclaredLock | undefined {
+  const types = env.types;
+  if (!types) return undefined;
+  try {
+    const tsNode = types.esTreeNodeToTSNodeMap.get(identifier);
+    if (!tsNode) return undefined;
+    let symbol = types.checker.getSymbolAtLocation(tsNode);
+    if (symbol && symbol.flags & SYMBOL_FLAG_ALIAS) symbol = types.checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.declarations?.[0];
+    if (!symbol || !declaration) return undefined;
+    // Module level: VariableDeclaration → VariableDeclarationList → VariableStatement → SourceFile.
+    const sourceFile = declaration.getSourceFile();
+    if (declaration.parent?.parent?.parent !== sourceFile) return undefined;
+    return env.policy.byTarget.get(moduleTargetKey(toModulePath(env.policyDir, sourceFile.fileName), symbol.getName()));
+  } catch {
+    return undefined;
+  }
+}
