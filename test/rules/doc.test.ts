@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { RuleTester } from "@typescript-eslint/rule-tester";
+import type { TSESLint } from "@typescript-eslint/utils";
 import { afterAll, describe, it } from "vitest";
 import rule from "../../rules/doc.js";
 
@@ -14,7 +15,11 @@ const ruleTester = new RuleTester({
   settings: { "lock-discipline": { policy, lockOrder: "/virtual/lock-order.json" } },
 });
 
-ruleTester.run("doc", rule, {
+// @typescript-eslint/rule-tester 8.72 carries its own @typescript-eslint/utils 8.72, whose RuleModule
+// type differs only nominally from the 8.73 one the rules are built with; at runtime they are the same.
+const testable = <M extends string>(module: TSESLint.RuleModule<M, []>) => module as unknown as Parameters<typeof ruleTester.run<M, []>>[1];
+
+ruleTester.run("doc", testable(rule), {
   valid: [
     // No suffix, no tags.
     "function getUserId() {}",
@@ -240,7 +245,7 @@ ruleTester.run("doc", rule, {
 });
 
 // Without settings and without a lock-order.json above the file, there is no policy: the rule stays silent.
-new RuleTester().run("doc without a policy", rule, {
+new RuleTester().run("doc without a policy", testable(rule), {
   valid: [{ code: "function insert_rsw() {}", filename: "/no-lock-order-here/file.ts" }],
   invalid: [],
 });
