@@ -6,11 +6,11 @@
  * `@acquires rs:w`, `@acquires ml:w`). Whether the suffix itself is right is `suffix`'s job; this
  * rule only keeps the JSDoc in step with the name. A name without a suffix must not keep stale tags.
  */
-import { AST_TOKEN_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import { AST_NODE_TYPES, AST_TOKEN_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import { tokenLabel, type Policy } from "../core/policy.js";
 import { acquiredOfTokens, requiredSuffix, suffixOf } from "../core/suffix.js";
 import { createRule } from "./lib/create-rule.js";
-import { functionNameOf, type FunctionNode } from "./lib/function-names.js";
+import { functionNameOf, type FunctionName, type FunctionNode } from "./lib/function-names.js";
 import { policyFor } from "./lib/policy.js";
 
 export type DocMessageId = "missingDoc" | "wrongTags" | "staleTags" | "writeTags";
@@ -90,6 +90,14 @@ function assemble(body: string[], tagLines: string[], indent: string): string | 
   return `/**\n${kept.map((line) => `${line}\n`).join("")}${indent} */`;
 }
 
+/** Where the name is written: an identifier node also spans its type annotation (`const f_rsw: Fn = …`). */
+function nameLoc(named: FunctionName): TSESTree.SourceLocation {
+  const { nameNode, name } = named;
+  if (nameNode.type !== AST_NODE_TYPES.Identifier && nameNode.type !== AST_NODE_TYPES.PrivateIdentifier) return nameNode.loc;
+  const start = nameNode.loc.start;
+  return { start, end: { line: start.line, column: start.column + name.length } };
+}
+
 function quoteLabels(labels: readonly string[]): string {
   return labels.length ? labels.map((label) => `@acquires ${label}`).join(", ") : "no @acquires tags";
 }
@@ -137,6 +145,7 @@ export default createRule<[], DocMessageId>({
       };
       context.report({
         node: named.nameNode,
+        loc: nameLoc(named),
         messageId: expected.length === 0 ? "staleTags" : comment ? "wrongTags" : "missingDoc",
         data,
         suggest: [{ messageId: "writeTags", data: { expected: expected.length ? data.expected : "no @acquires tags" }, fix }],

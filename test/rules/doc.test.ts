@@ -112,6 +112,19 @@ ruleTester.run("doc", testable(rule), {
       ],
     },
     {
+      // The report covers the name, not its type annotation.
+      code: "const count_rsr: () => number = () => 0;",
+      errors: [
+        {
+          messageId: "missingDoc",
+          line: 1,
+          column: 7,
+          endColumn: 16,
+          suggestions: [{ messageId: "writeTags", output: "/**\n * @acquires rs:r\n */\nconst count_rsr: () => number = () => 0;" }],
+        },
+      ],
+    },
+    {
       // Exported: the JSDoc goes before `export`.
       code: "export function members_mlr() {}",
       errors: [
