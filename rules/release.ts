@@ -1,0 +1,61 @@
+/**
+ * `release`: a lock acquired by hand (a releaser, a guard, or `lock.acquire()` … `lock.release()`)
+ * is released on every path out of the function, exceptions included; and a release releases
+ * something this function holds, once. A lock left held blocks every later acquirer forever.
+ */
+import type { LockRef } from "../core/flow.js";
+import { analyzeFileLocks, callLoc } from "./lib/analysis.js";
+import { createRule } from "./lib/create-rule.js";
+
+export type ReleaseMessageId = "notReleased" | "notReleasedOnException" | "doubleRelease" | "unownedRelease";
+
+function lockName(lock: LockRef | undefined, handle: string | undefined): string {
+  if (handle !== undefined) return `'${handle}'`;
+  return lock?.key ?? "the lock";
+}
+
+export default createRule<[], ReleaseMessageId>({
+  name: "release",
+  meta: {
+    type: "problem",
+    docs: {
+      description: "Require manually acquired locks to be released on every path, exceptions included, exactly once, by the function that acquired them",
+      recommended: "error",
+    },
+    messages: {
+      notReleased:
+        "Lock {{lock}}, acquired here, is not released on every path out of this function: release it in a `finally` block, or bind the guard with `using`.",
+      notReleasedOnException:
+        "Lock {{lock}}, acquired here, is not released when an exception is thrown before the release: release it in a `finally` block, or bind the guard with `using`.",
+      doubleRelease: "{{lock}} is released a second time on this path.",
+      unownedRelease: "This releases {{lock}}, which this function did not acquire: release a lock in the function that acquires it.",
+    },
+    schema: [],
+  },
+  defaultOptions: [],
+  create(context) {
+    return {
+      Program() {
+        const analysis = analyzeFileLocks(context);
+        if (!analysis) return;
+        for (const fn of analysis.functions) {
+          for (const finding of fn.flow.findings) {
+            switch (finding.kind) {
+              case "leak":
+                context.report({ loc: callLoc(finding.node), messageId: finding.onlyOnException ? "notReleasedOnException" : "notReleased", data: { lock: finding.lock.key } });
+                break;
+              case "double-release":
+                context.report({ loc: callLoc(finding.node), messageId: "doubleRelease", data: { lock: lockName(finding.lock, finding.handle) } });
+                break;
+              case "unowned-release":
+                context.report({ loc: callLoc(finding.node), messageId: "unownedRelease", data: { lock: lockName(finding.lock, finding.handle) } });
+                break;
+              default:
+                break;
+            }
+          }
+        }
+      },
+    };
+  },
+});

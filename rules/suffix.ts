@@ -1,0 +1,93 @@
+/**
+ * `suffix`: a function's name ends with the locks it takes, directly or through the functions it
+ * calls in the same task, in declared order: `insertService_rsw_mlw`. The suffix is what makes a
+ * lock-order violation visible at a call site, so it must be exactly right: a missing token hides a
+ * lock from callers, an extra or too-strong one misleads reviewers.
+ */
+import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import type { DeclaredLock, Mode, Policy } from "../core/policy.js";
+import { tokenLabel } from "../core/policy.js";
+import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, suffixOf, type AcquiredLocks } from "../core/suffix.js";
+import { analyzeFileLocks, type AnalyzedFunction } from "./lib/analysis.js";
+import { createRule } from "./lib/create-rule.js";
+import type { FunctionName } from "./lib/function-names.js";
+
+export type SuffixMessageId = "wrongSuffix" | "renameTo";
+
+const IDENTIFIER = /^#?[A-Za-z_$][\w$]*$/;
+
+/** The declared locks a function takes in its own task, strongest mode each. */
+function acquiredLocks(fn: AnalyzedFunction): AcquiredLocks {
+  const acquired = new Map<DeclaredLock, Mode>();
+  for (const acquisition of fn.flow.acquired.values()) {
+    if (acquisition.lock.declared) acquired.set(acquisition.lock.declared, acquisition.mode);
+  }
+  return acquired;
+}
+
+/** The source range of the name itself (an identifier's node also spans its type annotation). */
+function nameRange(name: FunctionName): TSESTree.Range {
+  const node = name.nameNode;
+  if (node.type === AST_NODE_TYPES.Identifier || node.type === AST_NODE_TYPES.PrivateIdentifier) return [node.range[0], node.range[0] + name.name.length];
+  return node.range;
+}
+
+function renameFix(sourceCode: Readonly<TSESLint.SourceCode>, name: FunctionName, expected: string): TSESLint.ReportFixFunction | undefined {
+  const node = name.nameNode;
+  if (node.type === AST_NODE_TYPES.Literal) {
+    const quote = sourceCode.getText(node)[0];
+    return (fixer) => fixer.replaceText(node, `${quote}${expected}${quote}`);
+  }
+  if (!IDENTIFIER.test(expected)) return undefined;
+  return (fixer) => fixer.replaceTextRange(nameRange(name), expected);
+}
+
+function requiredText(tokens: ReturnType<typeof requiredSuffix>): string {
+  return tokens.length ? tokens.map(tokenLabel).join(", ") : "no declared lock";
+}
+
+function check(context: Readonly<TSESLint.RuleContext<SuffixMessageId, []>>, policy: Policy, fn: AnalyzedFunction): void {
+  const name = fn.name;
+  if (!name) return;
+  const required = requiredSuffix(acquiredLocks(fn));
+  const written = suffixOf(name.name, policy).tokens;
+  const mismatch = compareSuffix(written, required);
+  if (!mismatch) return;
+  const expected = nameWithSuffix(name.name, required, policy);
+  const sourceCode = context.sourceCode;
+  const [start, end] = nameRange(name);
+  const fix = renameFix(sourceCode, name, expected);
+  context.report({
+    loc: { start: sourceCode.getLocFromIndex(start), end: sourceCode.getLocFromIndex(end) },
+    messageId: "wrongSuffix",
+    data: { name: name.name, expected, problem: describeMismatch(mismatch), required: requiredText(required) },
+    suggest: fix ? [{ messageId: "renameTo", data: { expected }, fix }] : [],
+  });
+}
+
+export default createRule<[], SuffixMessageId>({
+  name: "suffix",
+  meta: {
+    type: "problem",
+    docs: {
+      description: "Require a function's name to end with the lock suffix of exactly the locks it takes, directly or through callees",
+      recommended: "error",
+    },
+    hasSuggestions: true,
+    messages: {
+      wrongSuffix: "'{{name}}' should be named '{{expected}}': {{problem}} (it takes {{required}}, directly or through the functions it calls).",
+      renameTo: "Rename to '{{expected}}' (then rename its callers too, including those in other files).",
+    },
+    schema: [],
+  },
+  defaultOptions: [],
+  create(context) {
+    return {
+      Program() {
+        const analysis = analyzeFileLocks(context);
+        if (!analysis) return;
+        for (const fn of analysis.functions) check(context, analysis.policy, fn);
+      },
+    };
+  },
+});
