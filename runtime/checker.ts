@@ -1,0 +1,219 @@
+/**
+ * The order and recursion checks of one lock order, and how violations are reported.
+ *
+ * A checker exists only when checks are "throw" or "warn"; with "off" the locks hold `undefined`
+ * instead and never call into this file (nor into task-context.ts).
+ */
+import {
+  LockOrderError,
+  PossibleDeadlockError,
+  RecursiveLockError,
+  type LockDisciplineError,
+  type LockMode,
+  type LockViolation,
+  type TaskView,
+} from "./errors.js";
+import { callerFrame, callerFrames } from "./stack-sites.js";
+import {
+  HELD,
+  PENDING,
+  currentChain,
+  enterGuardChain,
+  runInChain,
+  type ChainLink,
+  type HeldEntry,
+} from "./task-context.js";
+
+/** What the checker needs to know about a lock instance. */
+export interface CheckedLock {
+  readonly id: string;
+  readonly rank: number;
+  readonly instance: number;
+}
+
+export type ViolationHandler = (violation: LockViolation) => void;
+
+let lastTaskNumber = 0;
+
+/** A fresh task number (process-wide, so numbers in reports never collide across lock orders). */
+function newTaskNumber(): number {
+  return ++lastTaskNumber;
+}
+
+export class OrderChecker {
+  /** Default "warn" reporting: one console.warn per site, so a hot loop does not flood the log. */
+  readonly #warnedSites = new Set<string>();
+
+  constructor(
+    readonly mode: "throw" | "warn",
+    readonly captureStacks: boolean,
+    readonly deadlockTimeout: number | undefined,
+    readonly onViolation: ViolationHandler | undefined,
+    /** Where the order came from, for messages. */
+    readonly source: string,
+  ) {}
+
+  chain(): ChainLink | undefined {
+    return currentChain();
+  }
+
+  /**
+   * Checks `lock` against what the task holds. Returns the error to reject with ("throw" mode), or
+   * undefined to proceed: no violation, or one already reported ("warn" mode).
+   * `tryOnly` skips the order check: a try never waits, so taking a lock out of order with it cannot
+   * deadlock (it is the usual way to back off); recursion is still a bug and is still reported.
+   */
+  refuse(lock: CheckedLock, mode: LockMode, chain: ChainLink | undefined, tryOnly: boolean): LockDisciplineError | undefined {
+    let recursion: HeldEntry | undefined;
+    let conflicts: HeldEntry[] | undefined;
+    for (let link = chain; link !== undefined; link = link.parent) {
+      const entry = link.entry;
+      if (entry.state !== HELD || entry.order !== this) continue;
+      if (entry.lock === lock) {
+        recursion = entry;
+        break;
+      }
+      // `>=`: a second instance of the same id (two MemberList objects' `ml`) has no order with the first.
+      if (!tryOnly && entry.rank >= lock.rank) (conflicts ??= []).push(entry);
+    }
+    if (recursion === undefined && conflicts === undefined) return undefined;
+    const violation =
+      recursion !== undefined ? this.#recursionError(lock, mode, recursion, chain) : this.#orderError(lock, conflicts!, chain);
+    if (this.mode === "throw") return violation;
+    this.#report(violation);
+    return undefined;
+  }
+
+  /** A new PENDING entry for an acquisition of `lock` by the task whose chain is `chain`. */
+  entry(lock: CheckedLock, mode: LockMode, chain: ChainLink | undefined, newTask: boolean): HeldEntry {
+    return {
+      lock,
+      id: lock.id,
+      rank: lock.rank,
+      order: this,
+      mode,
+      task: newTask || chain === undefined ? newTaskNumber() : chain.entry.task,
+      parent: chain,
+      state: PENDING,
+      since: performance.now(),
+      site: this.captureStacks ? new Error("lock acquisition") : undefined,
+    };
+  }
+
+  enterGuard(entry: HeldEntry, chain: ChainLink | undefined, async: boolean): void {
+    enterGuardChain(entry, chain, async);
+  }
+
+  runTask<T>(entry: HeldEntry, chain: ChainLink | undefined, fn: () => T): T {
+    return runInChain(entry, chain, fn);
+  }
+
+  /** Ids of this order's locks held in `chain`, in the order the task took them. */
+  heldIds(chain: ChainLink | undefined): string[] {
+    const ids: string[] = [];
+    for (let link = chain; link !== undefined; link = link.parent) {
+      if (link.entry.state === HELD && link.entry.order === this) ids.push(link.entry.id);
+    }
+    return ids.reverse();
+  }
+
+  /** How the task that made `entry` is shown in snapshots and reports (its holds include the entry once granted). */
+  view(entry: HeldEntry, now: number): TaskView {
+    const holds = this.heldIds(entry.parent);
+    if (entry.state === HELD) holds.push(entry.id);
+    return {
+      mode: entry.mode,
+      task: entry.task,
+      taskHolds: holds,
+      forMs: Math.round(now - entry.since),
+      ...(entry.site === undefined ? {} : { stack: callerFrames(entry.site).join("\n") }),
+    };
+  }
+
+  /** Reports a waiter that has waited longer than `deadlockTimeout`; always reported, never thrown. */
+  reportSlowWait(lock: CheckedLock, waiter: TaskView, holders: readonly TaskView[], waitedMs: number): void {
+    const describe = (who: TaskView) =>
+      `task #${who.task} (${who.mode}; holds ${formatIds(who.taskHolds ?? [])})` +
+      (who.stack ? `, acquired at:\n${indent(who.stack)}` : " (set captureStacks: true to see where it was acquired)");
+    const lines = [
+      `lock "${lock.id}" #${lock.instance}: ${describe(waiter)} has waited ${waitedMs} ms (deadlockTimeout ${this.deadlockTimeout} ms).`,
+      holders.length === 0 ? "  No holder (it was released and is being handed over)." : "  Held by:",
+      ...holders.map((holder) => `  - ${describe(holder)} for ${holder.forMs} ms`),
+    ];
+    const report = new PossibleDeadlockError(lock.id, lock.instance, waitedMs, waiter, holders, lines.join("\n"));
+    if (this.onViolation !== undefined) this.onViolation(report);
+    else console.warn(`lock-discipline: ${report.message}`);
+  }
+
+  #report(violation: LockOrderError | RecursiveLockError): void {
+    if (this.onViolation !== undefined) {
+      this.onViolation(violation);
+      return;
+    }
+    const kind = violation instanceof LockOrderError ? `${violation.conflicting.join(",")}>${violation.acquiring}` : violation.lock;
+    const site = `${violation.name}|${kind}|${callerFrame(violation) ?? ""}`;
+    if (this.#warnedSites.has(site)) return;
+    this.#warnedSites.add(site);
+    console.warn(`lock-discipline: ${violation.message}`);
+  }
+
+  #where(entry: HeldEntry): string {
+    if (entry.site === undefined) return "at an unrecorded place (set captureStacks: true to record acquisition stacks)";
+    const frame = callerFrame(entry.site);
+    return frame === undefined ? "outside any user frame" : frame;
+  }
+
+  #recursionError(lock: CheckedLock, mode: LockMode, held: HeldEntry, chain: ChainLink | undefined): RecursiveLockError {
+    const outcome =
+      held.mode === "read" && mode === "read"
+        ? "a second read waits forever as soon as a writer queues between the two"
+        : "the lock is not reentrant, so this would wait forever for itself";
+    return new RecursiveLockError(
+      lock.id,
+      held.mode,
+      mode,
+      this.heldIds(chain),
+      `recursive acquisition of lock "${lock.id}": this task already holds it (${held.mode}) and asks again (${mode}); ` +
+        `${outcome}. "${lock.id}" was taken ${this.#where(held)}`,
+    );
+  }
+
+  #orderError(lock: CheckedLock, conflicts: HeldEntry[], chain: ChainLink | undefined): LockOrderError {
+    // Conflicts were collected innermost first; name them in the order the task took them.
+    const ordered = [...conflicts].reverse();
+    const sameId = ordered.filter((entry) => entry.id === lock.id);
+    const later = ordered.filter((entry) => entry.id !== lock.id);
+    const reasons: string[] = [];
+    if (later.length > 0) {
+      reasons.push(
+        `${formatIds(later.map((e) => e.id))} ${later.length === 1 ? "is" : "are"} declared after "${lock.id}" in ${this.source}, ` +
+          `so "${lock.id}" must be taken first`,
+      );
+    }
+    if (sameId.length > 0) {
+      reasons.push(
+        `this task already holds another "${lock.id}" lock; locks sharing an id have no order among themselves, ` +
+          `so two tasks taking two of them in opposite orders deadlock`,
+      );
+    }
+    const wheres = ordered.map((entry) => `"${entry.id}" was taken ${this.#where(entry)}`);
+    return new LockOrderError(
+      this.heldIds(chain),
+      lock.id,
+      ordered.map((entry) => entry.id),
+      `lock order violation: acquiring "${lock.id}" while holding ${formatIds(ordered.map((e) => e.id))}: ` +
+        `${reasons.join("; ")}. ${wheres.join("; ")}`,
+    );
+  }
+}
+
+function formatIds(ids: readonly string[]): string {
+  return ids.length === 0 ? "nothing" : ids.map((id) => `"${id}"`).join(", ");
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `      ${line}`)
+    .join("\n");
+}

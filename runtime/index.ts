@@ -1,0 +1,18 @@
+/** The package root, `lock-discipline`: the checked runtime locks. Public exports only. */
+export { defineLockOrder, LockOrder, type CheckMode, type LockOrderOptions, type LockSnapshot } from "./define.js";
+export { OrderedMutex } from "./mutex.js";
+export { OrderedRwLock } from "./rwlock.js";
+export type { AcquireOptions, LockView } from "./ordered-lock.js";
+export { LockGuard } from "./guard.js";
+export {
+  LockDisciplineError,
+  LockOrderError,
+  RecursiveLockError,
+  LockTimeoutError,
+  LockReleaseError,
+  PossibleDeadlockError,
+  type LockMode,
+  type LockViolation,
+  type TaskView,
+} from "./errors.js";
+export { LockOrderConfigError, type LockOrderJson } from "../core/policy.js";
