@@ -35,6 +35,33 @@ function jsDocOf(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node)
   return undefined;
 }
 
+/** The name an overload signature declares (`function f(a: string): void;`, a body-less method), if it is one. */
+function overloadName(node: TSESTree.Node): string | undefined {
+  const inner =
+    (node.type === AST_NODE_TYPES.ExportNamedDeclaration || node.type === AST_NODE_TYPES.ExportDefaultDeclaration) && node.declaration
+      ? node.declaration
+      : node;
+  if (inner.type === AST_NODE_TYPES.TSDeclareFunction) return inner.id?.name;
+  if (inner.type === AST_NODE_TYPES.MethodDefinition && inner.value.type === AST_NODE_TYPES.TSEmptyBodyFunctionExpression && !inner.computed) {
+    if (inner.key.type === AST_NODE_TYPES.Identifier) return inner.key.name;
+    if (inner.key.type === AST_NODE_TYPES.PrivateIdentifier) return `#${inner.key.name}`;
+  }
+  return undefined;
+}
+
+/**
+ * Where the function's JSDoc may be: its own declaration, then its overload signatures (nearest
+ * first), as TypeScript shows the first overload's JSDoc. The last entry is where a new JSDoc goes.
+ */
+function docCandidates(docNode: TSESTree.Node, name: string): TSESTree.Node[] {
+  const candidates = [docNode];
+  const parent = docNode.parent;
+  const siblings = parent && "body" in parent && Array.isArray(parent.body) ? (parent.body as TSESTree.Node[]) : undefined;
+  if (!siblings) return candidates;
+  for (let i = siblings.indexOf(docNode) - 1; i >= 0 && overloadName(siblings[i]) === name; i -= 1) candidates.push(siblings[i]);
+  return candidates;
+}
+
 function writtenLabels(comment: TSESTree.BlockComment): string[] {
   return [...comment.value.matchAll(ACQUIRES_TAG)].map((match) => match[1]);
 }
@@ -129,13 +156,15 @@ export default createRule<[], DocMessageId>({
       const named = functionNameOf(fn);
       if (!named) return;
       const expected = expectedLabels(named.name, policy!);
-      const comment = jsDocOf(sourceCode, named.docNode);
+      const candidates = docCandidates(named.docNode, named.name);
+      const comment = candidates.map((node) => jsDocOf(sourceCode, node)).find((found) => found !== undefined);
+      const firstDeclaration = candidates[candidates.length - 1];
       const written = comment ? writtenLabels(comment) : [];
       if (written.length === expected.length && written.every((label, i) => label === expected[i])) return;
 
       const data = { name: named.name, expected: quoteLabels(expected), written: quoteLabels(written) };
       const fix = (fixer: TSESLint.RuleFixer): TSESLint.RuleFix => {
-        if (!comment) return fixer.insertTextBefore(named.docNode, newJsDoc(expected, indentBefore(sourceCode, named.docNode)));
+        if (!comment) return fixer.insertTextBefore(firstDeclaration, newJsDoc(expected, indentBefore(sourceCode, firstDeclaration)));
         const indent = indentBefore(sourceCode, comment) ?? "";
         const rewritten = rewriteJsDoc(sourceCode.getText(comment), expected, indent);
         if (rewritten !== undefined) return fixer.replaceText(comment, rewritten);

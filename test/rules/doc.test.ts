@@ -63,6 +63,17 @@ ruleTester.run("doc", testable(rule), {
      };`,
     // Anonymous callbacks have no name.
     "[1].map(function () {}); [2].forEach(() => {});",
+    // Overloads: the JSDoc of the first signature documents the implementation too.
+    `/** @acquires rs:r */
+     export function find_rsr(id: string): string;
+     export function find_rsr(id: number): string;
+     export function find_rsr(id: string | number): string { return String(id); }`,
+    `class RumorStore {
+       /** @acquires rs:w */
+       put_rsw(a: string): void;
+       put_rsw(a: number): void;
+       put_rsw(a: unknown) {}
+     }`,
     // A non-JSDoc comment in between does not hide the JSDoc.
     `/** @acquires sm */
      // keep this call short
@@ -240,6 +251,23 @@ ruleTester.run("doc", testable(rule), {
       errors: [
         { messageId: "missingDoc", line: 2, column: 3, suggestions: [{ messageId: "writeTags", output: "const api = {\n  /**\n   * @acquires gs:r\n   */\n  read_gsr: () => 1,\n};\nclass B {\n  static field_sbl = function () {};\n}" }] },
         { messageId: "missingDoc", line: 5, column: 10, suggestions: [{ messageId: "writeTags", output: "const api = {\n  read_gsr: () => 1,\n};\nclass B {\n  /**\n   * @acquires sbl\n   */\n  static field_sbl = function () {};\n}" }] },
+      ],
+    },
+    {
+      // Overloads without a JSDoc: it goes before the first signature.
+      code: "function find_rsr(id: string): string;\nfunction find_rsr(id: unknown) { return String(id); }",
+      errors: [
+        {
+          messageId: "missingDoc",
+          line: 2,
+          column: 10,
+          suggestions: [
+            {
+              messageId: "writeTags",
+              output: "/**\n * @acquires rs:r\n */\nfunction find_rsr(id: string): string;\nfunction find_rsr(id: unknown) { return String(id); }",
+            },
+          ],
+        },
       ],
     },
     {
