@@ -69,7 +69,7 @@ async function main() {
       "typed-rounds": { type: "string", default: "3" },
     },
   });
-  if (values.child) return child(values.child, values.dir);
+  if (values.child) return child(values.child, resolve(values.dir));
 
   const project = generateProject({ dir: join(repo, ".bench", "eslint-project"), modules: Number(values.modules) });
   console.log(`ESLint benchmark: ${project.files} files, ${project.lines} lines (${project.dir})`);
