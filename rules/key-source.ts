@@ -10,7 +10,7 @@
  *
  * Silent on calls it cannot tie to a declared `keyed` lock, and on keys it cannot read.
  */
-import { AST_NODE_TYPES, ESLintUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type { DeclaredLock } from "../core/policy.js";
 import { createRule } from "./lib/create-rule.js";
 import { functionNameOf } from "./lib/function-names.js";
@@ -69,13 +69,16 @@ interface TypeCheck {
 }
 
 function typeCheckOf(context: Context): TypeCheck {
-  const services = ESLintUtils.getParserServices(context, true);
-  const program = services.program;
-  if (!program) return { isArray: () => undefined, isString: () => undefined };
+  // Read the parser services directly: ESLintUtils.getParserServices throws under a non-TypeScript parser (espree on .js).
+  const services = context.sourceCode.parserServices;
+  const program = services?.program;
+  const nodeMap = services?.esTreeNodeToTSNodeMap;
+  if (!program || !nodeMap) return { isArray: () => undefined, isString: () => undefined };
   const checker = program.getTypeChecker();
   const typeOf = (node: TSESTree.Node) => {
     try {
-      return services.getTypeAtLocation(node);
+      const tsNode = nodeMap.get(node);
+      return tsNode ? checker.getTypeAtLocation(tsNode) : undefined;
     } catch {
       return undefined; // a node the type checker has no answer for: act as if untyped
     }
@@ -87,9 +90,8 @@ function typeCheckOf(context: Context): TypeCheck {
     },
     isString(node) {
       const type = typeOf(node);
-      if (type === undefined) return undefined;
-      const apparent = checker.getBaseTypeOfLiteralType(type);
-      return checker.typeToString(apparent) === "string";
+      // Compared with the checker's own string type, not by TypeFlags: their values changed in TypeScript 6.
+      return type === undefined ? undefined : checker.getBaseTypeOfLiteralType(type) === checker.getStringType();
     },
   };
 }

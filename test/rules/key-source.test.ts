@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { RuleTester } from "@typescript-eslint/rule-tester";
 import type { TSESLint } from "@typescript-eslint/utils";
-import { afterAll, describe, it } from "vitest";
+import { Linter, type Rule } from "eslint";
+import { afterAll, describe, expect, it } from "vitest";
 import rule from "../../rules/key-source.js";
 
 RuleTester.afterAll = afterAll;
@@ -188,4 +189,34 @@ class WorkflowLocks {
       ],
     },
   ],
+});
+
+describe("key-source under ESLint's default parser (plain .js, no TypeScript parser services)", () => {
+  it("checks what it can read and never asks for types", () => {
+    const code = `class WorkflowLocks {
+  locks = new LockManager();
+  async run(parts, prefix, name) {
+    await this.locks.acquire(parts.join());
+    this.locks.release(prefix.concat(name));
+    await this.locks.acquire(\`\${prefix}/\${name}\`);
+  }
+}`;
+    const messages = new Linter({ cwd: "/virtual" }).verify(
+      code,
+      [
+        {
+          plugins: { "lock-discipline": { rules: { "key-source": rule as unknown as Rule.RuleModule } } },
+          rules: { "lock-discipline/key-source": "error" },
+          settings: { "lock-discipline": { policy, lockOrder: "/virtual/lock-order.json" } },
+        },
+      ],
+      "/virtual/workflow-locks.js",
+    );
+    // Without types, `.join()` and `.concat(name)` might be anything (only their mismatch is certain);
+    // the template literal is formatting whatever the types.
+    expect(messages.map((message) => [message.ruleId, message.line, message.messageId])).toEqual([
+      ["lock-discipline/key-source", 5, "keyMismatch"],
+      ["lock-discipline/key-source", 6, "formattedKey"],
+    ]);
+  });
 });
