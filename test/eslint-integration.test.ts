@@ -183,3 +183,26 @@ export default [plugin.configs.recommended, plugin.withLockOrder(fileURLToPath(n
     });
   }
 });
+
+describe("eslint --cache with withLockOrder", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "lock-discipline-cache-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("re-lints when lock-order.json changes, because the order is part of the configuration", () => {
+    const builtPlugin = pathToFileURL(join(repo, "dist/rules/index.js")).href;
+    writeFileSync(join(scratch, "eslint.config.js"), `import plugin from ${JSON.stringify(builtPlugin)};\nexport default [plugin.configs.recommended, plugin.withLockOrder()];\n`);
+    // `run_db` claims the mutex `db` but takes nothing: a suffix error and a missing-doc warning.
+    writeFileSync(join(scratch, "pool.js"), "export function run_db() {}\n");
+    const order = (id: string) => JSON.stringify({ locks: [{ id, target: "Pool.conn", kind: "mutex" }] });
+    const lint = () => {
+      const run = spawnSync(process.execPath, [join(repo, "node_modules/eslint/bin/eslint.js"), "--cache", "--format", "json", "pool.js"], { cwd: scratch, encoding: "utf8" });
+      expect(run.stderr).toBe("");
+      return (JSON.parse(run.stdout) as { messages: { ruleId: string }[] }[])[0].messages.map((message) => message.ruleId).sort();
+    };
+    writeFileSync(join(scratch, "lock-order.json"), order("db"));
+    expect(lint()).toEqual(["lock-discipline/doc", "lock-discipline/suffix"]);
+    // Renamed lock: `_db` is no longer a suffix, so nothing is wrong with `run_db`. A stale cache would repeat the two findings.
+    writeFileSync(join(scratch, "lock-order.json"), order("pool"));
+    expect(lint()).toEqual([]);
+  });
+});
