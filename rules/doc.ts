@@ -73,9 +73,9 @@ function indentBefore(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.
   return /^\s*$/.test(before) ? before : undefined;
 }
 
-function newJsDoc(labels: readonly string[], indent: string | undefined): string {
+function newJsDoc(labels: readonly string[], indent: string | undefined, eol: string): string {
   if (indent === undefined) return `/** ${labels.map((label) => `@acquires ${label}`).join(" ")} */ `;
-  return `/**\n${labels.map((label) => `${indent} * @acquires ${label}\n`).join("")}${indent} */\n${indent}`;
+  return `/**${eol}${labels.map((label) => `${indent} * @acquires ${label}${eol}`).join("")}${indent} */${eol}${indent}`;
 }
 
 /**
@@ -83,7 +83,7 @@ function newJsDoc(labels: readonly string[], indent: string | undefined): string
  * after the other text), everything else kept as written. A one-line JSDoc becomes a block.
  * Undefined when nothing would be left (the comment only held stale tags).
  */
-export function rewriteJsDoc(commentText: string, labels: readonly string[], indent: string): string | undefined {
+export function rewriteJsDoc(commentText: string, labels: readonly string[], indent: string, eol = "\n"): string | undefined {
   const tagLines = labels.map((label) => `${indent} * @acquires ${label}`);
   const inner = commentText.slice(3, -2);
   if (!inner.includes("\n")) {
@@ -97,24 +97,25 @@ export function rewriteJsDoc(commentText: string, labels: readonly string[], ind
       segments.map((segment) => `${indent} * ${segment}`),
       tagLines,
       indent,
+      eol,
     );
   }
-  const lines = inner.split("\n");
+  const lines = inner.split(/\r?\n/);
   const first = lines.shift()!.trim();
   const last = lines.pop()!;
   const body = [...(first ? [`${indent} * ${first}`] : []), ...lines];
   const lastText = last.replace(/^\s*\*?\s?/, "").trimEnd();
   if (lastText) body.push(`${indent} * ${lastText}`);
-  return assemble(body, tagLines, indent);
+  return assemble(body, tagLines, indent, eol);
 }
 
-function assemble(body: string[], tagLines: string[], indent: string): string | undefined {
+function assemble(body: string[], tagLines: string[], indent: string, eol: string): string | undefined {
   const firstTag = body.findIndex((line) => TAG_LINE.test(line));
   const kept = body.filter((line) => !TAG_LINE.test(line));
   if (tagLines.length === 0 && kept.every((line) => /^\s*\*?\s*$/.test(line))) return undefined;
   const at = firstTag >= 0 ? firstTag : kept.length;
   kept.splice(at, 0, ...tagLines);
-  return `/**\n${kept.map((line) => `${line}\n`).join("")}${indent} */`;
+  return `/**${eol}${kept.map((line) => `${line}${eol}`).join("")}${indent} */`;
 }
 
 /** Where the name is written: an identifier node also spans its type annotation (`const f_rsw: Fn = …`). */
@@ -164,9 +165,11 @@ export default createRule<[], DocMessageId>({
 
       const data = { name: named.name, expected: quoteLabels(expected), written: quoteLabels(written) };
       const fix = (fixer: TSESLint.RuleFixer): TSESLint.RuleFix => {
-        if (!comment) return fixer.insertTextBefore(firstDeclaration, newJsDoc(expected, indentBefore(sourceCode, firstDeclaration)));
+        // New lines follow the file's line endings.
+        const eol = sourceCode.text.includes("\r\n") ? "\r\n" : "\n";
+        if (!comment) return fixer.insertTextBefore(firstDeclaration, newJsDoc(expected, indentBefore(sourceCode, firstDeclaration), eol));
         const indent = indentBefore(sourceCode, comment) ?? "";
-        const rewritten = rewriteJsDoc(sourceCode.getText(comment), expected, indent);
+        const rewritten = rewriteJsDoc(sourceCode.getText(comment), expected, indent, eol);
         if (rewritten !== undefined) return fixer.replaceText(comment, rewritten);
         // Only stale tags were in it: drop the comment and the whitespace up to what follows.
         const next = sourceCode.getTokenAfter(comment, { includeComments: true });

@@ -271,6 +271,22 @@ ruleTester.run("doc", testable(rule), {
       ],
     },
     {
+      // CRLF files get CRLF lines.
+      code: "/**\r\n * Bumps.\r\n */\r\nfunction bump_rh() {}\r\nfunction heat_rh() {}\r\n",
+      errors: [
+        {
+          messageId: "wrongTags",
+          line: 4,
+          suggestions: [{ messageId: "writeTags", output: "/**\r\n * Bumps.\r\n * @acquires rh\r\n */\r\nfunction bump_rh() {}\r\nfunction heat_rh() {}\r\n" }],
+        },
+        {
+          messageId: "missingDoc",
+          line: 5,
+          suggestions: [{ messageId: "writeTags", output: "/**\r\n * Bumps.\r\n */\r\nfunction bump_rh() {}\r\n/**\r\n * @acquires rh\r\n */\r\nfunction heat_rh() {}\r\n" }],
+        },
+      ],
+    },
+    {
       // Decorated method: the JSDoc goes before the decorator.
       code: "class C {\n  @traced\n  bump_rh() {}\n}",
       errors: [
