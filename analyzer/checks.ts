@@ -1,0 +1,254 @@
+/**
+ * The checks that read the summaries: `suffix` (a name vs what the function really takes), `order`
+ * and `no-recursion` (from the held-set interpreter's findings, with the call chain down to the
+ * acquisition), and `unanalyzable` notes.
+ */
+import { ts } from "ts-morph";
+import type { FlowFinding, HeldLock, LockAcquisition } from "../core/flow.js";
+import type { DeclaredLock, Mode, Policy } from "../core/policy.js";
+import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, suffixOf, type AcquiredLocks } from "../core/suffix.js";
+import type { FunctionUnit } from "./functions.js";
+import type { SourceSpans } from "./locations.js";
+import { lockLabel } from "./locks.js";
+import { calleeLabel, type SummaryResult, type UnitCallEffect } from "./summaries.js";
+import type { ChainStep, Finding, RuleId } from "./types.js";
+
+/** A finding before its fingerprint: `detail` says what is wrong without line numbers. */
+export type DraftFinding = Omit<Finding, "fingerprint"> & { detail: string };
+
+/** Chains longer than this are cut (a generated 1,000-deep chain stays readable). */
+const MAX_CHAIN_STEPS = 64;
+
+export function acquisitionLabel(acquisition: LockAcquisition): string {
+  return lockLabel(acquisition.lock, acquisition.mode);
+}
+
+function heldLabel(held: HeldLock<ts.Node>): string {
+  return lockLabel(held.lock, held.mode);
+}
+
+export class ChainBuilder {
+  constructor(
+    private readonly result: SummaryResult,
+    private readonly spans: SourceSpans,
+  ) {}
+
+  /**
+   * The path from a site in `unit` down to where `lockKey` is really acquired: the site itself
+   * ("calls f" or "takes rs:w"), then in each callee the call or acquisition that takes the lock.
+   */
+  pathTo(unit: FunctionUnit, node: ts.Node, via: UnitCallEffect | undefined, acquisition: LockAcquisition): ChainStep[] {
+    const label = acquisitionLabel(acquisition);
+    const key = acquisition.lock.key;
+    if (!via) return [{ location: this.spans.of(node, unit.sourceFile), message: `takes ${label}`, function: unit.label }];
+    const steps: ChainStep[] = [{ location: this.spans.of(node, unit.sourceFile), message: `calls ${via.label}`, function: unit.label }];
+    const visited = new Set<FunctionUnit>();
+    let targets = via.targets;
+    while (steps.length < MAX_CHAIN_STEPS) {
+      const next = targets.find((target) => !visited.has(target) && this.result.summaries.get(target)?.acquired.has(key));
+      const witness = next && this.result.outcomes.get(next)?.witnesses.get(key);
+      if (!next || !witness) break;
+      visited.add(next);
+      if (!witness.via) {
+        steps.push({ location: this.spans.of(witness.node, next.sourceFile), message: `takes ${label}`, function: next.label });
+        return steps;
+      }
+      steps.push({ location: this.spans.of(witness.node, next.sourceFile), message: `calls ${witness.via.label}`, function: next.label });
+      targets = witness.via.targets;
+    }
+    if (steps.length >= MAX_CHAIN_STEPS) steps.push({ location: steps[steps.length - 1].location, message: `… (chain cut after ${MAX_CHAIN_STEPS} calls)` });
+    return steps;
+  }
+
+  /** "holds ml:w" at the site where the held lock was taken. */
+  heldStep(unit: FunctionUnit, held: HeldLock<ts.Node>): ChainStep {
+    return { location: this.spans.of(held.site, unit.sourceFile), message: `holds ${heldLabel(held)} from here`, function: unit.label };
+  }
+}
+
+function heldList(unit: FunctionUnit, held: readonly HeldLock<ts.Node>[], site: ts.Node, spans: SourceSpans): string {
+  return held
+    .map((lock) =>
+      lock.site === site
+        ? `${heldLabel(lock)} (taken right here in an earlier loop iteration and not released)`
+        : `${heldLabel(lock)} (taken on line ${spans.of(lock.site, unit.sourceFile).line})`,
+    )
+    .join(", ");
+}
+
+function ids(locks: readonly { lock: { key: string; declared?: DeclaredLock } }[]): string {
+  return [...new Set(locks.map((entry) => entry.lock.declared?.id ?? entry.lock.key))].join(", ");
+}
+
+/** `order` and `no-recursion` findings from the final run over each function. */
+export function flowFindings(units: readonly FunctionUnit[], result: SummaryResult, spans: SourceSpans, chains: ChainBuilder): DraftFinding[] {
+  const findings: DraftFinding[] = [];
+  for (const unit of units) {
+    const outcome = result.outcomes.get(unit);
+    if (!outcome) continue;
+    for (const finding of outcome.findings) {
+      if (finding.kind !== "order" && finding.kind !== "recursion") continue;
+      findings.push(flowFinding(unit, finding, spans, chains));
+    }
+  }
+  return findings;
+}
+
+function flowFinding(unit: FunctionUnit, finding: Extract<FlowFinding<ts.Node>, { kind: "order" | "recursion" }>, spans: SourceSpans, chains: ChainBuilder): DraftFinding {
+  const via = finding.via as UnitCallEffect | undefined;
+  const acquiring = finding.acquiring.map(acquisitionLabel).join(", ");
+  const held = heldList(unit, finding.held, finding.node, spans);
+  const action = via ? `calls ${via.label}, which takes ${acquiring},` : `takes ${acquiring}`;
+  const ruleId: RuleId = finding.kind === "order" ? "order" : "no-recursion";
+  const message =
+    ruleId === "order"
+      ? `${action} while holding ${held}: ${ids(finding.acquiring)} is declared before ${ids(finding.held)} in lock-order.json`
+      : `${action} while already holding ${held}: locks are not reentrant, so this waits forever`;
+  const chain: ChainStep[] = [...finding.held.map((lock) => chains.heldStep(unit, lock)), ...chains.pathTo(unit, finding.node, via, finding.acquiring[0])];
+  const locks = [...new Set([...finding.held.map((h) => h.lock.key), ...finding.acquiring.map((a) => a.lock.key)])];
+  return {
+    ruleId,
+    level: "error",
+    message,
+    location: spans.of(finding.node, unit.sourceFile),
+    function: unit.label,
+    chain,
+    related: [],
+    locks,
+    detail: `${locks.join(",")}|${via ? calleeLabel(via.targets) : "direct"}`,
+  };
+}
+
+/**
+ * Functions whose names must carry the same suffix: a getter and setter of one property, and the
+ * members of a dispatch family (overrides and implementations of one member, see ClassHierarchy).
+ */
+function suffixGroups(units: readonly FunctionUnit[], families: readonly (readonly FunctionUnit[])[]): FunctionUnit[][] {
+  const parent = new Map<FunctionUnit, FunctionUnit>();
+  const find = (unit: FunctionUnit): FunctionUnit => {
+    let root = unit;
+    while (parent.get(root) !== undefined && parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(unit, root);
+    return root;
+  };
+  const union = (a: FunctionUnit, b: FunctionUnit) => {
+    const rootA = find(a);
+    const rootB = find(b);
+    if (rootA !== rootB) parent.set(rootB, rootA);
+  };
+  const named = units.filter(
+    (unit) => unit.name !== undefined && unit.nameNode !== undefined && !unit.unanalyzable && ["function", "method", "getter", "setter"].includes(unit.kind),
+  );
+  const accessors = new Map<ts.Node, Map<string, FunctionUnit>>();
+  for (const unit of named) {
+    find(unit);
+    if ((unit.kind !== "getter" && unit.kind !== "setter") || !unit.container) continue;
+    let byName = accessors.get(unit.container);
+    if (!byName) {
+      byName = new Map();
+      accessors.set(unit.container, byName);
+    }
+    const other = byName.get(unit.name!);
+    if (other) union(other, unit);
+    else byName.set(unit.name!, unit);
+  }
+  for (const family of families) {
+    const members = family.filter((unit) => parent.has(unit));
+    for (const member of members.slice(1)) union(members[0], member);
+  }
+  const groups = new Map<FunctionUnit, FunctionUnit[]>();
+  for (const unit of named) {
+    const root = find(unit);
+    const group = groups.get(root);
+    if (group) group.push(unit);
+    else groups.set(root, [unit]);
+  }
+  return [...groups.values()];
+}
+
+/** `suffix`: each named function's suffix against the locks it really takes. */
+export function suffixFindings(
+  units: readonly FunctionUnit[],
+  families: readonly (readonly FunctionUnit[])[],
+  result: SummaryResult,
+  policy: Policy,
+  spans: SourceSpans,
+): DraftFinding[] {
+  const findings: DraftFinding[] = [];
+  for (const group of suffixGroups(units, families)) {
+    const acquired: AcquiredLocks = new Map<DeclaredLock, Mode>();
+    for (const unit of group) {
+      for (const acquisition of result.summaries.get(unit)?.acquired.values() ?? []) {
+        const declared = acquisition.lock.declared;
+        if (declared && acquired.get(declared) !== "w") acquired.set(declared, acquisition.mode);
+      }
+    }
+    const required = requiredSuffix(acquired);
+    for (const unit of group) {
+      const name = unit.name!;
+      const written = suffixOf(name, policy).tokens;
+      const mismatch = compareSuffix(written, required);
+      if (!mismatch) continue;
+      const corrected = nameWithSuffix(name, required, policy);
+      const takes = required.length ? required.map((token) => lockLabel({ key: token.lock.id, declared: token.lock }, token.mode)).join(", ") : "no declared lock";
+      const subject = group.length > 1 ? `it takes ${takes} (with the ${group.length - 1} other function${group.length > 2 ? "s" : ""} sharing its name)` : `it takes ${takes}`;
+      findings.push({
+        ruleId: "suffix",
+        level: "error",
+        message: `${name}: ${describeMismatch(mismatch)}; ${subject}, so it should be named ${corrected}`,
+        location: spans.of(unit.nameNode!, unit.sourceFile),
+        function: unit.label,
+        chain: [],
+        related: [],
+        locks: required.map((token) => token.lock.id),
+        fix: { kind: "rename", from: name, to: corrected },
+        detail: `${name}->${corrected}`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** Notes for what the analysis could not see: files that do not parse, imports that do not resolve, functions nested too deep. */
+export function unanalyzableFindings(
+  unparsable: readonly { sourceFile: ts.SourceFile; diagnostic: ts.DiagnosticWithLocation }[],
+  sourceFiles: readonly ts.SourceFile[],
+  units: readonly FunctionUnit[],
+  checker: ts.TypeChecker,
+  spans: SourceSpans,
+): DraftFinding[] {
+  const notes: DraftFinding[] = [];
+  const note = (location: Finding["location"], message: string, detail: string, fn?: string): void => {
+    notes.push({ ruleId: "unanalyzable", level: "note", message, location, chain: [], related: [], locks: [], detail, ...(fn ? { function: fn } : {}) });
+  };
+  for (const { sourceFile, diagnostic } of unparsable) {
+    const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, " ");
+    note(
+      spans.ofRange(sourceFile, diagnostic.start, diagnostic.start + diagnostic.length),
+      `this file does not parse (${text}); it is not analyzed, and calls into it count as unresolved`,
+      `parse:${text}`,
+    );
+  }
+  for (const sourceFile of sourceFiles) {
+    for (const statement of sourceFile.statements) {
+      const specifier = (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier;
+      if (!specifier || !ts.isStringLiteral(specifier)) continue;
+      if (checker.getSymbolAtLocation(specifier)) continue;
+      note(
+        spans.of(specifier, sourceFile),
+        `cannot resolve module "${specifier.text}": calls into it are not analyzed`,
+        `module:${specifier.text}`,
+      );
+    }
+  }
+  for (const unit of units) {
+    if (!unit.unanalyzable) continue;
+    note(
+      spans.of(unit.nameNode ?? unit.node, unit.sourceFile),
+      `${unit.label} is nested too deeply to analyze; it counts as taking no lock`,
+      `deep:${unit.label}`,
+      unit.label,
+    );
+  }
+  return notes;
+}

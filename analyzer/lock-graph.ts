@@ -1,0 +1,204 @@
+/**
+ * The observed lock graph: an edge A → B wherever B is taken (directly or by a callee) while A is
+ * held, over the whole program. It carries the declared order for the graph reporters, the `cycle`
+ * check (cycles through at least one lock that lock-order.json does not declare: cycles among
+ * declared locks always contain an `order` violation, reported there), and `undeclared-lock` notes.
+ */
+import type { LockRef } from "../core/flow.js";
+import type { Policy } from "../core/policy.js";
+import { acquisitionLabel, type ChainBuilder, type DraftFinding } from "./checks.js";
+import type { FunctionUnit } from "./functions.js";
+import { compareSpans, type SourceSpans } from "./locations.js";
+import { lockLabel } from "./locks.js";
+import { stronglyConnectedComponents } from "./scc.js";
+import type { Nesting, SummaryResult } from "./summaries.js";
+import type { ChainStep, LockEdge, LockGraph, LockNode, SourceSpan } from "./types.js";
+
+/** Enough to report every cycle of a real program; a pathological graph is cut, not enumerated forever. */
+const MAX_CYCLES = 100;
+const MAX_CYCLE_LENGTH = 8;
+
+interface Observation {
+  unit: FunctionUnit;
+  nesting: Nesting;
+  site: SourceSpan;
+}
+
+interface EdgeInfo {
+  from: string;
+  to: string;
+  observations: Observation[];
+  first: Observation;
+}
+
+export interface LockGraphResult {
+  graph: LockGraph;
+  findings: DraftFinding[];
+}
+
+export function buildLockGraph(policy: Policy, units: readonly FunctionUnit[], result: SummaryResult, spans: SourceSpans, chains: ChainBuilder): LockGraphResult {
+  const refs = new Map<string, LockRef>();
+  const edges = new Map<string, EdgeInfo>();
+  for (const lock of policy.locks) refs.set(lock.id, { key: lock.id, declared: lock });
+  for (const unit of units) {
+    // Every lock taken anywhere is a node, nested or not.
+    for (const acquisition of result.summaries.get(unit)?.acquired.values() ?? []) {
+      if (!refs.has(acquisition.lock.key)) refs.set(acquisition.lock.key, acquisition.lock);
+    }
+    const outcome = result.outcomes.get(unit);
+    if (!outcome) continue;
+    for (const nesting of outcome.nestings) {
+      const from = nesting.held.lock.key;
+      const to = nesting.acquired.lock.key;
+      if (!refs.has(from)) refs.set(from, nesting.held.lock);
+      if (!refs.has(to)) refs.set(to, nesting.acquired.lock);
+      const observation: Observation = { unit, nesting, site: spans.of(nesting.node, unit.sourceFile) };
+      const id = `${from}\u0000${to}`;
+      const edge = edges.get(id);
+      if (!edge) edges.set(id, { from, to, observations: [observation], first: observation });
+      else {
+        edge.observations.push(observation);
+        if (compareSpans(observation.site, edge.first.site) < 0) edge.first = observation;
+      }
+    }
+  }
+
+  const cycles = findCycles(refs, edges);
+  const cycleEdges = new Set(cycles.flat());
+  const findings: DraftFinding[] = [...cycleFindings(cycles, chains), ...undeclaredNotes(refs, edges)];
+
+  const lockNodes: LockNode[] = [...refs.values()]
+    .map((ref): LockNode => {
+      const declared = ref.declared;
+      return declared
+        ? { key: ref.key, declared: true, rank: declared.rank, kind: declared.kind, target: declared.target }
+        : { key: ref.key, declared: false, target: ref.key };
+    })
+    .sort((a, b) => (a.rank ?? Number.MAX_SAFE_INTEGER) - (b.rank ?? Number.MAX_SAFE_INTEGER) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const graphEdges: LockEdge[] = [...edges.values()]
+    .map((edge): LockEdge => {
+      const violation = edgeViolation(edge, refs, cycleEdges);
+      return {
+        from: edge.from,
+        to: edge.to,
+        sites: new Set(edge.observations.map((o) => `${o.site.file}:${o.site.line}:${o.site.column}`)).size,
+        site: edge.first.site,
+        ...(violation ? { violation } : {}),
+      };
+    })
+    .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
+  return { graph: { locks: lockNodes, order: policy.locks.map((lock) => lock.id), edges: graphEdges }, findings };
+
+  function undeclaredNotes(locks: Map<string, LockRef>, all: Map<string, EdgeInfo>): DraftFinding[] {
+    const notes: DraftFinding[] = [];
+    for (const [key, ref] of locks) {
+      if (ref.declared) continue;
+      const mixed = [...all.values()]
+        .filter((edge) => edge.from !== edge.to && (edge.from === key || edge.to === key) && locks.get(edge.from === key ? edge.to : edge.from)?.declared)
+        .sort((a, b) => compareSpans(a.first.site, b.first.site));
+      if (mixed.length === 0) continue;
+      const described = mixed.map((edge) =>
+        edge.from === key
+          ? `held while taking ${acquisitionLabel(edge.first.nesting.acquired)}`
+          : `taken while holding ${lockLabel(edge.first.nesting.held.lock, edge.first.nesting.held.mode)}`,
+      );
+      const first = mixed[0].first;
+      notes.push({
+        ruleId: "undeclared-lock",
+        level: "note",
+        message: `${key} is ${[...new Set(described)].join(", ")}, but lock-order.json does not declare it, so its order is not checked; add it with "target": "${key}"`,
+        location: first.site,
+        function: first.unit.label,
+        chain: [],
+        related: mixed.slice(1).map((edge) => ({ location: edge.first.site, message: `${edge.from} → ${edge.to}`, function: edge.first.unit.label })),
+        locks: [key, ...new Set(mixed.map((edge) => (edge.from === key ? edge.to : edge.from)))],
+        detail: key,
+      });
+    }
+    return notes;
+  }
+}
+
+function edgeViolation(edge: EdgeInfo, refs: ReadonlyMap<string, LockRef>, cycleEdges: ReadonlySet<EdgeInfo>): LockEdge["violation"] {
+  const from = refs.get(edge.from)?.declared;
+  const to = refs.get(edge.to)?.declared;
+  if (edge.from === edge.to) return to?.kind === "keyed" ? undefined : "no-recursion";
+  if (from && to && to.rank < from.rank) return "order";
+  return cycleEdges.has(edge) ? "cycle" : undefined;
+}
+
+/** Elementary cycles through at least one undeclared lock, each once (starting at its smallest key). */
+function findCycles(refs: ReadonlyMap<string, LockRef>, edges: ReadonlyMap<string, EdgeInfo>): EdgeInfo[][] {
+  const successors = new Map<string, EdgeInfo[]>();
+  for (const edge of edges.values()) {
+    if (edge.from === edge.to) continue;
+    const list = successors.get(edge.from) ?? [];
+    list.push(edge);
+    successors.set(edge.from, list);
+  }
+  for (const list of successors.values()) list.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
+  const keys = [...refs.keys()].sort();
+  const components = stronglyConnectedComponents(keys, (key) => (successors.get(key) ?? []).map((edge) => edge.to));
+  const cycles: EdgeInfo[][] = [];
+  for (const component of components) {
+    if (component.length < 2 || component.every((key) => refs.get(key)?.declared)) continue;
+    const members = new Set(component);
+    const sorted = [...component].sort();
+    for (const start of sorted) {
+      // Only keys after `start` may appear inside a cycle starting at `start`: each cycle is found once.
+      const allowed = (key: string) => members.has(key) && key > start;
+      const path: EdgeInfo[] = [];
+      const onPath = new Set<string>([start]);
+      const extend = (key: string): void => {
+        if (cycles.length >= MAX_CYCLES) return;
+        for (const edge of successors.get(key) ?? []) {
+          if (edge.to === start) {
+            const cycle = [...path, edge];
+            if (cycle.some((e) => !refs.get(e.from)?.declared)) cycles.push(cycle);
+            continue;
+          }
+          if (!allowed(edge.to) || onPath.has(edge.to) || path.length + 1 >= MAX_CYCLE_LENGTH) continue;
+          onPath.add(edge.to);
+          path.push(edge);
+          extend(edge.to);
+          path.pop();
+          onPath.delete(edge.to);
+        }
+      };
+      extend(start);
+    }
+  }
+  return cycles;
+}
+
+function cycleFindings(cycles: readonly EdgeInfo[][], chains: ChainBuilder): DraftFinding[] {
+  const findings: DraftFinding[] = [];
+  const usedSites = new Set<string>();
+  const siteKey = (site: SourceSpan) => `${site.file}:${site.line}:${site.column}`;
+  for (const cycle of cycles) {
+    const keys = [...cycle.map((edge) => edge.from), cycle[0].from];
+    // Report at an acquisition site no other cycle is reported at (one finding per site).
+    const primary = cycle.find((edge) => !usedSites.has(siteKey(edge.first.site))) ?? cycle[0];
+    usedSites.add(siteKey(primary.first.site));
+    const chain: ChainStep[] = [];
+    const parts: string[] = [];
+    for (const edge of cycle) {
+      const { unit, nesting, site } = edge.first;
+      chain.push(chains.heldStep(unit, nesting.held));
+      chain.push(...chains.pathTo(unit, nesting.node, nesting.via, nesting.acquired));
+      parts.push(`${edge.to} while holding ${edge.from} in ${unit.label} (${site.file}:${site.line})`);
+    }
+    findings.push({
+      ruleId: "cycle",
+      level: "error",
+      message: `lock cycle ${keys.join(" → ")}: ${parts.join("; ")}; tasks doing these at the same time can deadlock`,
+      location: primary.first.site,
+      function: primary.first.unit.label,
+      chain,
+      related: cycle.filter((edge) => edge !== primary).map((edge) => ({ location: edge.first.site, message: `takes ${edge.to} while holding ${edge.from}`, function: edge.first.unit.label })),
+      locks: keys.slice(0, -1),
+      detail: keys.join(">"),
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,171 @@
+/**
+ * Which expression is which lock. A receiver of a lock method (`this.entries` in
+ * `this.entries.write()`) is resolved with the type checker to the declaration it names:
+ * - a declared target (`Class.member`, `Class.#member`, `path/to/module.ts#exportName`, paths
+ *   relative to the folder of lock-order.json) is that declared lock;
+ * - another member or module-level variable whose type is a lock (the type of a declared target,
+ *   async-mutex's `Mutex`/`Semaphore`, or any type with both an `acquire` and a `release` method)
+ *   is an undeclared lock, keyed `Class.member` (or `path.ts#name`) for the cycle check;
+ * - a local `const m = this.entries` and `withTimeout(lock, ms)` are the lock they wrap.
+ * Parameters and other locals holding locks are not tracked: which lock they are is not known here.
+ */
+import { relative } from "node:path";
+import { ts } from "ts-morph";
+import type { LockRef } from "../core/flow.js";
+import { CALLBACK_METHODS, classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../core/policy.js";
+import { propertyNameText, skipOuterExpressions } from "./functions.js";
+
+/** Type names recognized as locks without looking at their methods (async-mutex). */
+const LOCK_TYPE_NAMES: ReadonlySet<string> = new Set(["Mutex", "Semaphore", "MutexInterface", "SemaphoreInterface"]);
+/** How far `const a = b; const b = this.lock` alias chains are followed. */
+const MAX_ALIAS_DEPTH = 8;
+
+export type LockAction = "write" | "read" | "release";
+
+export class LockResolver {
+  /** Every method name that may acquire or release a lock; other calls are never lock calls. */
+  readonly methodNames: ReadonlySet<string>;
+  private readonly declarationCache = new Map<ts.Node, LockRef | null>();
+  private lockTypeSymbols: Set<ts.Symbol> | undefined;
+
+  constructor(
+    private readonly checker: ts.TypeChecker,
+    private readonly policy: Policy,
+    /** Folder of lock-order.json: module targets are relative to it. */
+    private readonly configDir: string,
+    private readonly classesByName: ReadonlyMap<string, readonly ts.ClassLikeDeclaration[]>,
+  ) {
+    const names = new Set<string>(CALLBACK_METHODS);
+    for (const methods of [policy.methods, ...policy.locks.map((lock) => lock.methods)]) {
+      for (const name of [...methods.write, ...methods.read, ...methods.release]) names.add(name);
+    }
+    this.methodNames = names;
+  }
+
+  /** What `method` does on this lock, or undefined when it is not a lock method. */
+  classify(lock: LockRef, method: string): LockAction | undefined {
+    // Undeclared locks have no declared kind: read methods stay shared, which only matters for modes in messages.
+    return classifyMethod(lock.declared ?? { kind: "rwlock", methods: this.policy.methods }, method);
+  }
+
+  /** The lock an expression denotes, or undefined. */
+  resolve(expression: ts.Expression, depth = 0): LockRef | undefined {
+    if (depth > MAX_ALIAS_DEPTH) return undefined;
+    const node = skipOuterExpressions(expression);
+    if (ts.isCallExpression(node)) {
+      // async-mutex `withTimeout(lock, ms)` is the same lock with a deadline.
+      const callee = skipOuterExpressions(node.expression);
+      const calleeName = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+      if (calleeName === "withTimeout" && node.arguments.length > 0) return this.resolve(node.arguments[0], depth + 1);
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(node)) {
+      const symbol = this.checker.getSymbolAtLocation(node.name);
+      const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+      if (declaration) return this.fromDeclaration(declaration, depth);
+      return this.syntacticMember(node);
+    }
+    if (ts.isIdentifier(node)) {
+      let symbol = this.checker.getSymbolAtLocation(node);
+      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+      const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+      return declaration ? this.fromDeclaration(declaration, depth) : undefined;
+    }
+    return undefined;
+  }
+
+  /** Without a symbol (an `any` receiver), `this.member` inside `class Class` still names `Class.member`. */
+  private syntacticMember(node: ts.PropertyAccessExpression): LockRef | undefined {
+    if (node.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+    let container: ts.Node | undefined = node.parent;
+    while (container && !ts.isClassLike(container)) container = container.parent;
+    if (!container?.name) return undefined;
+    const declared = this.policy.byTarget.get(`${container.name.text}.${node.name.text}`);
+    return declared ? { key: declared.id, declared } : undefined;
+  }
+
+  private fromDeclaration(declaration: ts.Node, depth: number): LockRef | undefined {
+    const cached = this.declarationCache.get(declaration);
+    if (cached !== undefined) return cached ?? undefined;
+    // Local aliases are not cached by declaration: the initializer is resolved each time (cheap, and rare).
+    if (ts.isVariableDeclaration(declaration) && !isModuleLevel(declaration)) {
+      const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
+      return isConst && declaration.initializer ? this.resolve(declaration.initializer, depth + 1) : undefined;
+    }
+    const lock = this.lockOfDeclaration(declaration) ?? null;
+    this.declarationCache.set(declaration, lock);
+    return lock ?? undefined;
+  }
+
+  private lockOfDeclaration(declaration: ts.Node): LockRef | undefined {
+    const member = memberTarget(declaration);
+    if (member) {
+      const declared = this.policy.byTarget.get(member.target);
+      if (declared) return { key: declared.id, declared };
+      return this.isLockTyped(member.nameNode) ? { key: member.target } : undefined;
+    }
+    if (ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name)) {
+      const modulePath = relative(this.configDir, declaration.getSourceFile().fileName).replace(/\\/g, "/");
+      const target = moduleTargetKey(modulePath, declaration.name.text);
+      const declared = this.policy.byTarget.get(target);
+      if (declared) return { key: declared.id, declared };
+      return this.isLockTyped(declaration.name) ? { key: target } : undefined;
+    }
+    return undefined;
+  }
+
+  private isLockTyped(node: ts.Node): boolean {
+    const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(node));
+    const symbol = type.getSymbol() ?? type.aliasSymbol;
+    if (symbol && (LOCK_TYPE_NAMES.has(symbol.getName()) || this.declaredLockTypes().has(symbol))) return true;
+    return this.checker.getPropertyOfType(type, "acquire") !== undefined && this.checker.getPropertyOfType(type, "release") !== undefined;
+  }
+
+  /** The types of the declared targets: a member of the same type elsewhere is a lock too. */
+  private declaredLockTypes(): Set<ts.Symbol> {
+    if (this.lockTypeSymbols) return this.lockTypeSymbols;
+    const symbols = new Set<ts.Symbol>();
+    for (const lock of this.policy.locks) {
+      const target = lock.parsedTarget;
+      if (target.kind !== "member") continue;
+      const memberName = target.isPrivate ? `#${target.member}` : target.member;
+      for (const declaration of this.classesByName.get(target.className) ?? []) {
+        for (const member of declaration.members) {
+          if (propertyNameText(member.name) !== memberName || !member.name) continue;
+          const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(member.name));
+          const symbol = type.getSymbol() ?? type.aliasSymbol;
+          if (symbol) symbols.add(symbol);
+        }
+      }
+    }
+    this.lockTypeSymbols = symbols;
+    return symbols;
+  }
+}
+
+function isModuleLevel(declaration: ts.VariableDeclaration): boolean {
+  const statement = declaration.parent?.parent;
+  return statement !== undefined && ts.isVariableStatement(statement) && ts.isSourceFile(statement.parent);
+}
+
+/** `Class.member` for a class property, parameter property or accessor declaration. */
+function memberTarget(declaration: ts.Node): { target: string; nameNode: ts.Node } | undefined {
+  let owner: ts.Node | undefined;
+  let nameNode: ts.PropertyName | ts.BindingName | undefined;
+  if (ts.isPropertyDeclaration(declaration) || ts.isGetAccessorDeclaration(declaration)) {
+    owner = declaration.parent;
+    nameNode = declaration.name;
+  } else if (ts.isParameter(declaration) && ts.isConstructorDeclaration(declaration.parent) && ts.isParameterPropertyDeclaration(declaration, declaration.parent)) {
+    owner = declaration.parent.parent;
+    nameNode = declaration.name;
+  }
+  if (!owner || !nameNode || !ts.isClassLike(owner) || !owner.name) return undefined;
+  const member = propertyNameText(nameNode);
+  return member === undefined ? undefined : { target: `${owner.name.text}.${member}`, nameNode };
+}
+
+export function lockLabel(lock: LockRef, mode: "r" | "w" | undefined): string {
+  const declared: DeclaredLock | undefined = lock.declared;
+  if (!declared) return lock.key;
+  return declared.kind === "rwlock" && mode ? `${declared.id}:${mode}` : declared.id;
+}

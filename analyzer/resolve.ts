@@ -1,0 +1,192 @@
+/**
+ * Call resolution with the type checker: which functions of the program a call may run.
+ *
+ * The checker is asked only for the symbol of each callee name (and of function references passed
+ * as arguments, of property accesses that may hit an accessor); those are the only per-node type
+ * queries the analysis makes besides lock receivers. A symbol's declarations map to units; calls
+ * through interfaces, abstract and overridable members add every implementation (ClassHierarchy);
+ * `new C()` runs C's constructor or its nearest base class's; `super(...)` the base constructor.
+ */
+import { ts } from "ts-morph";
+import { skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import type { ClassHierarchy } from "./hierarchy.js";
+
+export interface CallCounts {
+  calls: number;
+  resolved: number;
+  external: number;
+  unresolved: number;
+}
+
+export interface ResolvedCall {
+  callee: Callee;
+  /**
+   * Argument i of the call is argument `i - argumentShift` of the callee (`f.call(thisArg, a)`
+   * shifts by one); undefined when arguments are not passed one by one (`f.apply(thisArg, args)`).
+   */
+  argumentShift: number | undefined;
+}
+
+const UNKNOWN: Callee = { kind: "unknown" };
+
+const MEMBER_DECLARATION_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.MethodSignature,
+  ts.SyntaxKind.PropertyDeclaration,
+  ts.SyntaxKind.PropertySignature,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+]);
+
+export class CallResolver {
+  readonly counts: CallCounts = { calls: 0, resolved: 0, external: 0, unresolved: 0 };
+
+  constructor(
+    private readonly program: ts.Program,
+    private readonly checker: ts.TypeChecker,
+    private readonly index: FunctionIndex,
+    private readonly hierarchy: ClassHierarchy,
+  ) {}
+
+  /** Resolves a call or `new` written in `current`'s body, and counts it. */
+  resolveCall(call: ts.CallExpression | ts.NewExpression, current: FunctionUnit): ResolvedCall {
+    this.counts.calls += 1;
+    const resolved = this.resolveCallee(call, current);
+    this.count(resolved.callee, resolved.external);
+    return { callee: resolved.callee, argumentShift: resolved.argumentShift };
+  }
+
+  /** A call that never reaches program code by definition (a task-boundary registration): counted only. */
+  countExternalCall(): void {
+    this.counts.calls += 1;
+    this.counts.external += 1;
+  }
+
+  /**
+   * A function passed by reference (`xs.forEach(this.visit_rsw)`, `wrap(fn)`): the functions it
+   * denotes, the current function's own parameter, or undefined when it is not a function of the
+   * program. Only names some function has are looked up.
+   */
+  resolveReference(expression: ts.Expression, current: FunctionUnit): Callee | undefined {
+    let node = skipOuterExpressions(expression);
+    // `this.visit.bind(this)` is `this.visit`.
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "bind") {
+      node = skipOuterExpressions(node.expression.expression);
+    }
+    const name = ts.isIdentifier(node) ? node : ts.isPropertyAccessExpression(node) ? node.name : undefined;
+    if (!name) return undefined;
+    const isOwnParameter = ts.isIdentifier(node) && this.parameterIndex(node.text, current) !== undefined;
+    if (!isOwnParameter && !this.index.functionNames.has(name.text)) return undefined;
+    const result = this.fromSymbol(this.symbolAt(name), current, false);
+    return result.callee.kind === "unknown" ? undefined : result.callee;
+  }
+
+  /** Getters (kind "get") or setters ("set") a property access may run. */
+  resolveAccessor(access: ts.PropertyAccessExpression, kind: "get" | "set"): readonly FunctionUnit[] {
+    if (!this.index.accessorNames.has(access.name.text)) return [];
+    const symbol = this.checker.getSymbolAtLocation(access.name);
+    if (!symbol || !(symbol.flags & ts.SymbolFlags.Accessor)) return [];
+    const wanted = kind === "get" ? ts.SyntaxKind.GetAccessor : ts.SyntaxKind.SetAccessor;
+    const units = new Set<FunctionUnit>();
+    for (const declaration of symbol.declarations ?? []) {
+      if (declaration.kind !== wanted) continue;
+      const unit = this.index.byDeclaration.get(declaration);
+      if (unit) units.add(unit);
+      for (const implementation of this.hierarchy.implementationsOf(declaration)) if (implementation.kind === (kind === "get" ? "getter" : "setter")) units.add(implementation);
+    }
+    if (units.size > 0) {
+      this.counts.calls += 1;
+      this.counts.resolved += 1;
+    }
+    return [...units];
+  }
+
+  private count(callee: Callee, external: boolean): void {
+    if (callee.kind !== "unknown") this.counts.resolved += 1;
+    else if (external) this.counts.external += 1;
+    else this.counts.unresolved += 1;
+  }
+
+  private symbolAt(node: ts.Node): ts.Symbol | undefined {
+    let symbol = this.checker.getSymbolAtLocation(node);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    return symbol;
+  }
+
+  private parameterIndex(name: string, current: FunctionUnit): number | undefined {
+    const node = current.node;
+    if (ts.isSourceFile(node) || ts.isClassStaticBlockDeclaration(node)) return undefined;
+    const index = node.parameters.findIndex((parameter) => ts.isIdentifier(parameter.name) && parameter.name.text === name);
+    return index >= 0 ? index : undefined;
+  }
+
+  private resolveCallee(call: ts.CallExpression | ts.NewExpression, current: FunctionUnit): { callee: Callee; external: boolean; argumentShift: number | undefined } {
+    const expression = skipOuterExpressions(call.expression);
+    const isNew = ts.isNewExpression(call);
+    if (expression.kind === ts.SyntaxKind.SuperKeyword) {
+      const ownClass = enclosingClass(current.node);
+      const base = ownClass && this.hierarchy.baseClassOf(ownClass);
+      const constructor = base && this.hierarchy.constructorOf(base, this.index.constructors);
+      return constructor
+        ? { callee: { kind: "functions", targets: [constructor] }, external: false, argumentShift: 0 }
+        : { callee: UNKNOWN, external: true, argumentShift: 0 };
+    }
+    if (ts.isPropertyAccessExpression(expression) && (expression.name.text === "call" || expression.name.text === "apply") && !isNew) {
+      // `f.call(thisArg, ...)`: resolve `f` when it is a function of the program; otherwise it is a method named call.
+      const target = this.resolveReference(expression.expression, current);
+      if (target) return { callee: target, external: false, argumentShift: expression.name.text === "call" ? 1 : undefined };
+    }
+    const nameNode = ts.isPropertyAccessExpression(expression)
+      ? expression.name
+      : ts.isElementAccessExpression(expression) && ts.isStringLiteralLike(expression.argumentExpression)
+        ? expression.argumentExpression
+        : ts.isIdentifier(expression)
+          ? expression
+          : undefined;
+    if (!nameNode) return { callee: UNKNOWN, external: false, argumentShift: 0 };
+    return { ...this.fromSymbol(this.symbolAt(nameNode), current, isNew), argumentShift: 0 };
+  }
+
+  private isExternal(declaration: ts.Node): boolean {
+    const sourceFile = declaration.getSourceFile();
+    return sourceFile.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(sourceFile) || this.program.isSourceFileDefaultLibrary(sourceFile);
+  }
+
+  private fromSymbol(symbol: ts.Symbol | undefined, current: FunctionUnit, isNew: boolean): { callee: Callee; external: boolean } {
+    const declarations = symbol?.declarations;
+    if (!declarations || declarations.length === 0) return { callee: UNKNOWN, external: false };
+    const targets = new Set<FunctionUnit>();
+    let external = false;
+    for (const declaration of declarations) {
+      if (this.isExternal(declaration)) {
+        external = true;
+        continue;
+      }
+      if (ts.isParameter(declaration) && !isNew) {
+        if (declaration.parent === current.node) {
+          return { callee: { kind: "parameter", index: (current.node as ts.FunctionLikeDeclaration).parameters.indexOf(declaration) }, external: false };
+        }
+        continue;
+      }
+      if (isNew && ts.isClassLike(declaration)) {
+        const constructor = this.hierarchy.constructorOf(declaration, this.index.constructors);
+        if (constructor) targets.add(constructor);
+        else external = true; // no constructor code in the program: nothing runs that could take a lock
+        continue;
+      }
+      const unit = this.index.byDeclaration.get(declaration);
+      if (unit) targets.add(unit);
+      if (MEMBER_DECLARATION_KINDS.has(declaration.kind)) {
+        for (const implementation of this.hierarchy.implementationsOf(declaration)) targets.add(implementation);
+      }
+    }
+    if (targets.size > 0) return { callee: { kind: "functions", targets: [...targets] }, external: false };
+    return { callee: UNKNOWN, external };
+  }
+}
+
+function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  let current: ts.Node | undefined = node.parent;
+  while (current && !ts.isClassLike(current)) current = current.parent;
+  return current;
+}

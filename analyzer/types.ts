@@ -1,0 +1,119 @@
+/**
+ * What `analyze()` returns. These shapes are the `--format json` schema (documented in docs/cli.md):
+ * add fields freely, never rename or remove one without bumping `JSON_SCHEMA_VERSION`.
+ */
+
+/** The SARIF `ruleId` of a finding. The first four are the checks; the last two are notes. */
+export type RuleId = "suffix" | "order" | "no-recursion" | "cycle" | "undeclared-lock" | "unanalyzable";
+
+export type Level = "error" | "warning" | "note";
+
+/** A range in a source file. Lines and columns are 1-based; columns count UTF-16 code units. */
+export interface SourceSpan {
+  /** Path relative to the analysis root, with `/` separators. */
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** One step of a call chain or of a cycle: where, and what happens there. */
+export interface ChainStep {
+  location: SourceSpan;
+  message: string;
+  /** The function the step is in (`MemberList.insert_mlw`), when it is in one. */
+  function?: string;
+}
+
+export interface RenameFix {
+  kind: "rename";
+  from: string;
+  to: string;
+}
+
+export interface Finding {
+  ruleId: RuleId;
+  level: Level;
+  message: string;
+  location: SourceSpan;
+  /** The function the finding is in (for `suffix`: the function whose name is wrong). */
+  function?: string;
+  /**
+   * `order`/`no-recursion`: where the held lock was taken, then the call path down to the
+   * conflicting acquisition. `cycle`: each nesting edge of the cycle. Empty for other rules.
+   */
+  chain: ChainStep[];
+  /** Other places that matter (a cycle's other acquisition sites). */
+  related: ChainStep[];
+  /** Lock keys involved: declared ids, or `Class.member` for undeclared locks. */
+  locks: string[];
+  /** `suffix` findings: the rename `--fix` applies. */
+  fix?: RenameFix;
+  /** Stable across line moves: rule, file, function and what is wrong, not the line number. */
+  fingerprint: string;
+}
+
+export interface LockNode {
+  /** The declared id, or `Class.member` / `path.ts#name` for an undeclared lock. */
+  key: string;
+  declared: boolean;
+  /** Position in lock-order.json (declared locks only). */
+  rank?: number;
+  kind?: "mutex" | "rwlock" | "keyed";
+  /** Where the lock lives (`Class.member`, `path.ts#name`). */
+  target: string;
+}
+
+export interface LockEdge {
+  /** Held lock key. */
+  from: string;
+  /** Lock key acquired while `from` was held. */
+  to: string;
+  /** Number of distinct sites where this nesting was observed. */
+  sites: number;
+  /** The first site (by file and position). */
+  site: SourceSpan;
+  /** Set when the nesting breaks the declared order, re-takes a lock, or is part of a cycle. */
+  violation?: "order" | "no-recursion" | "cycle";
+}
+
+/** The observed lock graph: declared order plus every held → acquired nesting in the program. */
+export interface LockGraph {
+  locks: LockNode[];
+  /** Declared ids in declared order. */
+  order: string[];
+  edges: LockEdge[];
+}
+
+export interface AnalysisStats {
+  /** Source files analyzed (declaration files and libraries excluded). */
+  files: number;
+  /** Functions analyzed: named functions, methods, accessors, constructors and closures. */
+  functions: number;
+  /** Lock acquisition sites recognized. */
+  lockSites: number;
+  /** Calls seen. */
+  calls: number;
+  /** Calls resolved to at least one function in the program. */
+  resolvedCalls: number;
+  /** Calls to functions outside the program (libraries, declaration files, built-ins). */
+  externalCalls: number;
+  /** Calls whose target could not be determined (dynamic access, `any`, function values without a body). */
+  unresolvedCalls: number;
+  /** Files skipped because they cannot be parsed. */
+  unanalyzableFiles: number;
+  durationMs: number;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  graph: LockGraph;
+  stats: AnalysisStats;
+  /** Absolute path of the folder that finding paths are relative to. */
+  root: string;
+  /** Absolute path of the tsconfig.json analyzed. */
+  projectFile: string;
+  /** Absolute path of the lock-order.json used. */
+  configFile: string;
+}
