@@ -117,3 +117,9 @@ export interface AnalysisResult {
   /** Absolute path of the lock-order.json used. */
   configFile: string;
 }
+
+/** What `--fix` did: renames applied across the project, and those it had to leave. */
+export interface FixReport {
+  renamed: { location: SourceSpan; from: string; to: string; references: number }[];
+  skipped: { location: SourceSpan; from: string; to: string; reason: string }[];
+}

@@ -1,0 +1,57 @@
+/** `--format markdown`: a pull-request comment — a table of findings, call chains folded underneath. */
+import { TOOL_NAME } from "../rule-catalog.js";
+import type { AnalysisResult, FixReport, Level } from "../types.js";
+import { countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
+
+export interface MarkdownReportOptions {
+  fixes?: FixReport;
+}
+
+const LEVEL_MARK: Record<Level, string> = { error: "❌", warning: "⚠️", note: "ℹ️" };
+
+/** Text safe inside a table cell and outside code spans. */
+function cell(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/([`*_<>[\]])/g, "\\$1").replace(/\r?\n/g, " ");
+}
+
+function code(text: string): string {
+  const fence = text.includes("`") ? "``" : "`";
+  return `${fence}${text.replace(/\|/g, "\\|")}${fence}`;
+}
+
+export function formatMarkdown(result: AnalysisResult, options: MarkdownReportOptions = {}): string {
+  const counts = countFindings(result.findings);
+  const { stats } = result;
+  const lines: string[] = [];
+  lines.push(result.findings.length === 0 ? `### ${TOOL_NAME}: no findings` : `### ${TOOL_NAME}: ${levelSummary(counts)} (${ruleSummary(counts)})`);
+  lines.push("");
+  if (options.fixes && (options.fixes.renamed.length > 0 || options.fixes.skipped.length > 0)) {
+    for (const rename of options.fixes.renamed) lines.push(`- renamed ${code(rename.from)} → ${code(rename.to)} (${code(`${rename.location.file}:${rename.location.line}`)})`);
+    for (const skip of options.fixes.skipped) lines.push(`- not renamed ${code(skip.from)} → ${code(skip.to)}: ${cell(skip.reason)}`);
+    lines.push("");
+  }
+  if (result.findings.length > 0) {
+    lines.push("| | Rule | Location | Finding |", "|---|---|---|---|");
+    for (const finding of result.findings) {
+      lines.push(`| ${LEVEL_MARK[finding.level]} | ${code(finding.ruleId)} | ${code(`${finding.location.file}:${finding.location.line}`)} | ${cell(finding.message)} |`);
+    }
+    lines.push("");
+    const withChains = result.findings.filter((finding) => finding.chain.length > 0);
+    if (withChains.length > 0) {
+      lines.push(`<details><summary>Call chains (${withChains.length})</summary>`, "");
+      for (const finding of withChains) {
+        lines.push(`**${code(finding.ruleId)}** at ${code(`${finding.location.file}:${finding.location.line}`)}`, "");
+        finding.chain.forEach((step, index) => {
+          const where = code(`${step.location.file}:${step.location.line}`);
+          lines.push(`${index + 1}. ${where} ${cell(step.message)}${step.function ? ` — ${code(step.function)}` : ""}`);
+        });
+        lines.push("");
+      }
+      lines.push("</details>", "");
+    }
+  }
+  lines.push(
+    `<sub>${plural(stats.files, "file")} · ${plural(stats.functions, "function")} · ${plural(stats.lockSites, "lock site")} · ${(stats.durationMs / 1000).toFixed(2)} s</sub>`,
+  );
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,69 @@
+/**
+ * The human report: findings grouped by file, each with a code frame and its call chain indented
+ * under it, then one summary line (findings by rule; files, functions and lock sites; seconds).
+ */
+import { codeFrameColumns } from "@babel/code-frame";
+import { createColors } from "picocolors";
+import type { AnalysisResult, Finding, FixReport, Level } from "../types.js";
+import { countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
+
+export interface TextReportOptions {
+  /** ANSI colors (the CLI enables them for a terminal). Default: off. */
+  color?: boolean;
+  /** File contents by finding path, for code frames; files not given get no frame. */
+  sources?: ReadonlyMap<string, string>;
+  /** What `--fix` renamed before this (re-)analysis. */
+  fixes?: FixReport;
+}
+
+export function formatText(result: AnalysisResult, options: TextReportOptions = {}): string {
+  const colors = createColors(options.color ?? false);
+  const levelColor: Record<Level, (text: string) => string> = { error: colors.red, warning: colors.yellow, note: colors.cyan };
+  const lines: string[] = [];
+  if (options.fixes) {
+    for (const rename of options.fixes.renamed) {
+      lines.push(`${colors.green("renamed")} ${rename.from} → ${rename.to}  ${colors.dim(`${rename.location.file}:${rename.location.line} (${plural(rename.references, "reference")})`)}`);
+    }
+    for (const skip of options.fixes.skipped) {
+      lines.push(`${colors.yellow("not renamed")} ${skip.from} → ${skip.to}: ${skip.reason}  ${colors.dim(`${skip.location.file}:${skip.location.line}`)}`);
+    }
+    if (options.fixes.renamed.length || options.fixes.skipped.length) lines.push("");
+  }
+  const byFile = new Map<string, Finding[]>();
+  for (const finding of result.findings) {
+    const list = byFile.get(finding.location.file) ?? [];
+    list.push(finding);
+    byFile.set(finding.location.file, list);
+  }
+  for (const [file, findings] of byFile) {
+    lines.push(colors.underline(file));
+    for (const finding of findings) {
+      const { line, column } = finding.location;
+      lines.push(`  ${colors.dim(`${line}:${column}`)}  ${levelColor[finding.level](finding.level)}  ${colors.bold(finding.ruleId)}  ${finding.message}`);
+      const source = options.sources?.get(file);
+      if (source !== undefined) {
+        const frame = codeFrameColumns(source, { start: { line, column } }, { highlightCode: options.color ?? false, linesAbove: 1, linesBelow: 1 });
+        for (const frameLine of frame.split("\n")) lines.push(`    ${frameLine}`);
+      }
+      if (finding.chain.length > 0) {
+        lines.push(`    ${colors.dim(finding.ruleId === "cycle" ? "cycle:" : "chain:")}`);
+        for (const step of finding.chain) {
+          const where = `${step.location.file}:${step.location.line}:${step.location.column}`;
+          lines.push(`      ${colors.dim(where)}  ${step.message}${step.function ? colors.dim(`  (${step.function})`) : ""}`);
+        }
+      }
+    }
+    lines.push("");
+  }
+  const counts = countFindings(result.findings);
+  const { stats } = result;
+  const scope = `${plural(stats.files, "file")}, ${plural(stats.functions, "function")}, ${plural(stats.lockSites, "lock site")} in ${(stats.durationMs / 1000).toFixed(2)}s`;
+  if (result.findings.length === 0) {
+    lines.push(`${colors.green("✔")} no findings · ${scope}`);
+  } else {
+    const mark = counts.byLevel.error > 0 ? colors.red("✖") : colors.yellow("!");
+    lines.push(`${mark} ${levelSummary(counts)} (${ruleSummary(counts)}) · ${scope}`);
+  }
+  if (stats.unresolvedCalls > 0) lines.push(colors.dim(`  ${plural(stats.unresolvedCalls, "call")} of ${stats.calls} could not be resolved (dynamic access or \`any\`)`));
+  return `${lines.join("\n")}\n`;
+}

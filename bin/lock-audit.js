@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+import "../dist/analyzer/cli.js";
