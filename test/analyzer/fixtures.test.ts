@@ -1,0 +1,208 @@
+/**
+ * lock-audit over the multi-file fixture projects in fixtures/audit: every finding is marked in the
+ * fixture source with `// expect: <rule>` on its line, and each case's `-clean` twin (the same code
+ * done right) must produce no finding at all.
+ */
+import { join } from "node:path";
+import ts from "typescript";
+import { beforeAll, describe, expect, it } from "vitest";
+import { analyze } from "../../analyzer/analyze.js";
+import type { AnalysisResult, Finding } from "../../analyzer/types.js";
+import { AUDIT_FIXTURES, REPO_ROOT, expectedFindings, findingKeys, fixtureCases } from "./helpers.js";
+
+const cases = fixtureCases();
+const results = new Map<string, AnalysisResult>();
+
+beforeAll(async () => {
+  for (const name of cases) results.set(name, await analyze({ project: join(AUDIT_FIXTURES, name), root: REPO_ROOT }));
+});
+
+function resultOf(name: string): AnalysisResult {
+  const result = results.get(name);
+  if (!result) throw new Error(`no fixture ${name}`);
+  return result;
+}
+
+function only(name: string, ruleId: string, line: number): Finding {
+  const matches = resultOf(name).findings.filter((finding) => finding.ruleId === ruleId && finding.location.line === line);
+  expect(matches).toHaveLength(1);
+  return matches[0];
+}
+
+describe("fixture projects", () => {
+  it("has a clean twin for every violating case", () => {
+    const violating = cases.filter((name) => !name.endsWith("-clean") && !name.startsWith("robust-"));
+    expect(violating.length).toBeGreaterThanOrEqual(9);
+    for (const name of violating) expect(cases).toContain(`${name}-clean`);
+  });
+
+  it("marks at least one finding of every rule somewhere", () => {
+    const rules = new Set(cases.flatMap((name) => expectedFindings(name).map((key) => key.split(" ")[0])));
+    expect([...rules].sort()).toEqual(["cycle", "no-recursion", "order", "suffix", "unanalyzable", "undeclared-lock"]);
+  });
+
+  it.each(cases.filter((name) => !name.endsWith("-clean")))("%s: reports exactly the marked findings", (name) => {
+    const expected = expectedFindings(name);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(findingKeys(resultOf(name).findings)).toEqual(expected);
+  });
+
+  it.each(cases.filter((name) => name.endsWith("-clean")))("%s: reports nothing", (name) => {
+    expect(expectedFindings(name)).toEqual([]);
+    expect(resultOf(name).findings).toEqual([]);
+  });
+
+  it.each(cases.filter((name) => !name.startsWith("robust-")))("%s: is valid TypeScript", (name) => {
+    const configFile = join(AUDIT_FIXTURES, name, "tsconfig.json");
+    const config = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, " "));
+    expect(diagnostics).toEqual([]);
+  });
+});
+
+describe("what findings say", () => {
+  it("order: the chain runs from the held lock, through every call across files, down to the acquisition", () => {
+    const finding = only("order-chain", "order", 18);
+    expect(finding.message).toBe(
+      "calls refreshServices_msw, which takes ms:w, while holding gs:w (taken on line 15): ms is declared before gs in lock-order.json",
+    );
+    expect(finding.function).toBe("GatewayState.syncAll_msw_gsw");
+    expect(finding.locks).toEqual(["gs", "ms"]);
+    expect(finding.chain.map((step) => `${step.location.file.replace("fixtures/audit/order-chain/src/", "")}:${step.location.line} ${step.message}`)).toEqual([
+      "gateway.ts:15 holds gs:w from here",
+      "gateway.ts:18 calls refreshServices_msw",
+      "services.ts:5 calls reloadManifests_msw",
+      "manifests.ts:5 calls ManagerServices.replace_msw",
+      "manager.ts:9 takes ms:w",
+    ]);
+  });
+
+  it("no-recursion: a callback run by Promise.all(xs.map(...)) is part of the held region", () => {
+    const finding = only("recursion-callbacks", "no-recursion", 31);
+    expect(finding.message).toContain("calls RumorStore.add_rsw, which takes rs:w, while already holding rs:w");
+    expect(finding.chain.at(-1)?.message).toBe("takes rs:w");
+  });
+
+  it("no-recursion in a loop names the earlier iteration", () => {
+    expect(only("loop-retake", "no-recursion", 14).message).toContain("taken right here in an earlier loop iteration and not released");
+  });
+
+  it("order through an interface names every implementation", () => {
+    expect(only("dispatch", "order", 21).message).toContain("MemberList.save_mlw (or 1 other implementation)");
+  });
+
+  it("order inside a wrapper's callback: the wrapper call is where the lock is held", () => {
+    const finding = only("wrapper", "order", 45);
+    expect(finding.chain[0]).toMatchObject({ message: "holds ctl from here", location: { line: 45 } });
+    const recursion = only("wrapper", "no-recursion", 54);
+    expect(recursion.chain.map((step) => step.message)).toEqual([
+      "holds ctl from here",
+      "calls Controller.#serialized_ctl",
+      "calls Controller.#withControllerLock_ctl",
+      "takes ctl",
+    ]);
+  });
+
+  it("mutual recursion: the chain follows the cycle back to the acquisition", () => {
+    const finding = only("mutual-recursion", "no-recursion", 25);
+    expect(finding.chain.map((step) => `${step.location.line} ${step.message}`)).toEqual([
+      "22 holds ml:w from here",
+      "25 calls MemberList.walk_mlw",
+      "14 calls MemberList.visit_mlw",
+      "22 takes ml:w",
+    ]);
+  });
+
+  it("suffix: says what is wrong and the name to use", () => {
+    const byName = new Map(resultOf("suffix").findings.map((finding) => [finding.fix?.from, finding]));
+    expect(byName.get("add")?.message).toBe("add: missing ml:w; it takes ml:w, so it should be named add_mlw");
+    expect(byName.get("count_mlw")?.message).toContain("ml is written as w but taken as r");
+    expect(byName.get("touch_rsw_mlw")?.message).toContain("extra rs:w");
+    expect(byName.get("announce_mlw_rsw")?.message).toContain("tokens out of declared order");
+    expect(Object.fromEntries([...byName].map(([from, finding]) => [from, finding.fix?.to]))).toEqual({
+      add: "add_mlw",
+      count_mlw: "count_mlr",
+      touch_rsw_mlw: "touch_mlw",
+      announce_mlw_rsw: "announce_rsw_mlw",
+      "#prune": "#prune_mlw",
+      create: "create_mlw",
+      snapshot: "snapshot_mlr",
+      onLeave: "onLeave_mlw",
+      evictAll_mlr: "evictAll_mlw",
+      kick: "kick_mlw",
+      describe_gsw: "describe",
+    });
+  });
+
+  it("suffix: overrides and implementations share their name's suffix", () => {
+    // NullStore.save_mlw takes nothing and the base Journal.flush_rsw is empty: their families take the lock.
+    expect(resultOf("dispatch").findings.filter((finding) => finding.ruleId === "suffix")).toEqual([]);
+  });
+
+  it("cycle: reported once, at one acquisition site, with every nesting of the cycle", () => {
+    const cycles = resultOf("cycles").findings.filter((finding) => finding.ruleId === "cycle");
+    expect(cycles.map((finding) => finding.locks)).toEqual([
+      ["Cache.lock", "SearchIndex.lock"],
+      ["Batch.lock", "Queue.lock", "Pool.lock"],
+    ]);
+    const [pair, triangle] = cycles;
+    expect(pair.message).toMatch(/^lock cycle Cache\.lock → SearchIndex\.lock → Cache\.lock: /);
+    expect(pair.related).toHaveLength(1);
+    expect(pair.related[0]).toMatchObject({ message: "takes Cache.lock while holding SearchIndex.lock", function: "SearchIndex.purge" });
+    expect(triangle.chain.filter((step) => step.message.startsWith("holds "))).toHaveLength(3);
+    expect(triangle.related).toHaveLength(2);
+  });
+
+  it("undeclared-lock: a note, not an error", () => {
+    const note = only("cycles", "undeclared-lock", 15);
+    expect(note.level).toBe("note");
+    expect(note.message).toBe(
+      'AuditLog.lock is taken while holding ms:r, but lock-order.json does not declare it, so its order is not checked; add it with "target": "AuditLog.lock"',
+    );
+  });
+
+  it("unanalyzable: notes for a file that does not parse and a module that does not resolve", () => {
+    expect(only("robust-syntax", "unanalyzable", 8).message).toContain("this file does not parse (Expression expected.)");
+    expect(resultOf("robust-syntax").stats.unanalyzableFiles).toBe(1);
+    expect(only("robust-missing-module", "unanalyzable", 2).message).toBe('cannot resolve module "./plugins/loader.js": calls into it are not analyzed');
+  });
+});
+
+describe("the lock graph", () => {
+  it("has the declared order, observed nestings, and marks violating edges", () => {
+    const { graph } = resultOf("cycles");
+    expect(graph.order).toEqual(["ms", "rs", "ml", "gs", "ctl", "sm", "cfg"]);
+    const edges = Object.fromEntries(graph.edges.map((edge) => [`${edge.from}>${edge.to}`, edge.violation ?? "ok"]));
+    expect(edges).toEqual({
+      "Batch.lock>Queue.lock": "cycle",
+      "Cache.lock>SearchIndex.lock": "cycle",
+      "Pool.lock>Batch.lock": "cycle",
+      "Queue.lock>Pool.lock": "cycle",
+      "SearchIndex.lock>Cache.lock": "cycle",
+      "ms>AuditLog.lock": "ok",
+    });
+    expect(graph.locks.find((lock) => lock.key === "Cache.lock")).toEqual({ key: "Cache.lock", declared: false, target: "Cache.lock" });
+    expect(graph.locks.find((lock) => lock.key === "ms")).toEqual({ key: "ms", declared: true, rank: 0, kind: "rwlock", target: "ManagerServices.inner" });
+  });
+
+  it("marks order edges", () => {
+    const edge = resultOf("order-chain").graph.edges.find((candidate) => candidate.from === "gs" && candidate.to === "ms");
+    expect(edge).toMatchObject({ violation: "order", sites: 1, site: { file: "fixtures/audit/order-chain/src/gateway.ts", line: 18 } });
+  });
+});
+
+describe("stats", () => {
+  it("counts files, functions, lock sites and calls", () => {
+    const { stats } = resultOf("order-chain");
+    expect(stats.files).toBe(5);
+    expect(stats.lockSites).toBe(2);
+    expect(stats.functions).toBeGreaterThanOrEqual(6);
+    expect(stats.calls).toBe(stats.resolvedCalls + stats.externalCalls + stats.unresolvedCalls);
+    expect(stats.resolvedCalls).toBeGreaterThan(0);
+  });
+
+  it("counts a call into a missing module as unresolved, not as a crash", () => {
+    expect(resultOf("robust-missing-module").stats.unresolvedCalls).toBeGreaterThan(resultOf("robust-syntax").stats.unresolvedCalls);
+  });
+});
