@@ -5,10 +5,10 @@
  * lock from callers, an extra or too-strong one misleads reviewers.
  */
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
-import type { DeclaredLock, Mode, Policy } from "../core/policy.js";
+import type { DeclaredLock, Mode } from "../core/policy.js";
 import { tokenLabel } from "../core/policy.js";
-import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, suffixOf, type AcquiredLocks } from "../core/suffix.js";
-import { analyzeFileLocks, type AnalyzedFunction } from "./lib/analysis.js";
+import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, type AcquiredLocks } from "../core/suffix.js";
+import { analyzeFileLocks, type AnalyzedFunction, type FileLockAnalysis } from "./lib/analysis.js";
 import { createRule } from "./lib/create-rule.js";
 import type { FunctionName } from "./lib/function-names.js";
 
@@ -46,11 +46,13 @@ function requiredText(tokens: ReturnType<typeof requiredSuffix>): string {
   return tokens.length ? tokens.map(tokenLabel).join(", ") : "no declared lock";
 }
 
-function check(context: Readonly<TSESLint.RuleContext<SuffixMessageId, []>>, policy: Policy, fn: AnalyzedFunction): void {
+function check(context: Readonly<TSESLint.RuleContext<SuffixMessageId, []>>, analysis: FileLockAnalysis, fn: AnalyzedFunction): void {
   const name = fn.name;
   if (!name) return;
+  const written = analysis.suffixTokens(name.name);
+  if (written.length === 0 && fn.flow.acquired.size === 0) return;
+  const policy = analysis.policy;
   const required = requiredSuffix(acquiredLocks(fn));
-  const written = suffixOf(name.name, policy).tokens;
   const mismatch = compareSuffix(written, required);
   if (!mismatch) return;
   const expected = nameWithSuffix(name.name, required, policy);
@@ -86,7 +88,7 @@ export default createRule<[], SuffixMessageId>({
       Program() {
         const analysis = analyzeFileLocks(context);
         if (!analysis) return;
-        for (const fn of analysis.functions) check(context, analysis.policy, fn);
+        for (const fn of analysis.functions) check(context, analysis, fn);
       },
     };
   },

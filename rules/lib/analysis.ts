@@ -4,13 +4,13 @@
  * rule reads the part it reports. The cache is keyed by the file's AST (a per-file cache: nothing is
  * kept across files, so rules stay correct when ESLint lints files in parallel or re-lints a buffer).
  */
-import type { TSESLint, TSESTree } from "@typescript-eslint/utils";
-import { analyzeFlow, type CallEffect, type CallStep, type FlowResult, type LockAcquisition, type LockRef } from "../../core/flow.js";
-import { tokenLabel, type Mode, type Policy } from "../../core/policy.js";
+import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import { analyzeFlow, type CallEffect, type CallStep, type FlowResult, type LockAcquisition, type LockRef, type Step } from "../../core/flow.js";
+import { tokenLabel, type Mode, type Policy, type SuffixToken } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
-import { extractFile, type CalleeRef, type ExtractedFunction } from "./extract.js";
+import { extractFile, type CalleeRef, type ExtractedFunction, type ExtractedRoot } from "./extract.js";
 import { policyFor } from "./policy.js";
-import { lockEnvFor, lockRefOf, type LockEnv } from "./resolve-lock.js";
+import { lockEnvFor, lockMethodNamesOf, lockRefOf, type LockEnv } from "./resolve-lock.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
@@ -24,6 +24,8 @@ export interface FileLockAnalysis {
   readonly functions: readonly AnalyzedFunction[];
   /** Parts of the file the front end could not handle (left out silently; tests assert there are none). */
   readonly failures: readonly { readonly node: TSESTree.Node; readonly error: unknown }[];
+  /** The suffix tokens of a name (`suffixOf(name).tokens`), memoized for this file. */
+  readonly suffixTokens: (name: string) => readonly SuffixToken[];
 }
 
 /** `null` records "no lock-order.json for this file" so the other rules skip the lookup too. */
@@ -45,39 +47,56 @@ export function analyzeFileLocks(context: RuleContext): FileLockAnalysis | undef
     return undefined;
   }
   const env = lockEnvFor(context, policy);
-  const analysis = mentionsLocks(context.sourceCode.text, policy) ? analyze(env) : { policy, env, functions: [], failures: [] };
+  const mentions = lockMentions(context.sourceCode.text, policy);
+  const analysis = mentions.length ? analyze(env, mentions) : { policy, env, functions: [], failures: [], suffixTokens: () => NO_TOKENS };
   analyses.set(ast, analysis);
   return analysis;
 }
 
-function analyze(env: LockEnv): FileLockAnalysis {
-  const extraction = extractFile(env);
+function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
+  const extraction = extractFile(env, { skipRoot: (root) => !mentionedWithin(mentions, textRangeOf(root)) });
   const failures = [...extraction.failures];
-  const resolveCall = callResolver(env.policy);
+  const suffixTokens = suffixMemo(env.policy);
+  const resolveCall = callResolver(suffixTokens);
   const functions: AnalyzedFunction[] = [];
   for (const extracted of extraction.functions) {
-    if (extracted.steps.length === 0) {
-      functions.push({ ...extracted, flow: NO_FLOW });
-      continue;
-    }
     try {
-      functions.push({ ...extracted, flow: analyzeFlow(extracted.steps, { resolveCall }) });
+      const compacted = compact(extracted.steps, resolveCall);
+      // Nothing to hold, release or inherit: no findings and nothing acquired (the interpreter would agree, slower).
+      const flow = compacted.takesLocks ? analyzeFlow(compacted.steps, { resolveCall }) : NO_FLOW;
+      functions.push({ ...extracted, flow });
     } catch (error) {
       failures.push({ node: extracted.node, error });
     }
   }
-  return { policy: env.policy, env, functions, failures };
+  return { policy: env.policy, env, functions, failures, suffixTokens };
 }
 
+/** `suffixOf(name).tokens`, memoized for the file (names repeat: every call of a method, every reference). */
+function suffixMemo(policy: Policy): (name: string) => readonly SuffixToken[] {
+  const byName = new Map<string, readonly SuffixToken[]>();
+  return (name) => {
+    if (!name.includes("_")) return NO_TOKENS;
+    let tokens = byName.get(name);
+    if (!tokens) {
+      tokens = suffixOf(name, policy).tokens;
+      byName.set(name, tokens);
+    }
+    return tokens;
+  };
+}
+
+const NO_TOKENS: readonly SuffixToken[] = Object.freeze([]);
+
 /** What a call takes, as its callee's name says: `add_rsw` acquires rs for writing. */
-function callResolver(policy: Policy): (step: CallStep<TSESTree.Node, CalleeRef>) => CallEffect | undefined {
+function callResolver(suffixTokens: (name: string) => readonly SuffixToken[]): CallResolver {
   const byName = new Map<string, CallEffect | null>();
   return (step) => {
     const name = step.callee.name;
     if (name === undefined || !name.includes("_")) return undefined;
     let effect = byName.get(name);
     if (effect === undefined) {
-      const tokens = suffixOf(name, policy).tokens;
+      const tokens = suffixTokens(name);
       effect = tokens.length
         ? { label: name, acquires: tokens.map((token): LockAcquisition => ({ lock: lockRefOf(token.lock), mode: token.mode ?? "w" })) }
         : null;
@@ -87,24 +106,153 @@ function callResolver(policy: Policy): (step: CallStep<TSESTree.Node, CalleeRef>
   };
 }
 
+type LockStep = Step<TSESTree.Node, CalleeRef>;
+type CallResolver = (step: CallStep<TSESTree.Node, CalleeRef>) => CallEffect | undefined;
+
+interface Compacted {
+  readonly steps: readonly LockStep[];
+  /** Some step takes, releases or (through a suffixed callee) acquires a lock, at any depth. */
+  readonly takesLocks: boolean;
+}
+
+/** A point where an exception may arrive and nothing else happens: `await`, or a call that takes no lock and runs no callback. */
+function isPlainExceptionPoint(step: LockStep, resolveCall: CallResolver): boolean {
+  return step.type === "await" || (step.type === "call" && step.callbacks.length === 0 && resolveCall(step) === undefined);
+}
+
+/**
+ * The same program with runs of plain exception points (`a(); await b; c();`) cut to their first:
+ * nothing changes the held set between them, so the later ones only repeat "may throw here". Most
+ * calls in a function are such calls; dropping the repeats keeps the interpreter's work proportional
+ * to the lock operations rather than to the function's length. Unchanged lists are returned as is.
+ */
+function compact(steps: readonly LockStep[], resolveCall: CallResolver): Compacted {
+  let copy: LockStep[] | undefined;
+  let takesLocks = false;
+  let previousPlain = false;
+  for (let index = 0; index < steps.length; index += 1) {
+    const step = steps[index];
+    const plain = isPlainExceptionPoint(step, resolveCall);
+    if (plain && previousPlain) {
+      copy ??= steps.slice(0, index);
+      continue;
+    }
+    previousPlain = plain;
+    const nested = compactStep(step, resolveCall);
+    if (nested.takesLocks) takesLocks = true;
+    if (copy) copy.push(nested.step);
+    else if (nested.step !== step) {
+      copy = steps.slice(0, index);
+      copy.push(nested.step);
+    }
+  }
+  return { steps: copy ?? steps, takesLocks };
+}
+
+function compactStep(step: LockStep, resolveCall: CallResolver): { step: LockStep; takesLocks: boolean } {
+  switch (step.type) {
+    case "acquire": {
+      if (!step.body) return { step, takesLocks: true };
+      const body = compact(step.body, resolveCall);
+      return { step: body.steps === step.body ? step : { ...step, body: body.steps }, takesLocks: true };
+    }
+    case "release":
+      return { step, takesLocks: true };
+    case "call": {
+      let takesLocks = resolveCall(step) !== undefined;
+      let changed = false;
+      const callbacks = step.callbacks.map((callback) => {
+        const body = compact(callback.body, resolveCall);
+        if (body.takesLocks) takesLocks = true;
+        if (body.steps === callback.body) return callback;
+        changed = true;
+        return { ...callback, body: body.steps };
+      });
+      return { step: changed ? { ...step, callbacks } : step, takesLocks };
+    }
+    case "branch": {
+      let takesLocks = false;
+      let changed = false;
+      const arms = step.arms.map((arm) => {
+        const compacted = compact(arm, resolveCall);
+        if (compacted.takesLocks) takesLocks = true;
+        if (compacted.steps !== arm) changed = true;
+        return compacted.steps;
+      });
+      return { step: changed ? { ...step, arms } : step, takesLocks };
+    }
+    case "try": {
+      const block = compact(step.block, resolveCall);
+      const handler = step.handler ? compact(step.handler, resolveCall) : undefined;
+      const finalizer = step.finalizer ? compact(step.finalizer, resolveCall) : undefined;
+      const takesLocks = block.takesLocks || Boolean(handler?.takesLocks) || Boolean(finalizer?.takesLocks);
+      const changed = block.steps !== step.block || handler?.steps !== step.handler || finalizer?.steps !== step.finalizer;
+      if (!changed) return { step, takesLocks };
+      return {
+        step: { ...step, block: block.steps, ...(handler ? { handler: handler.steps } : {}), ...(finalizer ? { finalizer: finalizer.steps } : {}) },
+        takesLocks,
+      };
+    }
+    case "loop":
+    case "scope":
+    case "spawn": {
+      const body = compact(step.body, resolveCall);
+      return { step: body.steps === step.body ? step : { ...step, body: body.steps }, takesLocks: body.takesLocks };
+    }
+    default:
+      return { step, takesLocks: false };
+  }
+}
+
 const mentionPatterns = new WeakMap<Policy, RegExp>();
 
 /**
- * A cheap first look at the text: a file that calls no lock method and mentions no suffix token has
- * nothing for these rules (no acquisition, no suffixed call, no suffixed name), so it is not walked.
+ * Where the text calls a lock method (`.acquire`, `.runWrite`, …) or spells a suffix token (`_rsw`):
+ * sorted offsets. Code without any has nothing for these rules (no acquisition, no release, no
+ * suffixed call or name), so a file or a function without one is not walked at all.
  */
-export function mentionsLocks(text: string, policy: Policy): boolean {
+export function lockMentions(text: string, policy: Policy): number[] {
   let pattern = mentionPatterns.get(policy);
   if (!pattern) {
-    const methods = new Set<string>();
-    for (const lock of policy.locks) for (const name of [...lock.methods.write, ...lock.methods.read, ...lock.methods.release]) methods.add(name);
-    const alternatives: string[] = [];
-    if (methods.size) alternatives.push(`\\.\\s*#?(?:${[...methods].map(escapeRegExp).join("|")})(?![\\w$])`);
-    if (policy.tokens.size) alternatives.push(`_(?:${[...policy.tokens.keys()].join("|")})(?![A-Za-z0-9$])`);
-    pattern = alternatives.length ? new RegExp(alternatives.join("|")) : /(?!)/;
+    const methods = [...lockMethodNamesOf(policy)].map(escapeRegExp);
+    // Group 1: a `_word` that may be a token (checked against the policy below; a long alternation of every token is slower).
+    const alternatives = ["_([a-z][a-z0-9]*)(?![A-Za-z0-9$])"];
+    if (methods.length) alternatives.push(`\\.\\s*#?(?:${methods.join("|")})(?![\\w$])`);
+    pattern = new RegExp(alternatives.join("|"), "g");
     mentionPatterns.set(policy, pattern);
   }
-  return pattern.test(text);
+  const offsets: number[] = [];
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    if (match[1] === undefined || policy.tokens.has(match[1])) offsets.push(match.index);
+  }
+  return offsets;
+}
+
+/** Whether a sorted offset list has one in [start, end). */
+function mentionedWithin(offsets: readonly number[], [start, end]: TSESTree.Range): boolean {
+  let low = 0;
+  let high = offsets.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (offsets[middle] < start) low = middle + 1;
+    else high = middle;
+  }
+  return low < offsets.length && offsets[low] < end;
+}
+
+/** A root's text including its name (a method's key comes before its function node). */
+function textRangeOf(root: ExtractedRoot): TSESTree.Range {
+  const parent = root.parent;
+  const owner =
+    parent &&
+    (parent.type === AST_NODE_TYPES.MethodDefinition ||
+      parent.type === AST_NODE_TYPES.PropertyDefinition ||
+      parent.type === AST_NODE_TYPES.Property ||
+      parent.type === AST_NODE_TYPES.VariableDeclarator)
+      ? parent
+      : root;
+  return [Math.min(owner.range[0], root.range[0]), root.range[1]];
 }
 
 function escapeRegExp(text: string): string {

@@ -78,20 +78,28 @@ type ResultUse =
   | { readonly kind: "bound"; readonly binding: TSESTree.Identifier; readonly scoped: boolean }
   | { readonly kind: "escapes" };
 
+export interface ExtractOptions {
+  /**
+   * Roots (other than the module's top level) for which this returns true are left out, together with
+   * everything nested in them: the analysis uses it to skip functions whose text mentions no lock.
+   */
+  readonly skipRoot?: (root: ExtractedRoot) => boolean;
+}
+
 /**
  * Every root of the file with its steps. Never throws: a root whose shape surprises the extractor is
  * recorded in `failures` and contributes nothing.
  */
-export function extractFile(env: LockEnv): FileExtraction {
+export function extractFile(env: LockEnv, options: ExtractOptions = {}): FileExtraction {
   const functions: ExtractedFunction[] = [];
   const failures: { node: TSESTree.Node; error: unknown }[] = [];
   const pending: ExtractedRoot[] = [env.sourceCode.ast];
   const seen = new Set<TSESTree.Node>();
+  const skipRoot = options.skipRoot;
   const discover = (root: ExtractedRoot): void => {
-    if (!seen.has(root)) {
-      seen.add(root);
-      pending.push(root);
-    }
+    if (seen.has(root)) return;
+    seen.add(root);
+    if (!skipRoot?.(root)) pending.push(root);
   };
   for (let index = 0; index < pending.length; index += 1) {
     const root = pending[index];
@@ -481,6 +489,42 @@ class BodyExtractor {
           return;
         }
         this.expression(node.argument, out);
+        return;
+      // The most common shapes, walked directly (the generic walk below handles them too, slower).
+      case AST_NODE_TYPES.MemberExpression:
+        this.expression(node.object, out);
+        if (node.computed) this.expression(node.property, out);
+        return;
+      case AST_NODE_TYPES.BinaryExpression:
+        this.expression(node.left, out);
+        this.expression(node.right, out);
+        return;
+      case AST_NODE_TYPES.TemplateLiteral:
+        for (const part of node.expressions) this.expression(part, out);
+        return;
+      case AST_NODE_TYPES.ArrayExpression:
+        for (const element of node.elements) this.expression(element, out);
+        return;
+      case AST_NODE_TYPES.ObjectExpression:
+        for (const property of node.properties) {
+          if (property.type === AST_NODE_TYPES.Property) {
+            if (property.computed) this.expression(property.key, out);
+            this.expression(property.value, out);
+          } else {
+            this.expression(property.argument, out);
+          }
+        }
+        return;
+      case AST_NODE_TYPES.SpreadElement:
+      case AST_NODE_TYPES.UpdateExpression:
+        this.expression(node.argument, out);
+        return;
+      case AST_NODE_TYPES.ChainExpression:
+      case AST_NODE_TYPES.TSAsExpression:
+      case AST_NODE_TYPES.TSNonNullExpression:
+      case AST_NODE_TYPES.TSSatisfiesExpression:
+      case AST_NODE_TYPES.TSTypeAssertion:
+        this.expression(node.expression, out);
         return;
       default:
         this.children(node, out);

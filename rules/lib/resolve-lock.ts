@@ -55,6 +55,28 @@ export interface LockCall {
 
 const envCache = new WeakMap<object, LockEnv>();
 
+/** A class (not an object literal with an accessor) so that building one per file stays cheap. */
+class FileLockEnv implements LockEnv {
+  readonly lockMethodNames: ReadonlySet<string>;
+  /** Computed on first use: most files have no module-level lock. `null` = not computed yet. */
+  #modulePath: string | undefined | null = null;
+
+  constructor(
+    readonly policy: Policy,
+    readonly sourceCode: Readonly<TSESLint.SourceCode>,
+    readonly filename: string | undefined,
+    readonly policyDir: string,
+    readonly types: TypeServices | undefined,
+  ) {
+    this.lockMethodNames = lockMethodNamesOf(policy);
+  }
+
+  get modulePath(): string | undefined {
+    if (this.#modulePath === null) this.#modulePath = this.filename === undefined ? undefined : toModulePath(this.policyDir, this.filename);
+    return this.#modulePath;
+  }
+}
+
 /** The lock environment of the file being linted, built once per file (keyed by its AST) and policy. */
 export function lockEnvFor(context: RuleContext, policy: Policy): LockEnv {
   const sourceCode = context.sourceCode;
@@ -62,25 +84,29 @@ export function lockEnvFor(context: RuleContext, policy: Policy): LockEnv {
   if (cached && cached.policy === policy) return cached;
   const filename = context.filename && isAbsolute(context.filename) ? context.filename : undefined;
   const policyDir = isAbsolute(policy.file) ? dirname(policy.file) : context.cwd;
-  const lockMethodNames = new Set<string>();
-  for (const lock of policy.locks) {
-    for (const name of [...lock.methods.write, ...lock.methods.read, ...lock.methods.release]) lockMethodNames.add(name);
-  }
   const services = sourceCode.parserServices;
   const program = services?.program;
   const types: TypeServices | undefined =
     program && services.esTreeNodeToTSNodeMap ? { checker: program.getTypeChecker(), esTreeNodeToTSNodeMap: services.esTreeNodeToTSNodeMap } : undefined;
-  const env: LockEnv = {
-    policy,
-    sourceCode,
-    filename,
-    policyDir,
-    modulePath: filename === undefined ? undefined : toModulePath(policyDir, filename),
-    lockMethodNames,
-    types,
-  };
+  const env = new FileLockEnv(policy, sourceCode, filename, policyDir, types);
   envCache.set(sourceCode.ast, env);
   return env;
+}
+
+const methodNamesByPolicy = new WeakMap<Policy, ReadonlySet<string>>();
+
+/** Every method name that acquires or releases some declared lock (computed once per policy). */
+export function lockMethodNamesOf(policy: Policy): ReadonlySet<string> {
+  let names = methodNamesByPolicy.get(policy);
+  if (!names) {
+    const collected = new Set<string>();
+    for (const lock of policy.locks) {
+      for (const name of [...lock.methods.write, ...lock.methods.read, ...lock.methods.release]) collected.add(name);
+    }
+    names = collected;
+    methodNamesByPolicy.set(policy, names);
+  }
+  return names;
 }
 
 /** `lockRef` for a declared lock, shared so that every step about one lock carries the same object. */
@@ -200,7 +226,7 @@ function lockOfMember(member: TSESTree.MemberExpression, env: LockEnv, depth: nu
     if (found) return found;
   } else if (object.type === AST_NODE_TYPES.Identifier) {
     // `Server.member` (a static member) or `ns.registry` (a namespace import of a module with module-level locks).
-    const byClassName = env.policy.byTarget.get(`${object.name}.${name}`);
+    const byClassName = memberTarget(env.policy, object.name, name);
     if (byClassName) return byClassName;
     const namespaceTarget = namespaceImportTarget(object, name, env);
     if (namespaceTarget) return namespaceTarget;
@@ -241,19 +267,39 @@ function classNameOf(classNode: TSESTree.ClassDeclaration | TSESTree.ClassExpres
   return undefined;
 }
 
+const memberTargetsByPolicy = new WeakMap<Policy, ReadonlyMap<string, ReadonlyMap<string, DeclaredLock>>>();
+
+/** The declared `Class.member` lock, looked up by class then member (no string building per lookup). */
+function memberTarget(policy: Policy, className: string, member: string): DeclaredLock | undefined {
+  let byClass = memberTargetsByPolicy.get(policy);
+  if (!byClass) {
+    const built = new Map<string, Map<string, DeclaredLock>>();
+    for (const lock of policy.locks) {
+      const target = lock.parsedTarget;
+      if (target.kind !== "member") continue;
+      let members = built.get(target.className);
+      if (!members) built.set(target.className, (members = new Map()));
+      members.set(target.isPrivate ? `#${target.member}` : target.member, lock);
+    }
+    byClass = built;
+    memberTargetsByPolicy.set(policy, byClass);
+  }
+  return byClass.get(className)?.get(member);
+}
+
 /** `Class.member` for the class and, for non-private members, its superclasses (by name; followed within this file). */
 function memberOfClass(classNode: TSESTree.ClassDeclaration | TSESTree.ClassExpression, member: string, env: LockEnv): DeclaredLock | undefined {
   let current: TSESTree.ClassDeclaration | TSESTree.ClassExpression | undefined = classNode;
   for (let depth = 0; current && depth < MAX_ALIAS_DEPTH; depth += 1) {
     const className = classNameOf(current);
     if (className !== undefined) {
-      const found = env.policy.byTarget.get(`${className}.${member}`);
+      const found = memberTarget(env.policy, className, member);
       if (found) return found;
     }
     if (member.startsWith("#")) return undefined; // private fields are not inherited
     const superClass = current.superClass ? unwrapExpression(current.superClass) : undefined;
     if (superClass?.type !== AST_NODE_TYPES.Identifier) return undefined;
-    const inherited = env.policy.byTarget.get(`${superClass.name}.${member}`);
+    const inherited = memberTarget(env.policy, superClass.name, member);
     if (inherited) return inherited;
     current = classDeclaredAs(superClass, env);
   }
@@ -318,7 +364,7 @@ function lockOfDestructured(pattern: TSESTree.ObjectPattern, localName: string, 
       const classNode = classOfThis(pattern);
       return classNode ? memberOfClass(classNode, key, env) : undefined;
     }
-    if (source.type === AST_NODE_TYPES.Identifier) return env.policy.byTarget.get(`${source.name}.${key}`);
+    if (source.type === AST_NODE_TYPES.Identifier) return memberTarget(env.policy, source.name, key);
     return undefined;
   }
   return undefined;
@@ -393,7 +439,7 @@ function typedMemberLock(member: TSESTree.MemberExpression, name: string, env: L
       // A class member's parent is the class; a constructor parameter property's grandparent is.
       const owner = nameTextOf(declaration.parent) ?? nameTextOf(declaration.parent?.parent);
       if (owner === undefined) continue;
-      const found = env.policy.byTarget.get(`${owner}.${name}`);
+      const found = memberTarget(env.policy, owner, name);
       if (found) return found;
     }
   } catch {
