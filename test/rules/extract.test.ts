@@ -15,7 +15,7 @@ import { settings } from "./lock-rule-tester.js";
 type Context = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
 /** Runs `probe` with a real rule context for `code` (linted as `filename`). */
-function withContext(code: string, probe: (context: Context) => void, options: { filename?: string; settings?: object } = {}): void {
+function withContext(code: string, probe: (context: Context) => void, options: { filename?: string; settings?: Record<string, unknown> } = {}): void {
   let failure: unknown;
   const linter = new Linter({ configType: "flat", cwd: "/virtual" });
   const messages = linter.verify(
@@ -66,7 +66,7 @@ function callsIn(ast: TSESTree.Node): TSESTree.CallExpression[] {
 }
 
 /** The lock id each `.acquire()` call's receiver resolves to, in source order ("-" when none). */
-function resolvedReceivers(code: string, options: { filename?: string; settings?: object } = {}): string[] {
+function resolvedReceivers(code: string, options: { filename?: string; settings?: Record<string, unknown> } = {}): string[] {
   const ids: string[] = [];
   withContext(
     code,
