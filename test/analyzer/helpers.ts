@@ -1,5 +1,5 @@
 /** Shared by the analyzer tests: fixture paths, expectation markers, a captured CLI. */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,5 +80,7 @@ export function copyFixtures(cases: readonly string[]): string {
   for (const entry of ["lock-order.json", "tsconfig.base.json", "shared", ...cases]) {
     cpSync(join(AUDIT_FIXTURES, entry), join(dir, entry), { recursive: true });
   }
+  // As in the repository, the fixtures are ES modules.
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
   return dir;
 }

@@ -1,0 +1,186 @@
+/**
+ * The reporters, on real analysis results: SARIF validated against the SARIF 2.1.0 JSON schema
+ * (OASIS, vendored as sarif-schema-2.1.0.json), JSON shape, markdown, dot, mermaid, text.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv, type ValidateFunction } from "ajv";
+import type * as Sarif from "sarif";
+import { beforeAll, describe, expect, it } from "vitest";
+import { analyze } from "../../analyzer/analyze.js";
+import { formatDot } from "../../analyzer/reporters/dot.js";
+import { formatJson, JSON_REPORT_VERSION } from "../../analyzer/reporters/json.js";
+import { formatMarkdown } from "../../analyzer/reporters/markdown.js";
+import { formatMermaid } from "../../analyzer/reporters/mermaid.js";
+import { FINGERPRINT_KEY, formatSarif, SRCROOT, toSarif } from "../../analyzer/reporters/sarif.js";
+import { formatText } from "../../analyzer/reporters/text.js";
+import { RULES } from "../../analyzer/rule-catalog.js";
+import type { AnalysisResult } from "../../analyzer/types.js";
+import { AUDIT_FIXTURES, REPO_ROOT, copyFixtures } from "./helpers.js";
+
+/**
+ * The official schema is draft-04 (`id`, draft-04 `$schema`); ajv 8 speaks draft-07, which reads
+ * every keyword this schema uses the same way. The formats it names are checked with the URL parser.
+ */
+function sarifValidator(): ValidateFunction {
+  const schema = JSON.parse(readFileSync(new URL("./sarif-schema-2.1.0.json", import.meta.url), "utf8")) as Record<string, unknown>;
+  const { $schema: _draft, id, ...rest } = schema;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat("uri", (value: string) => URL.canParse(value));
+  ajv.addFormat("uri-reference", (value: string) => URL.canParse(value, "file:///base/") && !/\s/.test(value));
+  ajv.addFormat("date-time", (value: string) => !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value));
+  return ajv.compile({ ...rest, $id: id });
+}
+
+let cycles: AnalysisResult;
+let orderChain: AnalysisResult;
+let robust: AnalysisResult;
+let validate: ValidateFunction;
+
+beforeAll(async () => {
+  validate = sarifValidator();
+  cycles = await analyze({ project: join(AUDIT_FIXTURES, "cycles"), root: REPO_ROOT });
+  orderChain = await analyze({ project: join(AUDIT_FIXTURES, "order-chain"), root: REPO_ROOT });
+  robust = await analyze({ project: join(AUDIT_FIXTURES, "robust-syntax"), root: REPO_ROOT });
+});
+
+describe("sarif", () => {
+  it.each(["cycles", "order-chain", "robust-syntax"])("is valid SARIF 2.1.0 (%s)", async (name) => {
+    const result = { cycles, "order-chain": orderChain, "robust-syntax": robust }[name]!;
+    const log = JSON.parse(formatSarif(result)) as unknown;
+    const valid = validate(log);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it("the validator rejects what the schema forbids (it really validates)", () => {
+    const log = toSarif(orderChain) as unknown as { runs: { results: { level: string }[] }[] };
+    log.runs[0].results[0].level = "fatal";
+    expect(validate(log)).toBe(false);
+    const noMessage = toSarif(orderChain) as unknown as { runs: { results: Record<string, unknown>[] }[] };
+    delete noMessage.runs[0].results[0].message;
+    expect(validate(noMessage)).toBe(false);
+  });
+
+  it("uses relative URIs under %SRCROOT%, rule metadata with help, code flows for chains", () => {
+    const log: Sarif.Log = toSarif(orderChain);
+    const run = log.runs[0];
+    expect(run.originalUriBaseIds?.[SRCROOT]?.uri).toBe(`file://${REPO_ROOT}/`);
+    expect(run.tool.driver.rules?.map((rule) => rule.id)).toEqual(RULES.map((rule) => rule.id));
+    for (const rule of run.tool.driver.rules ?? []) {
+      expect(rule.help?.text).toBeTruthy();
+      expect(rule.helpUri).toMatch(/^https:\/\/.+#/);
+      expect(rule.shortDescription?.text).toBeTruthy();
+    }
+    const [result] = run.results ?? [];
+    expect(result.ruleId).toBe("order");
+    expect(run.tool.driver.rules?.[result.ruleIndex!]?.id).toBe("order");
+    const location = result.locations?.[0].physicalLocation;
+    expect(location?.artifactLocation).toEqual({ uri: "fixtures/audit/order-chain/src/gateway.ts", uriBaseId: SRCROOT });
+    expect(location?.region).toMatchObject({ startLine: 18, startColumn: 13 });
+    const flow = result.codeFlows?.[0].threadFlows[0].locations ?? [];
+    expect(flow.map((step) => step.location?.message?.text)).toEqual([
+      "holds gs:w from here",
+      "calls refreshServices_msw",
+      "calls reloadManifests_msw",
+      "calls ManagerServices.replace_msw",
+      "takes ms:w",
+    ]);
+    expect(result.partialFingerprints?.[FINGERPRINT_KEY]).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("cycles carry their other sites as related locations", () => {
+    const results = toSarif(cycles).runs[0].results ?? [];
+    const cycle = results.find((result) => result.ruleId === "cycle");
+    expect(cycle?.relatedLocations?.[0]).toMatchObject({ id: 1, message: { text: "takes Cache.lock while holding SearchIndex.lock" } });
+  });
+
+  it("fingerprints survive code moving down the file", async () => {
+    const dir = copyFixtures(["order-chain"]);
+    const before = await analyze({ project: join(dir, "order-chain") });
+    const gateway = join(dir, "order-chain/src/gateway.ts");
+    writeFileSync(gateway, `// a new header comment\n\n${readFileSync(gateway, "utf8")}`);
+    const after = await analyze({ project: join(dir, "order-chain") });
+    expect(after.findings[0].location.line).toBe(before.findings[0].location.line + 2);
+    expect(after.findings[0].fingerprint).toBe(before.findings[0].fingerprint);
+  });
+});
+
+describe("json", () => {
+  it("has the documented top-level shape", () => {
+    const report = JSON.parse(formatJson(cycles, { toolVersion: "9.9.9" })) as Record<string, unknown>;
+    expect(Object.keys(report)).toEqual(["version", "tool", "root", "projectFile", "configFile", "summary", "findings", "graph", "stats"]);
+    expect(report.version).toBe(JSON_REPORT_VERSION);
+    expect(report.tool).toEqual({ name: "lock-audit", version: "9.9.9" });
+    expect(report.summary).toEqual({ errors: 2, warnings: 0, notes: 1, byRule: { "undeclared-lock": 1, cycle: 2 } });
+    expect(report.findings).toEqual(JSON.parse(JSON.stringify(cycles.findings)));
+    const finding = (report.findings as Record<string, unknown>[])[0];
+    expect(Object.keys(finding).sort()).toEqual(["chain", "fingerprint", "function", "level", "location", "locks", "message", "related", "ruleId"]);
+  });
+
+  it("includes what --fix did when given", () => {
+    const fixes = { renamed: [{ location: orderChain.findings[0].location, from: "a", to: "a_rsw", references: 3 }], skipped: [] };
+    expect(JSON.parse(formatJson(orderChain, { fixes })).fixes).toEqual(fixes);
+  });
+});
+
+describe("markdown", () => {
+  it("tables the findings and folds the chains", () => {
+    const text = formatMarkdown(cycles);
+    expect(text.split("\n")[0]).toBe("### lock-audit: 2 errors, 1 note (undeclared-lock 1, cycle 2)");
+    expect(text).toContain("| | Rule | Location | Finding |");
+    expect(text.split("\n").filter((line) => line.startsWith("| ❌ "))).toHaveLength(2);
+    expect(text.split("\n").filter((line) => line.startsWith("| ℹ️ "))).toHaveLength(1);
+    expect(text).toContain("<details><summary>Call chains (2)</summary>");
+  });
+
+  it("escapes table syntax in messages", () => {
+    const result = { ...orderChain, findings: [{ ...orderChain.findings[0], message: "a | b `c` <d>" }] };
+    expect(formatMarkdown(result)).toContain("| a \\| b \\`c\\` \\<d\\> |");
+  });
+
+  it("says so when there is nothing", () => {
+    expect(formatMarkdown({ ...orderChain, findings: [] }).split("\n")[0]).toBe("### lock-audit: no findings");
+  });
+});
+
+describe("dot and mermaid", () => {
+  it("dot: declared order, observed edges, violations in red, undeclared locks dashed", () => {
+    const dot = formatDot(orderChain);
+    expect(dot).toMatch(/^digraph locks \{/);
+    expect(dot).toContain('"ms" -> "rs" [style=dotted, color=gray, arrowhead=open];');
+    expect(dot).toContain('"gs" -> "ms" [label="order: 1 site", color=red, fontcolor=red, penwidth=2];');
+    expect(formatDot(cycles)).toContain('"Cache.lock" [label="Cache.lock\\n(undeclared)", style=dashed];');
+  });
+
+  it("mermaid: one node per lock, styled violating links", () => {
+    const mermaid = formatMermaid(cycles);
+    const lines = mermaid.split("\n");
+    expect(lines[0]).toBe("flowchart LR");
+    expect(lines.filter((line) => /^ {2}L\d+[[(]/.test(line))).toHaveLength(cycles.graph.locks.length);
+    const order = cycles.graph.order.length - 1;
+    const violating = cycles.graph.edges.flatMap((edge, index) => (edge.violation ? [order + index] : []));
+    expect(mermaid).toContain(`linkStyle ${violating.join(",")} stroke:#d00`);
+  });
+});
+
+describe("text", () => {
+  it("groups by file with a code frame, the chain, and a summary line", () => {
+    const text = formatText(orderChain, { sources: new Map([["fixtures/audit/order-chain/src/gateway.ts", readFileSync(join(AUDIT_FIXTURES, "order-chain/src/gateway.ts"), "utf8")]]) });
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("fixtures/audit/order-chain/src/gateway.ts");
+    expect(lines[1]).toMatch(/^ {2}18:13 {2}error {2}order {2}calls refreshServices_msw/);
+    expect(text).toContain("  > 18 |       await refreshServices_msw(); // expect: order");
+    expect(text).toContain("    chain:\n      fixtures/audit/order-chain/src/gateway.ts:15:27  holds gs:w from here  (GatewayState.syncAll_msw_gsw)");
+    expect(text).toMatch(/✖ 1 error \(order 1\) · 5 files, \d+ functions, 2 lock sites in \d+\.\d\ds\n/);
+    expect(text).not.toContain("\u001b[");
+  });
+
+  it("colors only when asked", () => {
+    expect(formatText(orderChain, { color: true })).toContain("\u001b[");
+  });
+
+  it("a clean result is one line", () => {
+    expect(formatText({ ...orderChain, findings: [] }).split("\n")[0]).toMatch(/^✔ no findings · 5 files/);
+  });
+});
