@@ -59,7 +59,8 @@ function buildCommand(io: CliIo): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(`${TOOL_NAME}: ${text.replace(/^error: /, "").trim()}; run ${TOOL_NAME} --help\n`),
+      // One line: commander's message without its "error:" prefix, its line breaks or its final period.
+      outputError: (text, write) => write(`${TOOL_NAME}: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ").replace(/\.$/, "")}; run ${TOOL_NAME} --help\n`),
     });
 }
 
