@@ -86,8 +86,9 @@ describe.each<CheckMode>(["off", "throw"])("OrderedRwLock (checks: %s)", (checks
     const result = await writer;
     expect(result.ok).toBe(false);
     expect((result as { error: unknown }).error).toBeInstanceOf(LockTimeoutError);
-    const second = await blockedReader; // admitted as soon as the writer gave up
-    expect([lock.readers, lock.waiting]).toEqual([2, 0]);
+    await flushMicrotasks();
+    expect([lock.readers, lock.waiting]).toEqual([2, 0]); // admitted as soon as the writer gave up
+    const second = await blockedReader;
     reader.release();
     second.release();
   });
