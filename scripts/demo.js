@@ -6,9 +6,17 @@
  * itself fails (exit code 2: usage, configuration or crash).
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
+// Node itself exits 1 when an entry point is missing, which would read as "findings": check first.
+for (const built of ["dist/rules/index.js", "dist/analyzer/cli.js"]) {
+  if (!existsSync(new URL(`../${built}`, import.meta.url))) {
+    console.error(`demo: ${built} is missing; run \`npm install\` (or \`npm run build\`) first`);
+    process.exit(2);
+  }
+}
 const steps = [
   {
     title: "ESLint with lock-discipline's recommended rules (fixtures/eslint.config.js)",
