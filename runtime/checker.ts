@@ -74,7 +74,7 @@ export class OrderChecker {
         break;
       }
       // `>=`: a second instance of the same id (two MemberList objects' `ml`) has no order with the first.
-      if (!tryOnly && entry.rank >= lock.rank) (conflicts ??= []).push(entry);
+      if (!tryOnly && entry.lock.rank >= lock.rank) (conflicts ??= []).push(entry);
     }
     if (recursion === undefined && conflicts === undefined) return undefined;
     const violation =
@@ -89,13 +89,13 @@ export class OrderChecker {
     return {
       lock,
       id: lock.id,
-      rank: lock.rank,
       order: this,
       mode,
       task: newTask || chain === undefined ? newTaskNumber() : chain.entry.task,
       parent: chain,
       state: PENDING,
-      since: performance.now(),
+      since: Date.now(),
+      holderIndex: -1,
       site: this.captureStacks ? new Error("lock acquisition") : undefined,
     };
   }

@@ -83,7 +83,7 @@ export class LockOrder {
 
   /** Who holds and who waits for each busy lock of this order, with acquisition stacks when captured. */
   snapshot(): LockSnapshot {
-    const now = performance.now();
+    const now = Date.now();
     const locks: LockView[] = [];
     for (const ref of this.#created) {
       const view = ref.deref()?.view(now);

@@ -37,13 +37,19 @@ export interface LockView {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
 interface WaitLimits {
   timeout: number | undefined;
   signal: AbortSignal | undefined;
 }
 
+const NO_LIMITS: WaitLimits = Object.freeze({ timeout: undefined, signal: undefined });
+
 function readOptions(options: AcquireOptions | undefined, id: string): WaitLimits {
-  if (options === undefined) return { timeout: undefined, signal: undefined };
+  if (options === undefined) return NO_LIMITS;
   if (typeof options !== "object" || options === null) throw new TypeError(`lock "${id}": options must be an object`);
   const { timeout, signal } = options;
   if (timeout !== undefined && (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)) {
@@ -59,8 +65,11 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
   abstract readonly kind: "mutex" | "rwlock";
   /** Waiting acquisitions, oldest first. */
   protected readonly queue = new WaiterQueue<Waiter>();
-  /** Entries of the current holders; filled only with checks on (they are what snapshots show). */
-  protected readonly holders = new Set<HeldEntry>();
+  /**
+   * Entries of the current holders; filled only with checks on (they are what snapshots show). An
+   * array with swap-remove (each entry knows its index): a Set costs hashing on every acquisition.
+   */
+  protected readonly holders: HeldEntry[] = [];
 
   constructor(
     readonly id: string,
@@ -117,7 +126,9 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
       if (options === undefined && this.canTake(mode)) this.take(mode);
       else await this.#obtain(mode, options, undefined, false);
       try {
-        return await fn();
+        const result = fn();
+        // A plain value needs no extra microtask hop before the release.
+        return isThenable(result) ? await result : (result as Awaited<T>);
       } finally {
         this[releaseGrant](mode, undefined);
       }
@@ -131,7 +142,8 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (limits.signal === undefined && limits.timeout === undefined && this.canTake(mode)) this.#grant(mode, entry);
     else await this.#grantOrWait(mode, limits, entry, false);
     try {
-      return await checker.runTask(entry, chain, fn);
+      const result = checker.runTask(entry, chain, fn);
+      return isThenable(result) ? await result : (result as Awaited<T>);
     } finally {
       this[releaseGrant](mode, entry);
     }
@@ -195,8 +207,18 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     this.take(mode);
     if (entry !== undefined) {
       entry.state = HELD;
-      this.holders.add(entry);
+      entry.holderIndex = this.holders.length;
+      this.holders.push(entry);
     }
+  }
+
+  #forgetHolder(entry: HeldEntry): void {
+    const last = this.holders.pop()!;
+    if (last !== entry) {
+      this.holders[entry.holderIndex] = last;
+      last.holderIndex = entry.holderIndex;
+    }
+    entry.holderIndex = -1;
   }
 
   /** Hands the lock to a queued waiter: it resumes in its own async context (its promise settles, nothing runs here). */
@@ -205,7 +227,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     waiter.disarm();
     const entry = waiter.entry;
     this.#grant(waiter.mode, entry);
-    if (entry !== undefined) entry.since = performance.now();
+    if (entry !== undefined) entry.since = Date.now();
     waiter.resolve(waiter.wantsGuard ? new LockGuard(this, waiter.mode, entry) : undefined);
   }
 
@@ -222,7 +244,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
   [releaseGrant](mode: LockMode, entry: HeldEntry | undefined): void {
     if (entry !== undefined) {
       entry.state = DONE;
-      this.holders.delete(entry);
+      this.#forgetHolder(entry);
     }
     this.untake(mode);
     this.dispatch();
@@ -232,8 +254,8 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     const checker = this.checker;
     const entry = waiter.entry;
     if (checker === undefined || entry === undefined || !waiter.queued) return;
-    const now = performance.now();
-    const holders = [...this.holders].map((holder) => checker.view(holder, now));
+    const now = Date.now();
+    const holders = this.#holdersByAge().map((holder) => checker.view(holder, now));
     checker.reportSlowWait(this, checker.view(entry, now), holders, Math.round(now - entry.since));
   }
 
@@ -242,12 +264,17 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (this.queue.size === 0 && !this.isBusy()) return undefined;
     const checker = this.checker;
     const holders: TaskView[] =
-      checker === undefined ? this.holderModes().map((mode) => ({ mode })) : [...this.holders].map((e) => checker.view(e, now));
+      checker === undefined ? this.holderModes().map((mode) => ({ mode })) : this.#holdersByAge().map((e) => checker.view(e, now));
     const waiters: TaskView[] = [];
     for (const waiter of this.queue) {
       waiters.push(checker === undefined || waiter.entry === undefined ? { mode: waiter.mode } : checker.view(waiter.entry, now));
     }
     return { id: this.id, kind: this.kind, rank: this.rank, instance: this.instance, holders, waiters };
+  }
+
+  /** Holders, longest-held first (swap-remove does not keep the order). */
+  #holdersByAge(): HeldEntry[] {
+    return [...this.holders].sort((a, b) => a.since - b.since);
   }
 
   protected abstract isBusy(): boolean;

@@ -30,9 +30,8 @@ export type EntryState = typeof PENDING | typeof HELD | typeof DONE;
 /** One acquisition by one task. */
 export interface HeldEntry {
   /** The lock instance (identity decides recursion). */
-  readonly lock: object;
+  readonly lock: { readonly id: string; readonly rank: number };
   readonly id: string;
-  readonly rank: number;
   /** The lock order (checker) the lock belongs to; chains may mix locks of several orders. */
   readonly order: object;
   readonly mode: LockMode;
@@ -40,8 +39,10 @@ export interface HeldEntry {
   /** The task's chain when it asked for the lock (what it held then), for reports. */
   readonly parent: ChainLink | undefined;
   state: EntryState;
-  /** `performance.now()` when requested, then when granted. */
+  /** `Date.now()` when requested, then when granted (milliseconds are enough for reports, and it is cheap). */
   since: number;
+  /** Position in the lock's holder list while held (swap-remove), -1 otherwise. */
+  holderIndex: number;
   /** Captured at the acquisition call when `captureStacks` is on; formatted only when shown. */
   readonly site: Error | undefined;
 }
