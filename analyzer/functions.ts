@@ -72,7 +72,11 @@ export interface FunctionIndex {
   readonly classesByName: Map<string, ts.ClassLikeDeclaration[]>;
   /** Names of getters and setters: only property accesses with these names can run one. */
   readonly accessorNames: Set<string>;
-  /** Names a function may be referred to by (units, imports, destructured bindings). */
+  /**
+   * Every name through which a call could reach a function of the program: function and member
+   * names, class names, import/export bindings, destructured bindings. A callee named otherwise
+   * cannot resolve to a unit, so the type checker is not asked about it.
+   */
   readonly functionNames: Set<string>;
 }
 
@@ -262,7 +266,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
         list.push(node);
         index.classesByName.set(name, list);
         index.functionNames.add(name);
-      } else if (ts.isImportSpecifier(node) || ts.isNamespaceImport(node) || ts.isImportEqualsDeclaration(node)) {
+      } else if (ts.isImportSpecifier(node) || ts.isExportSpecifier(node) || ts.isNamespaceImport(node) || ts.isImportEqualsDeclaration(node)) {
         index.functionNames.add(node.name.text);
       } else if (ts.isImportClause(node) && node.name) {
         index.functionNames.add(node.name.text);

@@ -144,6 +144,13 @@ export class CallResolver {
           ? expression
           : undefined;
     if (!nameNode) return { callee: UNKNOWN, external: false, argumentShift: 0 };
+    // A call can only reach a function of the program through a name some function, class or
+    // import of the program has (or the function's own parameter): `parts.push()`,
+    // `JSON.stringify()` and most library calls are settled without asking the checker.
+    const name = nameNode.text;
+    if (!this.index.functionNames.has(name) && (isNew || this.parameterIndex(name, current) === undefined)) {
+      return { callee: UNKNOWN, external: true, argumentShift: 0 };
+    }
     return { ...this.fromSymbol(this.symbolAt(nameNode), current, isNew), argumentShift: 0 };
   }
 

@@ -64,6 +64,6 @@ export function formatText(result: AnalysisResult, options: TextReportOptions = 
     const mark = counts.byLevel.error > 0 ? colors.red("✖") : colors.yellow("!");
     lines.push(`${mark} ${levelSummary(counts)} (${ruleSummary(counts)}) · ${scope}`);
   }
-  if (stats.unresolvedCalls > 0) lines.push(colors.dim(`  ${plural(stats.unresolvedCalls, "call")} of ${stats.calls} could not be resolved (dynamic access or \`any\`)`));
+  if (stats.unresolvedCalls > 0) lines.push(colors.dim(`  ${plural(stats.unresolvedCalls, "call")} of ${stats.calls} could not be resolved to a function (function values, dynamic access, \`any\`)`));
   return `${lines.join("\n")}\n`;
 }

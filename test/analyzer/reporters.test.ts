@@ -29,7 +29,7 @@ function sarifValidator(): ValidateFunction {
   ajv.addFormat("uri", (value: string) => URL.canParse(value));
   ajv.addFormat("uri-reference", (value: string) => URL.canParse(value, "file:///base/") && !/\s/.test(value));
   ajv.addFormat("date-time", (value: string) => !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value));
-  return ajv.compile({ ...rest, $id: id });
+  return ajv.compile({ ...rest, $id: String(id) });
 }
 
 let cycles: AnalysisResult;
