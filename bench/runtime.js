@@ -4,7 +4,8 @@
 // Run after `npm run build`:  node bench/runtime.js   (options: --rounds N, --quick)
 //
 // One process, two phases, rounds interleaved within each phase (every round runs every contender
-// once, in rotating order, so drift and GC hit them alike; the median round counts).
+// once, in rotating order, so drift and GC hit them alike). The table shows median ops/s; a ratio of
+// two contenders of one phase is the median of their per-round ratios (robust on a busy machine).
 // Phase 1 runs bare / await-lock / async-mutex / checks off while no AsyncLocalStorage exists.
 // Phase 2 starts with the first checked acquisition, which creates the runtime's AsyncLocalStorage;
 // from then on every await in this process is slower (Node 20/22), so checks on is measured there,
@@ -192,7 +193,10 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Interleaved rounds of every contender on every case; returns name -> caseKey -> median ops/s. */
+/**
+ * Interleaved rounds of every contender on every case.
+ * Returns name -> caseKey -> { median, samples }, samples[i] taken in round i.
+ */
 async function measure(contenders) {
   const results = new Map(contenders.map((c) => [c.name, {}]));
   for (const { key } of CASES) {
@@ -208,13 +212,23 @@ async function measure(contenders) {
         samples.get(c.name).push(await sample(c, key, ops.get(c.name)));
       }
     }
-    for (const c of contenders) results.get(c.name)[key] = median(samples.get(c.name));
+    for (const c of contenders) results.get(c.name)[key] = { median: median(samples.get(c.name)), samples: samples.get(c.name) };
   }
   return results;
 }
 
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
-const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+const times = (x) => `${x.toFixed(2)}x`;
+
+/**
+ * Ratio of two contenders on one case. Measured in the same phase, the rounds pair up: the ratio is
+ * the median of per-round ratios, which cancels drift and load bursts that hit both (the machine may
+ * be busy). Across phases nothing pairs, so it is the ratio of the medians.
+ */
+function ratioOf(a, b, key, paired) {
+  if (!paired) return a[key].median / b[key].median;
+  return median(a[key].samples.map((value, round) => value / b[key].samples[round]));
+}
 
 function table(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -225,17 +239,20 @@ function table(header, rows) {
 const checksOff = orderedContender("OrderedMutex checks off", "off");
 const checksOn = orderedContender("OrderedMutex checks on", "throw");
 
-console.log(`lock-discipline runtime benchmark: node ${process.version}, ${os.cpus().length} cpu(s) (${os.cpus()[0]?.model ?? "unknown"}), ${ROUNDS} interleaved rounds per case, median ops/s`);
+console.log(
+  `lock-discipline runtime benchmark: node ${process.version}, ${os.cpus().length} cpu(s) (${os.cpus()[0]?.model ?? "unknown"}), ` +
+    `${ROUNDS} interleaved rounds per case`,
+);
 console.log("phase 1: bare await, await-lock, async-mutex, checks off (no AsyncLocalStorage exists yet)");
 const clean = await measure([bare, awaitLock, asyncMutex, checksOff]);
 console.log("phase 2: checks on (its first acquisition creates the AsyncLocalStorage), bare await and async-mutex again beside it");
 const afterAls = await measure([checksOn, { ...bare, name: "bare await (ALS on)" }, { ...asyncMutex, name: "async-mutex (ALS on)" }]);
 
 const rows = [];
-const addRow = (name, perCase) => rows.push([name, ...CASES.map(({ key }) => fmt(perCase[key]))]);
+const addRow = (name, perCase) => rows.push([name, ...CASES.map(({ key }) => fmt(perCase[key].median))]);
 for (const [name, perCase] of clean) addRow(name, perCase);
 for (const [name, perCase] of afterAls) addRow(name, perCase);
-console.log("\nops/s (higher is better); an op is one acquire+release, one runExclusive, or one contended section");
+console.log("\nmedian ops/s (higher is better); an op is one acquire+release, one runExclusive, or one contended section");
 console.log(table(["contender", ...CASES.map((c) => c.label)], rows));
 
 const off = clean.get(checksOff.name);
@@ -243,32 +260,21 @@ const on = afterAls.get(checksOn.name);
 const am = clean.get(asyncMutex.name);
 const al = clean.get(awaitLock.name);
 const amAls = afterAls.get("async-mutex (ALS on)");
-const ratioRows = CASES.map(({ key, label }) => [
-  label,
-  ratio(off[key], am[key]),
-  ratio(off[key], al[key]),
-  ratio(on[key], am[key]),
-  ratio(on[key], amAls[key]),
-  ratio(on[key], off[key]),
-]);
-console.log("\nratios");
-console.log(
-  table(
-    ["case", "off / async-mutex", "off / await-lock", "on / async-mutex", "on / async-mutex (both ALS on)", "on / off"],
-    ratioRows,
-  ),
-);
-
-const bounds = [
-  { label: "checks off >= 5x async-mutex", value: (k) => off[k] / am[k], min: 5 },
-  { label: "checks off >= 0.7x await-lock", value: (k) => off[k] / al[k], min: 0.7 },
-  { label: "checks on >= 1.5x async-mutex (async-mutex measured without ALS)", value: (k) => on[k] / am[k], min: 1.5 },
+const ratios = [
+  { label: "off / async-mutex", of: (k) => ratioOf(off, am, k, true), bound: 5 },
+  { label: "off / await-lock", of: (k) => ratioOf(off, al, k, true), bound: 0.7 },
+  { label: "on / async-mutex", of: (k) => ratioOf(on, am, k, false), bound: 1.5 },
+  { label: "on / async-mutex (both ALS on)", of: (k) => ratioOf(on, amAls, k, true) },
+  { label: "on / off", of: (k) => ratioOf(on, off, k, false) },
 ];
-console.log("\nbounds");
-for (const bound of bounds) {
+console.log("\nratios (same phase: median of per-round ratios; across phases: ratio of medians)");
+console.log(table(["case", ...ratios.map((r) => r.label)], CASES.map(({ key, label }) => [label, ...ratios.map((r) => times(r.of(key)))])));
+
+console.log("\nbounds (\"on / async-mutex\" uses async-mutex from phase 1, measured without AsyncLocalStorage)");
+for (const r of ratios.filter((r) => r.bound !== undefined)) {
   for (const { key, label } of CASES) {
-    const value = bound.value(key);
-    console.log(`${value >= bound.min ? "PASS" : "FAIL"}  ${bound.label}, ${label}: ${value.toFixed(2)}x`);
+    const value = r.of(key);
+    console.log(`${value >= r.bound ? "PASS" : "FAIL"}  ${r.label} >= ${r.bound}x, ${label}: ${times(value)}`);
   }
 }
 if (sink < 0) console.log(sink); // keeps the work observable

@@ -2,7 +2,7 @@
  * The order and recursion checks of one lock order, and how violations are reported.
  *
  * A checker exists only when checks are "throw" or "warn"; with "off" the locks hold `undefined`
- * instead and never call into this file (nor into task-context.ts).
+ * instead and never call into this file nor into task-context.ts.
  */
 import {
   LockOrderError,
@@ -132,14 +132,16 @@ export class OrderChecker {
 
   /** Reports a waiter that has waited longer than `deadlockTimeout`; always reported, never thrown. */
   reportSlowWait(lock: CheckedLock, waiter: TaskView, holders: readonly TaskView[], waitedMs: number): void {
-    const describe = (who: TaskView) =>
-      `task #${who.task} (${who.mode}; holds ${formatIds(who.taskHolds ?? [])})` +
-      (who.stack ? `, acquired at:\n${indent(who.stack)}` : " (set captureStacks: true to see where it was acquired)");
+    const who = (view: TaskView) => `task #${view.task} (${view.mode}; holds ${formatIds(view.taskHolds ?? [])})`;
+    const where = (view: TaskView, verb: string) => (view.stack ? `, ${verb} at:\n${indent(view.stack)}` : "");
     const lines = [
-      `lock "${lock.id}" #${lock.instance}: ${describe(waiter)} has waited ${waitedMs} ms (deadlockTimeout ${this.deadlockTimeout} ms).`,
-      holders.length === 0 ? "  No holder (it was released and is being handed over)." : "  Held by:",
-      ...holders.map((holder) => `  - ${describe(holder)} for ${holder.forMs} ms`),
+      `lock "${lock.id}" #${lock.instance}: ${who(waiter)} has waited ${waitedMs} ms ` +
+        `(deadlockTimeout ${this.deadlockTimeout} ms)${where(waiter, "asked")}`,
+      ...(holders.length === 0
+        ? ["  no holder: the lock is being handed over"]
+        : holders.map((holder) => `  held by ${who(holder)} for ${holder.forMs} ms${where(holder, "acquired")}`)),
     ];
+    if (!this.captureStacks) lines.push("  (set captureStacks: true to see where each acquisition was made)");
     const report = new PossibleDeadlockError(lock.id, lock.instance, waitedMs, waiter, holders, lines.join("\n"));
     if (this.onViolation !== undefined) this.onViolation(report);
     else console.warn(`lock-discipline: ${report.message}`);

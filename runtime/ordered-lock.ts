@@ -101,7 +101,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
         this.take(mode);
         return Promise.resolve(new LockGuard(this, mode, undefined));
       }
-      return this.#obtain(mode, options, undefined, true) as Promise<LockGuard>;
+      return this.#obtainUnchecked(mode, options, true) as Promise<LockGuard>;
     }
     let limits: WaitLimits;
     try {
@@ -124,7 +124,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     const checker = this.checker;
     if (checker === undefined) {
       if (options === undefined && this.canTake(mode)) this.take(mode);
-      else await this.#obtain(mode, options, undefined, false);
+      else await this.#obtainUnchecked(mode, options, false);
       try {
         const result = fn();
         // A plain value needs no extra microtask hop before the release.
@@ -167,13 +167,8 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     return new LockGuard(this, mode, entry);
   }
 
-  /** Unchecked wait path (options given or lock busy). */
-  #obtain(
-    mode: LockMode,
-    options: AcquireOptions | undefined,
-    entry: HeldEntry | undefined,
-    wantsGuard: boolean,
-  ): Promise<LockGuard | undefined> {
+  /** The unchecked slow path: options were given, or the lock is busy. */
+  #obtainUnchecked(mode: LockMode, options: AcquireOptions | undefined, wantsGuard: boolean): Promise<LockGuard | undefined> {
     let limits: WaitLimits;
     try {
       limits = readOptions(options, this.id);
@@ -181,7 +176,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
       return Promise.reject(error);
     }
     if (limits.signal?.aborted) return Promise.reject(limits.signal.reason);
-    return this.#grantOrWait(mode, limits, entry, wantsGuard);
+    return this.#grantOrWait(mode, limits, undefined, wantsGuard);
   }
 
   #grantOrWait(mode: LockMode, limits: WaitLimits, entry: HeldEntry | undefined, wantsGuard: boolean): Promise<LockGuard | undefined> {

@@ -9,8 +9,8 @@ const RUNTIME_MARKERS = [RUNTIME_URL.href, decodeURIComponent(RUNTIME_URL.pathna
 function isRuntimeFrame(line: string): boolean {
   return (
     RUNTIME_MARKERS.some((marker) => line.includes(marker)) ||
-    line.includes("(node:internal") ||
-    line.startsWith("at node:internal") ||
+    line.includes("(node:") || // Node's own modules (node:internal/…, node:async_hooks)
+    line.startsWith("at node:") ||
     line.startsWith("at new Promise (<anonymous>)")
   );
 }

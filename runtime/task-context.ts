@@ -101,11 +101,6 @@ function taskStorage(): AsyncLocalStorage<ChainLink> {
   return (storage ??= new hooks!.AsyncLocalStorage<ChainLink>());
 }
 
-/** The current resource, the identity used by `ChainLink.origin`. */
-export function currentResource(): object {
-  return hooks!.executionAsyncResource();
-}
-
 /** The chain of the current task: links hidden from this resource skipped, finished entries pruned. */
 export function currentChain(): ChainLink | undefined {
   if (storage === undefined) return undefined;

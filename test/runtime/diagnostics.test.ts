@@ -108,8 +108,10 @@ describe("deadlockTimeout", () => {
     expect(report.waitedMs).toBeGreaterThanOrEqual(19);
     expect(report.holders).toHaveLength(1);
     expect(report.holders[0]).toMatchObject({ mode: "exclusive", taskHolds: ["sm"] });
-    expect(report.message).toMatch(/^lock "sm" #1: task #\d+ \(exclusive; holds "rs"\), acquired at:\n.*diagnostics\.test\.ts/);
-    expect(report.message).toMatch(/has waited \d+ ms \(deadlockTimeout 20 ms\)\.\n  Held by:\n  - task #\d+ \(exclusive; holds "sm"\), acquired at:\n\s+at .*diagnostics\.test\.ts/);
+    expect(report.message).toMatch(
+      /^lock "sm" #1: task #\d+ \(exclusive; holds "rs"\) has waited \d+ ms \(deadlockTimeout 20 ms\), asked at:\n\s+at .*diagnostics\.test\.ts/,
+    );
+    expect(report.message).toMatch(/\n  held by task #\d+ \(exclusive; holds "sm"\) for \d+ ms, acquired at:\n\s+at .*diagnostics\.test\.ts/);
     await release();
     expect(await waiter).toBe("served at last");
   });
@@ -122,7 +124,9 @@ describe("deadlockTimeout", () => {
     const waiter = fromAnotherTask(() => sm.runExclusive(() => undefined));
     await sleep(30);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0][0]).toMatch(/^lock-discipline: lock "sm" #1: task #\d+ \(exclusive; holds nothing\) \(set captureStacks: true/);
+    expect(warn.mock.calls[0][0]).toMatch(
+      /^lock-discipline: lock "sm" #1: task #\d+ \(exclusive; holds nothing\) has waited \d+ ms \(deadlockTimeout 5 ms\)\n  held by task #\d+ \(exclusive; holds "sm"\) for \d+ ms\n  \(set captureStacks: true to see where each acquisition was made\)$/,
+    );
     await release();
     await waiter;
   });
