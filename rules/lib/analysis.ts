@@ -61,7 +61,7 @@ function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
   const functions: AnalyzedFunction[] = [];
   for (const extracted of extraction.functions) {
     try {
-      const compacted = compact(extracted.steps, resolveCall);
+      const compacted = compact(extracted.steps, resolveCall, true);
       // Nothing to hold, release or inherit: no findings and nothing acquired (the interpreter would agree, slower).
       const flow = compacted.takesLocks ? analyzeFlow(compacted.steps, { resolveCall }) : NO_FLOW;
       functions.push({ ...extracted, flow });
@@ -120,24 +120,65 @@ function isPlainExceptionPoint(step: LockStep, resolveCall: CallResolver): boole
   return step.type === "await" || (step.type === "call" && step.callbacks.length === 0 && resolveCall(step) === undefined);
 }
 
+/** Steps that leave the held set as it was and may throw with it (their thrown states are their normal ones). */
+function throwsWithStateUnchanged(step: LockStep): boolean {
+  return step.type === "await" || step.type === "call" || (step.type === "acquire" && step.form === "callback");
+}
+
+/** Steps that may change what is held or released on the path. */
+function mayChangeHeld(step: LockStep): boolean {
+  switch (step.type) {
+    case "acquire":
+      return step.form !== "callback";
+    case "release":
+    case "branch":
+    case "loop":
+    case "try":
+    case "scope":
+      return true;
+    default:
+      return false;
+  }
+}
+
 /**
- * The same program with runs of plain exception points (`a(); await b; c();`) cut to their first:
- * nothing changes the held set between them, so the later ones only repeat "may throw here". Most
- * calls in a function are such calls; dropping the repeats keeps the interpreter's work proportional
- * to the lock operations rather than to the function's length. Unchanged lists are returned as is.
+ * The same program without plain exception points (`a(); await b;`) that cannot change a finding, so
+ * the interpreter's work follows the lock operations rather than the function's length. Most calls in
+ * a function are plain; a plain point is dropped when
+ * - the step before it already throws with the same state (`a(); b();`, `await lock.runWrite(fn)`);
+ * - in a function body, nothing the body owns can be held yet (before its first acquire or release);
+ * - in a function body, nothing changes after it: the state it would throw with is the one the body
+ *   ends with, whose leaks are reported anyway (as leaks on a normal path, which outrank exception-only ones).
+ * Unchanged lists are returned as is.
  */
-function compact(steps: readonly LockStep[], resolveCall: CallResolver): Compacted {
+/** `compact` for a whole function body: exported for the property test that it changes no finding. */
+export function compactFunctionBody(steps: readonly LockStep[], resolveCall: CallResolver): readonly LockStep[] {
+  return compact(steps, resolveCall, true).steps;
+}
+
+function compact(steps: readonly LockStep[], resolveCall: CallResolver, functionBody: boolean): Compacted {
   let copy: LockStep[] | undefined;
   let takesLocks = false;
-  let previousPlain = false;
+  let previousThrowsSame = false;
+  let leading = functionBody;
+  let lastChange = steps.length;
+  if (functionBody) {
+    lastChange = -1;
+    for (let index = steps.length - 1; index >= 0; index -= 1) {
+      if (mayChangeHeld(steps[index])) {
+        lastChange = index;
+        break;
+      }
+    }
+  }
   for (let index = 0; index < steps.length; index += 1) {
     const step = steps[index];
-    const plain = isPlainExceptionPoint(step, resolveCall);
-    if (plain && previousPlain) {
+    if (isPlainExceptionPoint(step, resolveCall) && (previousThrowsSame || leading || index > lastChange)) {
       copy ??= steps.slice(0, index);
       continue;
     }
-    previousPlain = plain;
+    if (mayChangeHeld(step)) leading = false;
+    previousThrowsSame = throwsWithStateUnchanged(step);
     const nested = compactStep(step, resolveCall);
     if (nested.takesLocks) takesLocks = true;
     if (copy) copy.push(nested.step);
@@ -153,7 +194,7 @@ function compactStep(step: LockStep, resolveCall: CallResolver): { step: LockSte
   switch (step.type) {
     case "acquire": {
       if (!step.body) return { step, takesLocks: true };
-      const body = compact(step.body, resolveCall);
+      const body = compact(step.body, resolveCall, true);
       return { step: body.steps === step.body ? step : { ...step, body: body.steps }, takesLocks: true };
     }
     case "release":
@@ -162,7 +203,7 @@ function compactStep(step: LockStep, resolveCall: CallResolver): { step: LockSte
       let takesLocks = resolveCall(step) !== undefined;
       let changed = false;
       const callbacks = step.callbacks.map((callback) => {
-        const body = compact(callback.body, resolveCall);
+        const body = compact(callback.body, resolveCall, true);
         if (body.takesLocks) takesLocks = true;
         if (body.steps === callback.body) return callback;
         changed = true;
@@ -174,7 +215,7 @@ function compactStep(step: LockStep, resolveCall: CallResolver): { step: LockSte
       let takesLocks = false;
       let changed = false;
       const arms = step.arms.map((arm) => {
-        const compacted = compact(arm, resolveCall);
+        const compacted = compact(arm, resolveCall, false);
         if (compacted.takesLocks) takesLocks = true;
         if (compacted.steps !== arm) changed = true;
         return compacted.steps;
@@ -182,9 +223,9 @@ function compactStep(step: LockStep, resolveCall: CallResolver): { step: LockSte
       return { step: changed ? { ...step, arms } : step, takesLocks };
     }
     case "try": {
-      const block = compact(step.block, resolveCall);
-      const handler = step.handler ? compact(step.handler, resolveCall) : undefined;
-      const finalizer = step.finalizer ? compact(step.finalizer, resolveCall) : undefined;
+      const block = compact(step.block, resolveCall, false);
+      const handler = step.handler ? compact(step.handler, resolveCall, false) : undefined;
+      const finalizer = step.finalizer ? compact(step.finalizer, resolveCall, false) : undefined;
       const takesLocks = block.takesLocks || Boolean(handler?.takesLocks) || Boolean(finalizer?.takesLocks);
       const changed = block.steps !== step.block || handler?.steps !== step.handler || finalizer?.steps !== step.finalizer;
       if (!changed) return { step, takesLocks };
@@ -196,7 +237,7 @@ function compactStep(step: LockStep, resolveCall: CallResolver): { step: LockSte
     case "loop":
     case "scope":
     case "spawn": {
-      const body = compact(step.body, resolveCall);
+      const body = compact(step.body, resolveCall, step.type === "spawn");
       return { step: body.steps === step.body ? step : { ...step, body: body.steps }, takesLocks: body.takesLocks };
     }
     default:
