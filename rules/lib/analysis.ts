@@ -106,27 +106,29 @@ function callResolver(suffixTokens: (name: string) => readonly SuffixToken[]): C
   };
 }
 
-type LockStep = Step<TSESTree.Node, CalleeRef>;
 type CallResolver = (step: CallStep<TSESTree.Node, CalleeRef>) => CallEffect | undefined;
 
-interface Compacted {
-  readonly steps: readonly LockStep[];
+/** Compaction only looks at step kinds and asks `resolveCall`; it is generic so tests can feed it plain step programs. */
+type Resolver<N, C> = (step: CallStep<N, C>) => CallEffect | undefined;
+
+interface Compacted<N, C> {
+  readonly steps: readonly Step<N, C>[];
   /** Some step takes, releases or (through a suffixed callee) acquires a lock, at any depth. */
   readonly takesLocks: boolean;
 }
 
 /** A point where an exception may arrive and nothing else happens: `await`, or a call that takes no lock and runs no callback. */
-function isPlainExceptionPoint(step: LockStep, resolveCall: CallResolver): boolean {
+function isPlainExceptionPoint<N, C>(step: Step<N, C>, resolveCall: Resolver<N, C>): boolean {
   return step.type === "await" || (step.type === "call" && step.callbacks.length === 0 && resolveCall(step) === undefined);
 }
 
 /** Steps that leave the held set as it was and may throw with it (their thrown states are their normal ones). */
-function throwsWithStateUnchanged(step: LockStep): boolean {
+function throwsWithStateUnchanged<N, C>(step: Step<N, C>): boolean {
   return step.type === "await" || step.type === "call" || (step.type === "acquire" && step.form === "callback");
 }
 
 /** Steps that may change what is held or released on the path. */
-function mayChangeHeld(step: LockStep): boolean {
+function mayChangeHeld<N, C>(step: Step<N, C>): boolean {
   switch (step.type) {
     case "acquire":
       return step.form !== "callback";
@@ -152,12 +154,12 @@ function mayChangeHeld(step: LockStep): boolean {
  * Unchanged lists are returned as is.
  */
 /** `compact` for a whole function body: exported for the property test that it changes no finding. */
-export function compactFunctionBody(steps: readonly LockStep[], resolveCall: CallResolver): readonly LockStep[] {
+export function compactFunctionBody<N, C>(steps: readonly Step<N, C>[], resolveCall: Resolver<N, C>): readonly Step<N, C>[] {
   return compact(steps, resolveCall, true).steps;
 }
 
-function compact(steps: readonly LockStep[], resolveCall: CallResolver, functionBody: boolean): Compacted {
-  let copy: LockStep[] | undefined;
+function compact<N, C>(steps: readonly Step<N, C>[], resolveCall: Resolver<N, C>, functionBody: boolean): Compacted<N, C> {
+  let copy: Step<N, C>[] | undefined;
   let takesLocks = false;
   let previousThrowsSame = false;
   let leading = functionBody;
@@ -190,7 +192,7 @@ function compact(steps: readonly LockStep[], resolveCall: CallResolver, function
   return { steps: copy ?? steps, takesLocks };
 }
 
-function compactStep(step: LockStep, resolveCall: CallResolver): { step: LockStep; takesLocks: boolean } {
+function compactStep<N, C>(step: Step<N, C>, resolveCall: Resolver<N, C>): { step: Step<N, C>; takesLocks: boolean } {
   switch (step.type) {
     case "acquire": {
       if (!step.body) return { step, takesLocks: true };
