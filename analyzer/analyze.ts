@@ -94,9 +94,10 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
   progress({ phase: "check", done: 0, total: 1 });
   const chains = new ChainBuilder(summaries, spans);
-  const lockGraph = buildLockGraph(policy, index.units, summaries, spans, chains);
+  const reported = flowFindings(index.units, summaries, spans, chains, loaded.checker);
+  const lockGraph = buildLockGraph(policy, index.units, summaries, spans, chains, reported);
   const findings = finalizeFindings([
-    ...flowFindings(index.units, summaries, spans, chains),
+    ...reported,
     ...suffixFindings(index.units, hierarchy.dispatchFamilies(), summaries, policy, spans),
     ...lockGraph.findings,
     ...unanalyzableFindings(loaded.unparsable, loaded.sourceFiles, index.units, loaded.checker, spans),

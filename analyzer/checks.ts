@@ -5,16 +5,19 @@
  */
 import { ts } from "ts-morph";
 import type { FlowFinding, HeldLock, LockAcquisition } from "../core/flow.js";
-import type { DeclaredLock, Mode, Policy } from "../core/policy.js";
+import { parseTarget, type DeclaredLock, type Mode, type Policy } from "../core/policy.js";
 import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, suffixOf, type AcquiredLocks } from "../core/suffix.js";
 import type { FunctionUnit } from "./functions.js";
 import type { SourceSpans } from "./locations.js";
-import { lockLabel } from "./locks.js";
+import { isThisRooted, lockLabel } from "./locks.js";
 import { calleeLabel, type SummaryResult, type UnitCallEffect } from "./summaries.js";
 import type { ChainStep, Finding, RuleId } from "./types.js";
 
-/** A finding before its fingerprint: `detail` says what is wrong without line numbers. */
-export type DraftFinding = Omit<Finding, "fingerprint"> & { detail: string };
+/**
+ * A finding before its fingerprint: `detail` says what is wrong without line numbers;
+ * `violatedEdges` (order and no-recursion) are the held → taken pairs it reports, for the graph.
+ */
+export type DraftFinding = Omit<Finding, "fingerprint"> & { detail: string; violatedEdges?: readonly (readonly [string, string])[] };
 
 /** Chains longer than this are cut (a generated 1,000-deep chain stays readable). */
 const MAX_CHAIN_STEPS = 64;
@@ -27,6 +30,14 @@ function heldLabel(held: HeldLock<ts.Node>): string {
   return lockLabel(held.lock, held.mode);
 }
 
+/** One site on the way from a call down to an acquisition. */
+export interface PathSite {
+  unit: FunctionUnit;
+  node: ts.Node;
+  /** What is called there, or undefined where the lock is taken. */
+  calls?: UnitCallEffect;
+}
+
 export class ChainBuilder {
   constructor(
     private readonly result: SummaryResult,
@@ -34,29 +45,36 @@ export class ChainBuilder {
   ) {}
 
   /**
-   * The path from a site in `unit` down to where `lockKey` is really acquired: the site itself
-   * ("calls f" or "takes rs:w"), then in each callee the call or acquisition that takes the lock.
+   * The sites from `node` in `unit` down to where the lock is really taken: the site itself, then
+   * in each callee the call or acquisition its summary's witness names. Each function is followed
+   * once (recursion), and the walk stops after MAX_CHAIN_STEPS sites (`cut`).
    */
-  pathTo(unit: FunctionUnit, node: ts.Node, via: UnitCallEffect | undefined, acquisition: LockAcquisition): ChainStep[] {
-    const label = acquisitionLabel(acquisition);
-    const key = acquisition.lock.key;
-    if (!via) return [{ location: this.spans.of(node, unit.sourceFile), message: `takes ${label}`, function: unit.label }];
-    const steps: ChainStep[] = [{ location: this.spans.of(node, unit.sourceFile), message: `calls ${via.label}`, function: unit.label }];
+  pathSites(unit: FunctionUnit, node: ts.Node, via: UnitCallEffect | undefined, key: string): { sites: PathSite[]; cut: boolean } {
+    const sites: PathSite[] = [{ unit, node, ...(via ? { calls: via } : {}) }];
     const visited = new Set<FunctionUnit>();
-    let targets = via.targets;
-    while (steps.length < MAX_CHAIN_STEPS) {
+    let targets = via?.targets ?? [];
+    while (targets.length > 0) {
+      if (sites.length >= MAX_CHAIN_STEPS) return { sites, cut: true };
       const next = targets.find((target) => !visited.has(target) && this.result.summaries.get(target)?.acquired.has(key));
       const witness = next && this.result.outcomes.get(next)?.witnesses.get(key);
       if (!next || !witness) break;
       visited.add(next);
-      if (!witness.via) {
-        steps.push({ location: this.spans.of(witness.node, next.sourceFile), message: `takes ${label}`, function: next.label });
-        return steps;
-      }
-      steps.push({ location: this.spans.of(witness.node, next.sourceFile), message: `calls ${witness.via.label}`, function: next.label });
-      targets = witness.via.targets;
+      sites.push({ unit: next, node: witness.node, ...(witness.via ? { calls: witness.via } : {}) });
+      targets = witness.via?.targets ?? [];
     }
-    if (steps.length >= MAX_CHAIN_STEPS) steps.push({ location: steps[steps.length - 1].location, message: `… (chain cut after ${MAX_CHAIN_STEPS} calls)` });
+    return { sites, cut: false };
+  }
+
+  /** The chain steps for `pathSites`: "calls f" at each call, "takes rs:w" where the lock is taken. */
+  pathTo(unit: FunctionUnit, node: ts.Node, via: UnitCallEffect | undefined, acquisition: LockAcquisition): ChainStep[] {
+    const label = acquisitionLabel(acquisition);
+    const { sites, cut } = this.pathSites(unit, node, via, acquisition.lock.key);
+    const steps: ChainStep[] = sites.map((site) => ({
+      location: this.spans.of(site.node, site.unit.sourceFile),
+      message: site.calls ? `calls ${site.calls.label}` : `takes ${label}`,
+      function: site.unit.label,
+    }));
+    if (cut) steps.push({ location: steps[steps.length - 1].location, message: `… (chain cut after ${MAX_CHAIN_STEPS} calls)` });
     return steps;
   }
 
@@ -80,14 +98,40 @@ function ids(locks: readonly { lock: { key: string; declared?: DeclaredLock } }[
   return [...new Set(locks.map((entry) => entry.lock.declared?.id ?? entry.lock.key))].join(", ");
 }
 
+/** The receiver a site calls a method on (the lock, for an acquisition), or undefined for a plain function call. */
+function receiverOf(node: ts.Node): ts.Expression | undefined {
+  if (ts.isPropertyAccessExpression(node)) return node.expression; // a method passed by reference
+  if (!ts.isCallExpression(node) && !ts.isNewExpression(node)) return undefined;
+  return ts.isPropertyAccessExpression(node.expression) ? node.expression.expression : undefined;
+}
+
+/**
+ * An undeclared lock is a lock class (`TreeNode.lock`): every instance shares its key. A re-take is
+ * reported as a self-deadlock only when every site involved acts on `this` — the held lock, each
+ * call down the chain, the second acquisition. Through another object (`child.visit()` while
+ * holding `this.lock`, `other.lock.acquire()`) it is usually another instance: a tree walk, not a
+ * deadlock on itself.
+ */
+function mayBeAnotherInstance(finding: Extract<FlowFinding<ts.Node>, { kind: "order" | "recursion" }>, unit: FunctionUnit, chains: ChainBuilder, checker: ts.TypeChecker): boolean {
+  const memberClassesOnly = finding.acquiring.every((acquisition) => !acquisition.lock.declared && parseTarget(acquisition.lock.key)?.kind === "member");
+  if (!memberClassesOnly) return false;
+  const { sites } = chains.pathSites(unit, finding.node, finding.via as UnitCallEffect | undefined, finding.acquiring[0].lock.key);
+  const nodes = [...finding.held.map((held) => held.site), ...sites.map((site) => site.node)];
+  return nodes.some((node) => {
+    const receiver = receiverOf(node);
+    return receiver === undefined || !isThisRooted(receiver, checker);
+  });
+}
+
 /** `order` and `no-recursion` findings from the final run over each function. */
-export function flowFindings(units: readonly FunctionUnit[], result: SummaryResult, spans: SourceSpans, chains: ChainBuilder): DraftFinding[] {
+export function flowFindings(units: readonly FunctionUnit[], result: SummaryResult, spans: SourceSpans, chains: ChainBuilder, checker: ts.TypeChecker): DraftFinding[] {
   const findings: DraftFinding[] = [];
   for (const unit of units) {
     const outcome = result.outcomes.get(unit);
     if (!outcome) continue;
     for (const finding of outcome.findings) {
       if (finding.kind !== "order" && finding.kind !== "recursion") continue;
+      if (finding.kind === "recursion" && mayBeAnotherInstance(finding, unit, chains, checker)) continue;
       findings.push(flowFinding(unit, finding, spans, chains));
     }
   }
@@ -116,6 +160,9 @@ function flowFinding(unit: FunctionUnit, finding: Extract<FlowFinding<ts.Node>, 
     related: [],
     locks,
     detail: `${locks.join(",")}|${via ? calleeLabel(via.targets) : "direct"}`,
+    violatedEdges: finding.held.flatMap((held) =>
+      finding.acquiring.filter((acquisition) => ruleId === "no-recursion" ? acquisition.lock.key === held.lock.key : acquisition.lock.key !== held.lock.key).map((acquisition) => [held.lock.key, acquisition.lock.key] as const),
+    ),
   };
 }
 

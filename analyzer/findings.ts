@@ -14,7 +14,7 @@ export function finalizeFindings(drafts: readonly DraftFinding[]): Finding[] {
   // The fingerprint leaves out line numbers so a finding keeps its identity when code above it moves;
   // identical findings in one function are told apart by their rank.
   const seen = new Map<string, number>();
-  return sorted.map(({ detail, ...finding }) => {
+  return sorted.map(({ detail, violatedEdges: _edges, ...finding }) => {
     const identity = [finding.ruleId, finding.location.file, finding.function ?? "", detail].join("\u0000");
     const occurrence = (seen.get(identity) ?? 0) + 1;
     seen.set(identity, occurrence);

@@ -36,7 +36,18 @@ export interface LockGraphResult {
   findings: DraftFinding[];
 }
 
-export function buildLockGraph(policy: Policy, units: readonly FunctionUnit[], result: SummaryResult, spans: SourceSpans, chains: ChainBuilder): LockGraphResult {
+/**
+ * `reported`: the order and no-recursion findings already made, whose held → taken pairs mark
+ * their edges as violations (so the graph shows exactly what the findings say).
+ */
+export function buildLockGraph(
+  policy: Policy,
+  units: readonly FunctionUnit[],
+  result: SummaryResult,
+  spans: SourceSpans,
+  chains: ChainBuilder,
+  reported: readonly DraftFinding[],
+): LockGraphResult {
   const refs = new Map<string, LockRef>();
   const edges = new Map<string, EdgeInfo>();
   for (const lock of policy.locks) refs.set(lock.id, { key: lock.id, declared: lock });
@@ -63,6 +74,10 @@ export function buildLockGraph(policy: Policy, units: readonly FunctionUnit[], r
     }
   }
 
+  const violations = new Map<string, "order" | "no-recursion">();
+  for (const finding of reported) {
+    for (const [from, to] of finding.violatedEdges ?? []) violations.set(`${from}\u0000${to}`, finding.ruleId === "order" ? "order" : "no-recursion");
+  }
   const cycles = findCycles(refs, edges);
   const cycleEdges = new Set(cycles.flat());
   const findings: DraftFinding[] = [...cycleFindings(cycles, chains), ...undeclaredNotes(refs, edges)];
@@ -77,7 +92,7 @@ export function buildLockGraph(policy: Policy, units: readonly FunctionUnit[], r
     .sort((a, b) => (a.rank ?? Number.MAX_SAFE_INTEGER) - (b.rank ?? Number.MAX_SAFE_INTEGER) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const graphEdges: LockEdge[] = [...edges.values()]
     .map((edge): LockEdge => {
-      const violation = edgeViolation(edge, refs, cycleEdges);
+      const violation = violations.get(`${edge.from}\u0000${edge.to}`) ?? (cycleEdges.has(edge) ? "cycle" : undefined);
       return {
         from: edge.from,
         to: edge.to,
@@ -117,14 +132,6 @@ export function buildLockGraph(policy: Policy, units: readonly FunctionUnit[], r
     }
     return notes;
   }
-}
-
-function edgeViolation(edge: EdgeInfo, refs: ReadonlyMap<string, LockRef>, cycleEdges: ReadonlySet<EdgeInfo>): LockEdge["violation"] {
-  const from = refs.get(edge.from)?.declared;
-  const to = refs.get(edge.to)?.declared;
-  if (edge.from === edge.to) return to?.kind === "keyed" ? undefined : "no-recursion";
-  if (from && to && to.rank < from.rank) return "order";
-  return cycleEdges.has(edge) ? "cycle" : undefined;
 }
 
 /** Elementary cycles through at least one undeclared lock, each once (starting at its smallest key). */

@@ -164,6 +164,20 @@ function memberTarget(declaration: ts.Node): { target: string; nameNode: ts.Node
   return member === undefined ? undefined : { target: `${owner.name.text}.${member}`, nameNode };
 }
 
+/**
+ * True when an expression is reached from `this` (`this.mutex`, `this.#state.lock`, `super.x`), or
+ * through a local const aliasing such an expression: the object is the current instance.
+ */
+export function isThisRooted(expression: ts.Expression, checker: ts.TypeChecker, depth = 0): boolean {
+  let node = skipOuterExpressions(expression);
+  while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipOuterExpressions(node.expression);
+  if (node.kind === ts.SyntaxKind.ThisKeyword || node.kind === ts.SyntaxKind.SuperKeyword) return true;
+  if (!ts.isIdentifier(node) || depth > MAX_ALIAS_DEPTH) return false;
+  const declaration = checker.getSymbolAtLocation(node)?.valueDeclaration;
+  const isConst = declaration !== undefined && ts.isVariableDeclaration(declaration) && (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
+  return isConst && declaration.initializer !== undefined && isThisRooted(declaration.initializer, checker, depth + 1);
+}
+
 export function lockLabel(lock: LockRef, mode: "r" | "w" | undefined): string {
   const declared: DeclaredLock | undefined = lock.declared;
   if (!declared) return lock.key;

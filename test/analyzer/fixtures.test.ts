@@ -154,6 +154,13 @@ describe("what findings say", () => {
     expect(triangle.related).toHaveLength(2);
   });
 
+  it("no-recursion on an undeclared lock class only through `this`: a child's lock is another instance", () => {
+    const finding = only("cycles", "no-recursion", 20);
+    expect(finding.message).toBe("calls TreeNode.clear, which takes TreeNode.lock, while already holding TreeNode.lock (taken on line 19): locks are not reentrant, so this waits forever");
+    // TreeNode.visit holds this.lock while child.visit() takes the child's: not reported (line 13).
+    expect(resultOf("cycles").findings.filter((f) => f.location.file.endsWith("tree.ts")).map((f) => f.location.line)).toEqual([20]);
+  });
+
   it("undeclared-lock: a note, not an error", () => {
     const note = only("cycles", "undeclared-lock", 15);
     expect(note.level).toBe("note");
@@ -180,6 +187,7 @@ describe("the lock graph", () => {
       "Pool.lock>Batch.lock": "cycle",
       "Queue.lock>Pool.lock": "cycle",
       "SearchIndex.lock>Cache.lock": "cycle",
+      "TreeNode.lock>TreeNode.lock": "no-recursion",
       "ms>AuditLog.lock": "ok",
     });
     expect(graph.locks.find((lock) => lock.key === "Cache.lock")).toEqual({ key: "Cache.lock", declared: false, target: "Cache.lock" });

@@ -112,7 +112,7 @@ describe("json", () => {
     expect(Object.keys(report)).toEqual(["version", "tool", "root", "projectFile", "configFile", "summary", "findings", "graph", "stats"]);
     expect(report.version).toBe(JSON_REPORT_VERSION);
     expect(report.tool).toEqual({ name: "lock-audit", version: "9.9.9" });
-    expect(report.summary).toEqual({ errors: 2, warnings: 0, notes: 1, byRule: { "undeclared-lock": 1, cycle: 2 } });
+    expect(report.summary).toEqual({ errors: 3, warnings: 0, notes: 1, byRule: { "undeclared-lock": 1, cycle: 2, "no-recursion": 1 } });
     expect(report.findings).toEqual(JSON.parse(JSON.stringify(cycles.findings)));
     const finding = (report.findings as Record<string, unknown>[])[0];
     expect(Object.keys(finding).sort()).toEqual(["chain", "fingerprint", "function", "level", "location", "locks", "message", "related", "ruleId"]);
@@ -127,11 +127,11 @@ describe("json", () => {
 describe("markdown", () => {
   it("tables the findings and folds the chains", () => {
     const text = formatMarkdown(cycles);
-    expect(text.split("\n")[0]).toBe("### lock-audit: 2 errors, 1 note (undeclared-lock 1, cycle 2)");
+    expect(text.split("\n")[0]).toBe("### lock-audit: 3 errors, 1 note (undeclared-lock 1, cycle 2, no-recursion 1)");
     expect(text).toContain("| | Rule | Location | Finding |");
-    expect(text.split("\n").filter((line) => line.startsWith("| ❌ "))).toHaveLength(2);
+    expect(text.split("\n").filter((line) => line.startsWith("| ❌ "))).toHaveLength(3);
     expect(text.split("\n").filter((line) => line.startsWith("| ℹ️ "))).toHaveLength(1);
-    expect(text).toContain("<details><summary>Call chains (2)</summary>");
+    expect(text).toContain("<details><summary>Call chains (3)</summary>");
   });
 
   it("escapes table syntax in messages", () => {
