@@ -26,8 +26,10 @@ export function acquisitionLabel(acquisition: LockAcquisition): string {
   return lockLabel(acquisition.lock, acquisition.mode);
 }
 
+/** `ml:w`, `sm`, and for a keyed lock the key as written: `job(jobId)`. */
 function heldLabel(held: HeldLock<ts.Node>): string {
-  return lockLabel(held.lock, held.mode);
+  const label = lockLabel(held.lock, held.mode);
+  return held.keyText === undefined ? label : `${label}(${held.keyText})`;
 }
 
 /** One site on the way from a call down to an acquisition. */

@@ -389,20 +389,23 @@ class UnitWalker {
       return;
     }
     let body: LockStep[] | undefined;
-    for (const arg of call.arguments) {
+    call.arguments.forEach((arg, index) => {
       const node = skipOuterExpressions(arg);
       if (body === undefined && isFunctionExpressionLike(node)) {
         body = this.functionBody(node);
-        continue;
+        return;
       }
-      const reference = body === undefined ? this.extractor.calls.resolveReference(node, this.unit) : undefined;
+      // `runExclusive(fn)` with a function passed by reference (a wrapper's parameter, a method):
+      // only the first argument of a callback method is its callback; a keyed lock's key is not.
+      const mayBeCallback = index === 0 && CALLBACK_METHODS.has(lockCall.method) && mayReferenceFunction(node);
+      const reference = mayBeCallback ? this.extractor.calls.resolveReference(node, this.unit) : undefined;
       if (reference) {
         if (ts.isPropertyAccessExpression(node)) this.expression(node.expression, out);
         body = [this.callStep(node, reference, [])];
-        continue;
+        return;
       }
       this.expression(arg, out);
-    }
+    });
     this.pushAcquire(lockCall, "callback", out, { body: body ?? [] });
   }
 
