@@ -51,6 +51,10 @@ function loadPolicy(config: string | Policy | undefined, projectFile: string, cw
   return loadLockOrder(found);
 }
 
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}
+
 export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
@@ -84,9 +88,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     try {
       unit.facts = extractor.extract(unit);
     } catch (error) {
-      // A generated expression nested deeper than the stack allows: note it, analyze the rest.
-      if (!(error instanceof RangeError)) throw error;
-      unit.unanalyzable = true;
+      // Code nested deeper than the stack allows (or that the checker trips over): note it, analyze the rest.
+      unit.unanalyzable = error instanceof RangeError ? "nested too deeply to analyze" : `not analyzable (${firstLine(error)})`;
     }
   }
 

@@ -294,8 +294,8 @@ export function unanalyzableFindings(
     if (!unit.unanalyzable) continue;
     note(
       spans.of(unit.nameNode ?? unit.node, unit.sourceFile),
-      `${unit.label} is nested too deeply to analyze; it counts as taking no lock`,
-      `deep:${unit.label}`,
+      `${unit.label} is ${unit.unanalyzable}; it counts as taking no lock`,
+      `function:${unit.label}`,
       unit.label,
     );
   }

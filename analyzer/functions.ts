@@ -52,8 +52,8 @@ export interface FunctionUnit {
   /** `MemberList.insert_mlw`, `helper_rsw`, `<closure in Server.start>`, `<top level of src/a.ts>`. */
   readonly label: string;
   facts?: UnitFacts;
-  /** Set when the body could not be analyzed (nesting deeper than the stack allows). */
-  unanalyzable?: boolean;
+  /** Why the body could not be analyzed (nesting deeper than the stack allows), when it could not. */
+  unanalyzable?: string;
 }
 
 export interface ClassInfo {

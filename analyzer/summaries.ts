@@ -146,7 +146,9 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
     return changed && !isEmpty(summary);
   };
 
-  const components = stronglyConnectedComponents(analyzable, (unit) => unit.facts!.callees);
+  // Callees that could not be analyzed have no facts: they take no lock as far as we know.
+  const analyzedCallees = (unit: FunctionUnit): FunctionUnit[] => [...unit.facts!.callees].filter((callee) => callee.facts !== undefined);
+  const components = stronglyConnectedComponents(analyzable, analyzedCallees);
   let done = 0;
   for (const component of components) {
     const first = component[0];
@@ -157,7 +159,7 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
       const members = new Set(component);
       const callers = new Map<FunctionUnit, FunctionUnit[]>();
       for (const unit of component) {
-        for (const callee of unit.facts!.callees) {
+        for (const callee of analyzedCallees(unit)) {
           if (!members.has(callee)) continue;
           const list = callers.get(callee) ?? [];
           list.push(unit);
