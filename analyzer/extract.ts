@@ -482,6 +482,7 @@ class UnitWalker {
       this.lockCall(lockCall, "value", out);
       return;
     }
+    if (this.acquisitionThen(call, callee, out)) return;
     if (isTaskBoundary(call)) {
       this.taskBoundary(call, callee, out);
       return;
@@ -501,6 +502,23 @@ class UnitWalker {
     const resolved = this.extractor.calls.resolveCall(call, this.unit);
     this.arguments(call.arguments, resolved.argumentShift, callbacks, out);
     if (resolved.callee.kind !== "unknown" || callbacks.length > 0) out.push(this.callStep(call, resolved.callee, callbacks));
+  }
+
+  /**
+   * `m.acquire().then((release) => { …; release(); })`: the lock is held while the callback runs,
+   * as in the callback forms — not for the rest of the function, as an unbound guard would be.
+   */
+  private acquisitionThen(call: ts.CallExpression, callee: ts.Expression, out: LockStep[]): boolean {
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "then") return false;
+    const receiver = skipOuterExpressions(callee.expression);
+    const callback = call.arguments[0] && skipOuterExpressions(call.arguments[0]);
+    if (!ts.isCallExpression(receiver) || !callback || !isFunctionExpressionLike(callback)) return false;
+    const lockCall = this.lockCallOf(receiver);
+    if (!lockCall || lockCall.action === "release" || this.isCallbackForm(lockCall)) return false;
+    for (const arg of receiver.arguments) this.expression(arg, out);
+    this.pushAcquire(lockCall, "callback", out, { body: this.functionBody(callback) });
+    for (const arg of call.arguments.slice(1)) this.expression(arg, out);
+    return true;
   }
 
   private newExpression(node: ts.NewExpression, out: LockStep[]): void {
