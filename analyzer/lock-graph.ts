@@ -103,35 +103,46 @@ export function buildLockGraph(
     })
     .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
   return { graph: { locks: lockNodes, order: policy.locks.map((lock) => lock.id), edges: graphEdges }, findings };
+}
 
-  function undeclaredNotes(locks: Map<string, LockRef>, all: Map<string, EdgeInfo>): DraftFinding[] {
-    const notes: DraftFinding[] = [];
-    for (const [key, ref] of locks) {
-      if (ref.declared) continue;
-      const mixed = [...all.values()]
-        .filter((edge) => edge.from !== edge.to && (edge.from === key || edge.to === key) && locks.get(edge.from === key ? edge.to : edge.from)?.declared)
-        .sort((a, b) => compareSpans(a.first.site, b.first.site));
-      if (mixed.length === 0) continue;
-      const described = mixed.map((edge) =>
-        edge.from === key
-          ? `held while taking ${acquisitionLabel(edge.first.nesting.acquired)}`
-          : `taken while holding ${lockLabel(edge.first.nesting.held.lock, edge.first.nesting.held.mode)}`,
-      );
-      const first = mixed[0].first;
-      notes.push({
-        ruleId: "undeclared-lock",
-        level: "note",
-        message: `${key} is ${[...new Set(described)].join(", ")}, but lock-order.json does not declare it, so its order is not checked; add it with "target": "${key}"`,
-        location: first.site,
-        function: first.unit.label,
-        chain: [],
-        related: mixed.slice(1).map((edge) => ({ location: edge.first.site, message: `${edge.from} → ${edge.to}`, function: edge.first.unit.label })),
-        locks: [key, ...new Set(mixed.map((edge) => (edge.from === key ? edge.to : edge.from)))],
-        detail: key,
-      });
-    }
-    return notes;
+/**
+ * `undeclared-lock` notes: an undeclared lock nested with declared ones (either way) is missing
+ * from the order. One note per lock, at its first such nesting.
+ */
+function undeclaredNotes(locks: ReadonlyMap<string, LockRef>, edges: ReadonlyMap<string, EdgeInfo>): DraftFinding[] {
+  const byLock = new Map<string, EdgeInfo[]>();
+  for (const edge of edges.values()) {
+    if (edge.from === edge.to) continue;
+    const fromDeclared = locks.get(edge.from)?.declared !== undefined;
+    const toDeclared = locks.get(edge.to)?.declared !== undefined;
+    if (fromDeclared === toDeclared) continue; // both declared (the order's business) or both undeclared (cycles')
+    const undeclared = fromDeclared ? edge.to : edge.from;
+    const list = byLock.get(undeclared) ?? [];
+    list.push(edge);
+    byLock.set(undeclared, list);
   }
+  const notes: DraftFinding[] = [];
+  for (const [key, mixed] of byLock) {
+    mixed.sort((a, b) => compareSpans(a.first.site, b.first.site));
+    const described = mixed.map((edge) =>
+      edge.from === key
+        ? `held while taking ${acquisitionLabel(edge.first.nesting.acquired)}`
+        : `taken while holding ${lockLabel(edge.first.nesting.held.lock, edge.first.nesting.held.mode)}`,
+    );
+    const first = mixed[0].first;
+    notes.push({
+      ruleId: "undeclared-lock",
+      level: "note",
+      message: `${key} is ${[...new Set(described)].join(", ")}, but lock-order.json does not declare it, so its order is not checked; add it with "target": "${key}"`,
+      location: first.site,
+      function: first.unit.label,
+      chain: [],
+      related: mixed.slice(1).map((edge) => ({ location: edge.first.site, message: `${edge.from} → ${edge.to}`, function: edge.first.unit.label })),
+      locks: [key, ...new Set(mixed.map((edge) => (edge.from === key ? edge.to : edge.from)))],
+      detail: key,
+    });
+  }
+  return notes;
 }
 
 /** Elementary cycles through at least one undeclared lock, each once (starting at its smallest key). */
