@@ -4,7 +4,7 @@
  * avoids creating a wrapper object per node.
  */
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { Project, ts } from "ts-morph";
 import { AuditError } from "./errors.js";
 
@@ -68,12 +68,14 @@ export function loadProject(projectFile: string): LoadedProject {
   if (problem) throw new AuditError("project", problem);
 
   const program = project.getProgram().compilerObject;
+  const projectDir = dirname(projectFile);
   const checker = program.getTypeChecker();
   const sourceFiles: ts.SourceFile[] = [];
   const unparsable: UnparsableFile[] = [];
   for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile || program.isSourceFileDefaultLibrary(sourceFile) || program.isSourceFileFromExternalLibrary(sourceFile)) continue;
-    if (/[\\/]node_modules[\\/]/.test(sourceFile.fileName)) continue;
+    // Installed packages are not the project (a project may itself sit under some node_modules folder).
+    if (/(^|[\\/])node_modules[\\/]/.test(relative(projectDir, sourceFile.fileName))) continue;
     const syntax = program.getSyntacticDiagnostics(sourceFile);
     if (syntax.length > 0) unparsable.push({ sourceFile, diagnostic: syntax[0] });
     else sourceFiles.push(sourceFile);
