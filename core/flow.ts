@@ -155,17 +155,75 @@ interface State<N> {
   readonly released: readonly string[];
 }
 
+/**
+ * The states leaving a statement, by how they leave. Lists handed from one step to the next are never
+ * mutated once returned (they may be shared: a call's normal and thrown states are its input list).
+ */
 interface Outcome<N> {
-  normal: State<N>[];
+  readonly normal: readonly State<N>[];
+  readonly returned: readonly State<N>[];
+  readonly thrown: readonly State<N>[];
+  readonly broke: readonly State<N>[];
+  readonly continued: readonly State<N>[];
+}
+
+/**
+ * Where a statement sends the states that leave it abruptly: the enclosing statement list's exit
+ * lists, which are de-duplicated by state before anyone reads them. So a state object already in a
+ * list is not added again (same object, same state key: de-duplication would drop it anyway).
+ */
+interface Exits<N> {
   returned: State<N>[];
   thrown: State<N>[];
   broke: State<N>[];
   continued: State<N>[];
 }
 
-const EXIT_CATEGORIES = ["returned", "thrown", "broke", "continued"] as const;
+type ExitCategory = keyof Exits<unknown>;
+
 /** Paths are merged by state; past this many distinct states at one point, the rest are dropped (no blow-up on huge functions). */
 const MAX_STATES = 32;
+
+const NO_STATES: State<never>[] = Object.freeze([]) as unknown as State<never>[];
+const NO_HELD: readonly HeldLock<never>[] = Object.freeze([]);
+const NO_RELEASED: readonly string[] = Object.freeze([]);
+
+/**
+ * Adds `states` to one of `exits`' lists, skipping state objects it already holds. The lists start as
+ * the shared empty list and are allocated on first use (most statements never leave abruptly).
+ */
+function addExits<N>(exits: Exits<N>, category: ExitCategory, states: readonly State<N>[]): void {
+  if (states.length === 0) return;
+  let into = exits[category];
+  if (into === NO_STATES) {
+    into = [];
+    exits[category] = into;
+  }
+  for (let i = 0; i < states.length; i += 1) {
+    const state = states[i];
+    if (!into.includes(state)) into.push(state);
+  }
+}
+
+function holdsScoped<N>(states: readonly State<N>[], scope: number): boolean {
+  for (let i = 0; i < states.length; i += 1) {
+    const held = states[i].held;
+    for (let j = 0; j < held.length; j += 1) if (held[j].scope === scope) return true;
+  }
+  return false;
+}
+
+/** The states with what `using` bound in `scope` released. */
+function leaveScope<N>(states: readonly State<N>[], scope: number): readonly State<N>[] {
+  if (!holdsScoped(states, scope)) return states;
+  return states.map((state) => (state.held.some((h) => h.scope === scope) ? { ...state, held: state.held.filter((h) => h.scope !== scope) } : state));
+}
+
+function concatStates<N>(a: readonly State<N>[], b: readonly State<N>[]): readonly State<N>[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  return [...a, ...b];
+}
 
 /** Analyzes one function body. Never throws on well-formed steps; it knows nothing about syntax. */
 export function analyzeFlow<N, C>(body: readonly Step<N, C>[], options: FlowOptions<N, C>): FlowResult<N> {
@@ -175,8 +233,11 @@ export function analyzeFlow<N, C>(body: readonly Step<N, C>[], options: FlowOpti
 class FlowInterpreter<N, C> {
   private readonly acquired = new Map<string, LockAcquisition>();
   private readonly findings: FlowFinding<N>[] = [];
-  private readonly reported = new Set<string>();
-  private readonly nodeIds = new Map<N, number>();
+  /** Created on first use, as most functions report nothing and never merge two different states. */
+  private reported: Set<string> | undefined;
+  private nodeIds: Map<N, number> | undefined;
+  /** State keys, computed once per state object (states are never mutated). */
+  private stateKeys: Map<State<N>, string> | undefined;
   private nextScope = 0;
   /** Depth of `spawn` nesting: acquisitions inside a spawned task are not this function's. */
   private spawnDepth = 0;
@@ -184,30 +245,39 @@ class FlowInterpreter<N, C> {
   constructor(private readonly options: FlowOptions<N, C>) {}
 
   run(body: readonly Step<N, C>[]): FlowResult<N> {
-    const initial = (this.options.initialHeld ?? []).map((held) => ({ ...held, owned: false }));
+    const initialHeld = this.options.initialHeld;
+    const initial = initialHeld && initialHeld.length ? initialHeld.map((held) => ({ ...held, owned: false })) : (NO_HELD as readonly HeldLock<N>[]);
     this.runFunction(body, initial);
     return { acquired: this.acquired, findings: this.findings };
   }
 
   /** A function body (the analyzed function, or a callback inside it): its own release obligations. */
   private runFunction(body: readonly Step<N, C>[], inherited: readonly HeldLock<N>[]): void {
-    const outcome = this.execScope(body, [{ held: inherited, released: [] }]);
-    for (const state of [...outcome.normal, ...outcome.returned, ...outcome.broke, ...outcome.continued]) this.checkLeaks(state, false);
-    for (const state of outcome.thrown) this.checkLeaks(state, true);
+    const outcome = this.execScope(body, [{ held: inherited, released: NO_RELEASED }]);
+    this.checkAllLeaks(outcome.normal, false);
+    this.checkAllLeaks(outcome.returned, false);
+    this.checkAllLeaks(outcome.broke, false);
+    this.checkAllLeaks(outcome.continued, false);
+    this.checkAllLeaks(outcome.thrown, true);
   }
 
-  private checkLeaks(state: State<N>, onException: boolean): void {
-    for (const held of state.held) {
-      if (!held.owned) continue;
-      this.report({ kind: "leak", node: held.site, lock: held.lock, onlyOnException: onException });
+  private checkAllLeaks(states: readonly State<N>[], onException: boolean): void {
+    for (let i = 0; i < states.length; i += 1) {
+      const held = states[i].held;
+      for (let j = 0; j < held.length; j += 1) {
+        const lock = held[j];
+        if (!lock.owned) continue;
+        this.report({ kind: "leak", node: lock.site, lock: lock.lock, onlyOnException: onException });
+      }
     }
   }
 
   private nodeId(node: N): number {
-    let id = this.nodeIds.get(node);
+    const nodeIds = (this.nodeIds ??= new Map());
+    let id = nodeIds.get(node);
     if (id === undefined) {
-      id = this.nodeIds.size;
-      this.nodeIds.set(node, id);
+      id = nodeIds.size;
+      nodeIds.set(node, id);
     }
     return id;
   }
@@ -216,24 +286,41 @@ class FlowInterpreter<N, C> {
     // One finding per site per kind; a leak on a normal path replaces an exception-only one.
     const kind = finding.kind === "leak" ? "leak" : finding.kind;
     const key = `${kind}:${this.nodeId(finding.node)}`;
-    if (this.reported.has(key)) {
+    const reported = (this.reported ??= new Set());
+    if (reported.has(key)) {
       if (finding.kind === "leak" && !finding.onlyOnException) {
         const index = this.findings.findIndex((f) => f.kind === "leak" && f.node === finding.node && f.onlyOnException);
         if (index >= 0) this.findings[index] = finding;
       }
       return;
     }
-    this.reported.add(key);
+    reported.add(key);
     this.findings.push(finding);
   }
 
   private stateKey(state: State<N>): string {
-    const held = state.held.map((h) => `${h.lock.key}/${h.mode}/${h.handle ?? ""}/${this.nodeId(h.site)}/${h.owned ? 1 : 0}/${h.scope ?? ""}`);
-    return `${held.join(",")}|${[...state.released].sort().join(",")}`;
+    const stateKeys = (this.stateKeys ??= new Map());
+    let key = stateKeys.get(state);
+    if (key === undefined) {
+      const held = state.held.map((h) => `${h.lock.key}/${h.mode}/${h.handle ?? ""}/${this.nodeId(h.site)}/${h.owned ? 1 : 0}/${h.scope ?? ""}`);
+      key = `${held.join(",")}|${[...state.released].sort().join(",")}`;
+      stateKeys.set(state, key);
+    }
+    return key;
   }
 
-  private dedupe(states: State<N>[]): State<N>[] {
+  /** The states with one per state key, first occurrence first, at most MAX_STATES. */
+  private dedupe(states: readonly State<N>[]): readonly State<N>[] {
     if (states.length <= 1) return states;
+    const first = states[0];
+    let allSame = true;
+    for (let i = 1; i < states.length; i += 1) {
+      if (states[i] !== first) {
+        allSame = false;
+        break;
+      }
+    }
+    if (allSame) return [first];
     const seen = new Map<string, State<N>>();
     for (const state of states) {
       const key = this.stateKey(state);
@@ -243,134 +330,159 @@ class FlowInterpreter<N, C> {
     return [...seen.values()];
   }
 
-  private emptyOutcome(): Outcome<N> {
-    return { normal: [], returned: [], thrown: [], broke: [], continued: [] };
-  }
-
-  private execScope(steps: readonly Step<N, C>[], states: State<N>[]): Outcome<N> {
+  private execScope(steps: readonly Step<N, C>[], states: readonly State<N>[]): Outcome<N> {
     const scope = this.nextScope++;
     const outcome = this.execSteps(steps, states, scope);
     // Leaving the scope by any way releases what `using` bound in it.
-    const leave = (list: State<N>[]) =>
-      list.map((state) => (state.held.some((h) => h.scope === scope) ? { ...state, held: state.held.filter((h) => h.scope !== scope) } : state));
+    if (
+      !holdsScoped(outcome.normal, scope) &&
+      !holdsScoped(outcome.returned, scope) &&
+      !holdsScoped(outcome.thrown, scope) &&
+      !holdsScoped(outcome.broke, scope) &&
+      !holdsScoped(outcome.continued, scope)
+    ) {
+      return outcome;
+    }
     return {
-      normal: leave(outcome.normal),
-      returned: leave(outcome.returned),
-      thrown: leave(outcome.thrown),
-      broke: leave(outcome.broke),
-      continued: leave(outcome.continued),
+      normal: leaveScope(outcome.normal, scope),
+      returned: leaveScope(outcome.returned, scope),
+      thrown: leaveScope(outcome.thrown, scope),
+      broke: leaveScope(outcome.broke, scope),
+      continued: leaveScope(outcome.continued, scope),
     };
   }
 
-  private execSteps(steps: readonly Step<N, C>[], states: State<N>[], scope: number): Outcome<N> {
-    const result = this.emptyOutcome();
+  private execSteps(steps: readonly Step<N, C>[], states: readonly State<N>[], scope: number): Outcome<N> {
+    const exits: Exits<N> = { returned: NO_STATES, thrown: NO_STATES, broke: NO_STATES, continued: NO_STATES };
     let current = states;
+    // Whether `current` is already de-duplicated (de-duplicating is idempotent).
+    let unique = states.length <= 1;
     for (const step of steps) {
       if (current.length === 0) break; // every path has left: the rest is unreachable
-      const outcome = this.execStep(step, current, scope);
-      for (const category of EXIT_CATEGORIES) result[category].push(...outcome[category]);
-      current = this.dedupe(outcome.normal);
+      const normal = this.execStep(step, current, scope, exits);
+      if (normal !== current || !unique) {
+        current = this.dedupe(normal);
+        unique = true;
+      }
     }
-    result.normal = current;
-    for (const category of EXIT_CATEGORIES) result[category] = this.dedupe(result[category]);
-    return result;
+    return {
+      normal: current,
+      returned: this.dedupe(exits.returned),
+      thrown: this.dedupe(exits.thrown),
+      broke: this.dedupe(exits.broke),
+      continued: this.dedupe(exits.continued),
+    };
   }
 
-  private execStep(step: Step<N, C>, states: State<N>[], scope: number): Outcome<N> {
-    const outcome = this.emptyOutcome();
+  /** Runs one step from `states`: adds the states that leave abruptly to `exits`, returns those that go on. */
+  private execStep(step: Step<N, C>, states: readonly State<N>[], scope: number, exits: Exits<N>): readonly State<N>[] {
     switch (step.type) {
       case "acquire":
-        return this.execAcquire(step, states, scope);
+        return this.execAcquire(step, states, scope, exits);
       case "release":
-        outcome.normal = states.map((state) => this.execRelease(step, state));
-        return outcome;
+        return states.map((state) => this.execRelease(step, state));
       case "call":
-        return this.execCall(step, states);
+        return this.execCall(step, states, exits);
       case "await":
-        outcome.thrown = states;
-        outcome.normal = states;
-        return outcome;
+        addExits(exits, "thrown", states);
+        return states;
       case "branch": {
-        const arms = step.arms.length ? step.arms : [[]];
-        for (const arm of arms) this.merge(outcome, this.execScope(arm, states));
-        return outcome;
+        if (step.arms.length === 0) return this.addOutcome(this.execScope([], states), exits);
+        let normal: readonly State<N>[] = NO_STATES;
+        for (const arm of step.arms) normal = concatStates(normal, this.addOutcome(this.execScope(arm, states), exits));
+        return normal;
       }
       case "loop": {
         // Two passes: the second sees what the first left held (a lock re-taken in a loop before release).
         const first = this.execScope(step.body, states);
-        const again = this.dedupe([...first.normal, ...first.continued]);
-        const second = again.length ? this.execScope(step.body, again) : this.emptyOutcome();
-        outcome.normal = [...states, ...again, ...second.normal, ...second.continued, ...first.broke, ...second.broke];
-        for (const category of ["returned", "thrown"] as const) outcome[category] = [...first[category], ...second[category]];
-        return outcome;
+        const again = this.dedupe(concatStates(first.normal, first.continued));
+        const second = again.length ? this.execScope(step.body, again) : undefined;
+        addExits(exits, "returned", first.returned);
+        if (second) addExits(exits, "returned", second.returned);
+        addExits(exits, "thrown", first.thrown);
+        if (second) addExits(exits, "thrown", second.thrown);
+        if (!second) return [...states, ...again, ...first.broke];
+        return [...states, ...again, ...second.normal, ...second.continued, ...first.broke, ...second.broke];
       }
       case "try":
-        return this.execTry(step, states);
+        return this.execTry(step, states, exits);
       case "scope":
-        return this.execScope(step.body, states);
+        return this.addOutcome(this.execScope(step.body, states), exits);
       case "exit": {
-        const category = step.kind === "return" ? "returned" : step.kind === "throw" ? "thrown" : step.kind === "break" ? "broke" : "continued";
-        outcome[category] = states;
-        return outcome;
+        const category: ExitCategory = step.kind === "return" ? "returned" : step.kind === "throw" ? "thrown" : step.kind === "break" ? "broke" : "continued";
+        addExits(exits, category, states);
+        return NO_STATES;
       }
       case "spawn": {
         this.spawnDepth += 1;
         try {
-          this.runFunction(step.body, []);
+          this.runFunction(step.body, NO_HELD);
         } finally {
           this.spawnDepth -= 1;
         }
-        outcome.normal = states;
-        return outcome;
+        return states;
       }
     }
   }
 
-  private merge(into: Outcome<N>, from: Outcome<N>): void {
-    into.normal.push(...from.normal);
-    for (const category of EXIT_CATEGORIES) into[category].push(...from[category]);
+  /** Adds an outcome's abrupt exits to `exits`; returns its normal states. */
+  private addOutcome(outcome: Outcome<N>, exits: Exits<N>): readonly State<N>[] {
+    addExits(exits, "returned", outcome.returned);
+    addExits(exits, "thrown", outcome.thrown);
+    addExits(exits, "broke", outcome.broke);
+    addExits(exits, "continued", outcome.continued);
+    return outcome.normal;
   }
 
-  private execTry(step: Extract<Step<N, C>, { type: "try" }>, states: State<N>[]): Outcome<N> {
+  private execTry(step: Extract<Step<N, C>, { type: "try" }>, states: readonly State<N>[], exits: Exits<N>): readonly State<N>[] {
     const block = this.execScope(step.block, states);
     let combined = block;
     if (step.handler) {
       const handled = this.execScope(step.handler, block.thrown);
-      combined = { ...block, thrown: [] };
-      this.merge(combined, handled);
+      combined = {
+        normal: concatStates(block.normal, handled.normal),
+        returned: concatStates(block.returned, handled.returned),
+        thrown: handled.thrown,
+        broke: concatStates(block.broke, handled.broke),
+        continued: concatStates(block.continued, handled.continued),
+      };
     }
-    if (!step.finalizer) return combined;
-    const outcome = this.emptyOutcome();
-    for (const category of ["normal", ...EXIT_CATEGORIES] as const) {
+    if (!step.finalizer) return this.addOutcome(combined, exits);
+    // A finally that completes normally resumes the way the try was leaving; one that exits overrides it.
+    let normal: readonly State<N>[] = NO_STATES;
+    if (combined.normal.length) normal = this.addOutcome(this.execScope(step.finalizer, combined.normal), exits);
+    for (const category of ["returned", "thrown", "broke", "continued"] as const) {
       if (combined[category].length === 0) continue;
       const finalized = this.execScope(step.finalizer, combined[category]);
-      // A finally that completes normally resumes the way the try was leaving; one that exits overrides it.
-      outcome[category].push(...finalized.normal);
-      for (const exit of EXIT_CATEGORIES) outcome[exit].push(...finalized[exit]);
+      // The states resuming this way come first, as the other exits of the same run follow them.
+      addExits(exits, category, finalized.normal);
+      this.addOutcome(finalized, exits);
     }
-    return outcome;
+    return normal;
   }
 
-  private execAcquire(step: AcquireStep<N, C>, states: State<N>[], scope: number): Outcome<N> {
-    const outcome = this.emptyOutcome();
+  private execAcquire(step: AcquireStep<N, C>, states: readonly State<N>[], scope: number, exits: Exits<N>): readonly State<N>[] {
     const acquisition: LockAcquisition = { lock: step.lock, mode: step.mode };
     this.noteAcquired(acquisition);
     // The acquisition itself may reject (timeout, abort) before anything is held.
-    outcome.thrown = states;
+    addExits(exits, "thrown", states);
+    const onAcquire = this.options.onAcquire;
     for (const state of states) {
-      this.checkAcquisition(state.held, [acquisition], step.node, undefined, step.keyText);
-      this.options.onAcquire?.(acquisition, state.held, step.node, undefined);
+      if (state.held.length) this.checkAcquisition(state.held, [acquisition], step.node, undefined, step.keyText);
+      onAcquire?.(acquisition, state.held, step.node, undefined);
     }
     if (step.form === "callback") {
+      const body = step.body ?? [];
       for (const state of states) {
         const heldInside: HeldLock<N> = { lock: step.lock, mode: step.mode, site: step.node, form: "callback", owned: false, keyText: step.keyText };
-        this.runFunction(step.body ?? [], [...state.held.map((h) => ({ ...h, owned: false })), heldInside]);
+        const inherited = state.held.map((h) => ({ ...h, owned: false }));
+        inherited.push(heldInside);
+        this.runFunction(body, inherited);
       }
-      outcome.normal = states;
-      return outcome;
+      return states;
     }
     const owned = step.owned !== false;
-    outcome.normal = states.map((state) => ({
+    return states.map((state) => ({
       held: [
         ...state.held,
         {
@@ -387,7 +499,6 @@ class FlowInterpreter<N, C> {
       // A handle bound anew (the next loop iteration) is no longer "released".
       released: step.handle === undefined ? state.released : state.released.filter((r) => r !== `h:${step.handle}`),
     }));
-    return outcome;
   }
 
   private execRelease(step: ReleaseStep<N>, state: State<N>): State<N> {
@@ -408,30 +519,29 @@ class FlowInterpreter<N, C> {
     return { held: state.held.filter((_, i) => i !== index), released: [...state.released, releasedKey] };
   }
 
-  private execCall(step: CallStep<N, C>, states: State<N>[]): Outcome<N> {
-    const outcome = this.emptyOutcome();
-    outcome.thrown = states;
-    outcome.normal = states;
+  private execCall(step: CallStep<N, C>, states: readonly State<N>[], exits: Exits<N>): readonly State<N>[] {
+    addExits(exits, "thrown", states);
     const effect = this.options.resolveCall(step);
+    const { onCall, onAcquire } = this.options;
+    const callbacks = step.callbacks;
     for (const state of states) {
-      this.options.onCall?.(step, state.held);
+      const held = state.held;
+      onCall?.(step, held);
       if (effect) {
         for (const acquisition of effect.acquires) {
           this.noteAcquired(acquisition);
-          this.options.onAcquire?.(acquisition, state.held, step.node, effect);
+          onAcquire?.(acquisition, held, step.node, effect);
         }
-        this.checkAcquisition(state.held, effect.acquires, step.node, effect, undefined);
+        if (held.length) this.checkAcquisition(held, effect.acquires, step.node, effect, undefined);
       }
-      for (const callback of step.callbacks) {
-        const extra = effect?.heldDuringCallback?.(callback.argIndex) ?? [];
-        const inherited = [
-          ...state.held.map((h) => ({ ...h, owned: false })),
-          ...extra.map((acquisition) => ({ ...acquisition, site: step.node, form: "callback" as const, owned: false })),
-        ];
+      for (const callback of callbacks) {
+        const extra = effect?.heldDuringCallback?.(callback.argIndex);
+        const inherited: HeldLock<N>[] = held.map((h) => ({ ...h, owned: false }));
+        if (extra) for (const acquisition of extra) inherited.push({ ...acquisition, site: step.node, form: "callback", owned: false });
         this.runFunction(callback.body, inherited);
       }
     }
-    return outcome;
+    return states;
   }
 
   private noteAcquired(acquisition: LockAcquisition): void {
@@ -440,6 +550,7 @@ class FlowInterpreter<N, C> {
     if (!previous || (previous.mode === "r" && acquisition.mode === "w")) this.acquired.set(acquisition.lock.key, acquisition);
   }
 
+  /** Reports re-taking a held lock and taking one against the declared order; nothing is held → nothing to report (callers skip it). */
   private checkAcquisition(
     held: readonly HeldLock<N>[],
     acquiring: readonly LockAcquisition[],
