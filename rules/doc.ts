@@ -152,13 +152,19 @@ export default createRule<[], DocMessageId>({
     const policy = policyFor(context);
     if (!policy) return {};
     const sourceCode = context.sourceCode;
+    let fileHasTags: boolean | undefined;
 
     function check(fn: FunctionNode): void {
       const named = functionNameOf(fn);
       if (!named) return;
-      const expected = expectedLabels(named.name, policy!);
+      // A name without `_` has no suffix: it only matters when its JSDoc has (stale) `@acquires` tags.
+      const suffixed = named.name.includes("_");
+      if (!suffixed && !(fileHasTags ??= sourceCode.text.includes("@acquires"))) return;
       const candidates = docCandidates(named.docNode, named.name);
-      const comment = candidates.map((node) => jsDocOf(sourceCode, node)).find((found) => found !== undefined);
+      let comment: TSESTree.BlockComment | undefined;
+      for (const node of candidates) if ((comment = jsDocOf(sourceCode, node))) break;
+      if (!suffixed && !comment?.value.includes("@acquires")) return;
+      const expected = expectedLabels(named.name, policy!);
       const firstDeclaration = candidates[candidates.length - 1];
       const written = comment ? writtenLabels(comment) : [];
       if (written.length === expected.length && written.every((label, i) => label === expected[i])) return;
