@@ -11,7 +11,7 @@
  * Silent on calls it cannot tie to a declared `keyed` lock, and on keys it cannot read.
  */
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
-import type { DeclaredLock } from "../core/policy.js";
+import type { DeclaredLock, Policy } from "../core/policy.js";
 import { createRule } from "./lib/create-rule.js";
 import { functionNameOf } from "./lib/function-names.js";
 import { policyFor } from "./lib/policy.js";
@@ -171,6 +171,18 @@ function owningFunction(node: TSESTree.Node): TSESTree.Node {
   return node;
 }
 
+const keyedByPolicy = new WeakMap<Policy, boolean>();
+
+/** Whether lock-order.json declares a keyed lock (once per policy: most declare none, and the rule then does nothing). */
+function hasKeyedLock(policy: Policy): boolean {
+  let keyed = keyedByPolicy.get(policy);
+  if (keyed === undefined) {
+    keyed = policy.locks.some((lock) => lock.kind === "keyed");
+    keyedByPolicy.set(policy, keyed);
+  }
+  return keyed;
+}
+
 interface KeyUse {
   node: TSESTree.CallExpression;
   lock: DeclaredLock;
@@ -197,7 +209,7 @@ export default createRule<[], KeySourceMessageId>({
   defaultOptions: [],
   create(context) {
     const policy = policyFor(context);
-    if (!policy || !policy.locks.some((lock) => lock.kind === "keyed")) return {};
+    if (!policy || !hasKeyedLock(policy)) return {};
     const env = lockEnvFor(context, policy);
     let typeCheck: TypeCheck | undefined;
     const types = () => (typeCheck ??= typeCheckOf(context));
