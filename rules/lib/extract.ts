@@ -128,10 +128,11 @@ type Breakable = "loop" | "other";
 
 class BodyExtractor {
   /** Releaser and guard variables bound by acquisitions in this root, to the lock they release. */
-  private readonly handles = new Map<string, DeclaredLock>();
-  private readonly boundGuards: { step: GuardStep; binding: TSESTree.Identifier }[] = [];
+  private handles: Map<string, DeclaredLock> | undefined;
+  private boundGuards: { step: GuardStep; binding: TSESTree.Identifier }[] | undefined;
   private breakables: Breakable[] = [];
-  private labels = new Map<string, Breakable>();
+  /** Labels in scope (created at the first labeled statement: most code has none). */
+  private labels: Map<string, Breakable> | undefined;
 
   constructor(
     private readonly env: LockEnv,
@@ -196,7 +197,7 @@ class BodyExtractor {
         out.push({ type: "exit", kind: "throw", node });
         return;
       case AST_NODE_TYPES.BreakStatement: {
-        const target = node.label ? this.labels.get(node.label.name) : this.breakables[this.breakables.length - 1];
+        const target = node.label ? this.labels?.get(node.label.name) : this.breakables[this.breakables.length - 1];
         // Leaving a switch or labeled block resumes right after it; the core's `break` leaves a loop.
         if (target === "loop") out.push({ type: "exit", kind: "break", node });
         return;
@@ -249,12 +250,20 @@ class BodyExtractor {
         return;
       case AST_NODE_TYPES.LabeledStatement: {
         const isLoop = isLoopStatement(node.body);
-        const saved = this.labels.get(node.label.name);
-        this.labels.set(node.label.name, isLoop ? "loop" : "other");
+        const labels = (this.labels ??= new Map());
+        const saved = labels.get(node.label.name);
+        labels.set(node.label.name, isLoop ? "loop" : "other");
         if (isLoop) this.statement(node.body, out);
-        else this.withBreakable("other", () => this.statement(node.body, out));
-        if (saved === undefined) this.labels.delete(node.label.name);
-        else this.labels.set(node.label.name, saved);
+        else {
+          this.breakables.push("other");
+          try {
+            this.statement(node.body, out);
+          } finally {
+            this.breakables.pop();
+          }
+        }
+        if (saved === undefined) labels.delete(node.label.name);
+        else labels.set(node.label.name, saved);
         return;
       }
       case AST_NODE_TYPES.FunctionDeclaration:
@@ -310,17 +319,13 @@ class BodyExtractor {
     }
   }
 
-  private withBreakable<T>(kind: Breakable, run: () => T): T {
-    this.breakables.push(kind);
+  private loopBody(body: TSESTree.Statement): LockStep[] {
+    this.breakables.push("loop");
     try {
-      return run();
+      return this.armSteps(body);
     } finally {
       this.breakables.pop();
     }
-  }
-
-  private loopBody(body: TSESTree.Statement): LockStep[] {
-    return this.withBreakable("loop", () => this.armSteps(body));
   }
 
   /**
@@ -330,7 +335,8 @@ class BodyExtractor {
    * ignored, so that path runs on into the rest of the case (an over-approximation).
    */
   private switchArms(node: TSESTree.SwitchStatement): LockStep[][] {
-    return this.withBreakable("other", () => {
+    this.breakables.push("other");
+    try {
       const caseBodies = node.cases.map((switchCase) => flattenBlocks(switchCase.consequent));
       const arms: LockStep[][] = [];
       for (let start = 0; start < caseBodies.length; start += 1) {
@@ -358,7 +364,9 @@ class BodyExtractor {
       }
       if (!node.cases.some((switchCase) => switchCase.test === null)) arms.push([]);
       return arms;
-    });
+    } finally {
+      this.breakables.pop();
+    }
   }
 
   // ---- functions and classes ----
@@ -368,7 +376,7 @@ class BodyExtractor {
     const savedBreakables = this.breakables;
     const savedLabels = this.labels;
     this.breakables = [];
-    this.labels = new Map();
+    this.labels = undefined;
     try {
       if (fn.body.type === AST_NODE_TYPES.BlockStatement) return this.statements(fn.body.body);
       const steps: LockStep[] = [];
@@ -419,7 +427,12 @@ class BodyExtractor {
 
   private expression(node: TSESTree.Node | null | undefined, out: LockStep[]): void {
     if (!node) return;
+    // The most frequent kinds come first (a switch on strings tests its cases in order).
     switch (node.type) {
+      case AST_NODE_TYPES.MemberExpression:
+        this.expression(node.object, out);
+        if (node.computed) this.expression(node.property, out);
+        return;
       case AST_NODE_TYPES.Identifier:
       case AST_NODE_TYPES.Literal:
       case AST_NODE_TYPES.ThisExpression:
@@ -491,10 +504,6 @@ class BodyExtractor {
         this.expression(node.argument, out);
         return;
       // The most common shapes, walked directly (the generic walk below handles them too, slower).
-      case AST_NODE_TYPES.MemberExpression:
-        this.expression(node.object, out);
-        if (node.computed) this.expression(node.property, out);
-        return;
       case AST_NODE_TYPES.BinaryExpression:
         this.expression(node.left, out);
         this.expression(node.right, out);
@@ -582,7 +591,9 @@ class BodyExtractor {
   /** A call that is not a lock operation: its arguments, then the call with the callbacks that run during it. */
   private plainCall(call: TSESTree.CallExpression | TSESTree.NewExpression, callee: CalleeRef, spawnsTasks: boolean, out: LockStep[]): void {
     const callbacks: CallbackArgument<TSESTree.Node, CalleeRef>[] = [];
-    call.arguments.forEach((argument, argIndex) => {
+    const args = call.arguments;
+    for (let argIndex = 0; argIndex < args.length; argIndex += 1) {
+      const argument = args[argIndex];
       const value = unwrapExpression(argument);
       let body: LockStep[] | undefined;
       if (isFunctionNode(value)) body = this.functionBody(value);
@@ -592,11 +603,11 @@ class BodyExtractor {
       }
       if (!body) {
         this.expression(argument, out);
-        return;
+        continue;
       }
       if (spawnsTasks) out.push({ type: "spawn", node: value, body });
       else callbacks.push({ argIndex, body });
-    });
+    }
     out.push({ type: "call", node: call, callee, callbacks });
   }
 
@@ -649,19 +660,20 @@ class BodyExtractor {
     }
     const step: GuardStep = { type: "acquire", node: call, lock: lockRef, mode, form: "guard", handle: use.binding.name, ...keyText };
     if (use.scoped) step.scoped = true;
-    else this.boundGuards.push({ step, binding: use.binding });
-    this.handles.set(use.binding.name, lock);
+    else (this.boundGuards ??= []).push({ step, binding: use.binding });
+    (this.handles ??= new Map()).set(use.binding.name, lock);
     out.push(step);
   }
 
   /** The handle a call releases: `release()`, `guard.release()`, `guard[Symbol.dispose]()`, or undefined. */
   private releasedHandle(callee: TSESTree.Node): string | undefined {
-    if (this.handles.size === 0) return undefined;
-    if (callee.type === AST_NODE_TYPES.Identifier) return this.handles.has(callee.name) ? callee.name : undefined;
+    const handles = this.handles;
+    if (handles === undefined || handles.size === 0) return undefined;
+    if (callee.type === AST_NODE_TYPES.Identifier) return handles.has(callee.name) ? callee.name : undefined;
     if (callee.type !== AST_NODE_TYPES.MemberExpression) return undefined;
     const object = unwrapExpression(callee.object);
     if (object.type !== AST_NODE_TYPES.Identifier) return undefined;
-    const lock = this.handles.get(object.name);
+    const lock = handles.get(object.name);
     if (!lock) return undefined;
     const method = memberName(callee);
     if (method !== undefined && lock.methods.release.includes(method)) return object.name;
@@ -682,9 +694,12 @@ class BodyExtractor {
 
   /** A function passed by reference whose name carries a suffix (`items.map(this.add_rsw)`): a call during the call. */
   private suffixedReference(node: TSESTree.Node): CalleeRef | undefined {
-    const reference = referenceOf(node);
-    if (!reference?.name || !reference.name.includes("_")) return undefined;
-    return suffixOf(reference.name, this.env.policy).tokens.length ? reference : undefined;
+    // The name first, without building the reference: most arguments are not suffixed functions.
+    const target = referenceTarget(node);
+    if (target === undefined) return undefined;
+    const name = target.type === AST_NODE_TYPES.Identifier ? target.name : memberName(target);
+    if (!name || !name.includes("_")) return undefined;
+    return suffixOf(name, this.env.policy).tokens.length ? referenceOf(node) : undefined;
   }
 
   /**
@@ -692,7 +707,7 @@ class BodyExtractor {
    * captured by a closure) is not this function's to release.
    */
   private settleOwnership(): void {
-    for (const { step, binding } of this.boundGuards) step.owned = !handleEscapes(binding, this.env);
+    if (this.boundGuards) for (const { step, binding } of this.boundGuards) step.owned = !handleEscapes(binding, this.env);
   }
 }
 
@@ -754,19 +769,25 @@ export function calleeRefOf(calleeExpression: TSESTree.Node): CalleeRef {
 
 /** A function named by an expression: `f`, `this.f`, `super.f`, `other.f`, `this.f.bind(this)`. */
 function referenceOf(node: TSESTree.Node): CalleeRef | undefined {
+  const target = referenceTarget(node);
+  if (target === undefined) return undefined;
+  if (target.type === AST_NODE_TYPES.Identifier) return { name: target.name, receiver: "none", node: target };
+  const name = memberName(target);
+  if (name === undefined) return undefined;
+  const object = target.object;
+  const receiver = object.type === AST_NODE_TYPES.ThisExpression ? "this" : object.type === AST_NODE_TYPES.Super ? "super" : "other";
+  return { name, receiver, node: target.property };
+}
+
+/** The expression that names the function in `f`, `this.f`, `this.f.bind(this)`, or undefined. */
+function referenceTarget(node: TSESTree.Node): TSESTree.Identifier | TSESTree.MemberExpression | undefined {
   let target = unwrapExpression(node);
   if (target.type === AST_NODE_TYPES.CallExpression) {
     const callee = unwrapExpression(target.callee);
     if (callee.type !== AST_NODE_TYPES.MemberExpression || memberName(callee) !== "bind") return undefined;
     target = unwrapExpression(callee.object);
   }
-  if (target.type === AST_NODE_TYPES.Identifier) return { name: target.name, receiver: "none", node: target };
-  if (target.type !== AST_NODE_TYPES.MemberExpression) return undefined;
-  const name = memberName(target);
-  if (name === undefined) return undefined;
-  const object = target.object;
-  const receiver = object.type === AST_NODE_TYPES.ThisExpression ? "this" : object.type === AST_NODE_TYPES.Super ? "super" : "other";
-  return { name, receiver, node: target.property };
+  return target.type === AST_NODE_TYPES.Identifier || target.type === AST_NODE_TYPES.MemberExpression ? target : undefined;
 }
 
 /** Wrappers that keep the value: `await x`, `x!`, `x as T`, `(x)`. */
