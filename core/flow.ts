@@ -219,6 +219,47 @@ function leaveScope<N>(states: readonly State<N>[], scope: number): readonly Sta
   return states.map((state) => (state.held.some((h) => h.scope === scope) ? { ...state, held: state.held.filter((h) => h.scope !== scope) } : state));
 }
 
+/** The ways out of a statement, as bits (the stateless interpretation). */
+const NORMAL = 1;
+const RETURNED = 2;
+const THROWN = 4;
+const BROKE = 8;
+const CONTINUED = 16;
+const WAYS = 31;
+
+/**
+ * Whether a body (callbacks and spawned tasks included) has no manual or guard acquisition and no
+ * release: then nothing it does changes the held set, and it runs with the stateless interpretation.
+ */
+function holdsNothingOwn<N, C>(steps: readonly Step<N, C>[]): boolean {
+  for (const step of steps) {
+    switch (step.type) {
+      case "acquire":
+        if (step.form !== "callback" || (step.body && !holdsNothingOwn(step.body))) return false;
+        break;
+      case "release":
+        return false;
+      case "call":
+        for (const callback of step.callbacks) if (!holdsNothingOwn(callback.body)) return false;
+        break;
+      case "branch":
+        for (const arm of step.arms) if (!holdsNothingOwn(arm)) return false;
+        break;
+      case "try":
+        if (!holdsNothingOwn(step.block) || (step.handler && !holdsNothingOwn(step.handler)) || (step.finalizer && !holdsNothingOwn(step.finalizer))) return false;
+        break;
+      case "loop":
+      case "scope":
+      case "spawn":
+        if (!holdsNothingOwn(step.body)) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
 function concatStates<N>(a: readonly State<N>[], b: readonly State<N>[]): readonly State<N>[] {
   if (b.length === 0) return a;
   if (a.length === 0) return b;
@@ -247,8 +288,141 @@ class FlowInterpreter<N, C> {
   run(body: readonly Step<N, C>[]): FlowResult<N> {
     const initialHeld = this.options.initialHeld;
     const initial = initialHeld && initialHeld.length ? initialHeld.map((held) => ({ ...held, owned: false })) : (NO_HELD as readonly HeldLock<N>[]);
-    this.runFunction(body, initial);
+    if (holdsNothingOwn(body)) this.runStateless(body, initial);
+    else this.runFunction(body, initial);
     return { acquired: this.acquired, findings: this.findings };
+  }
+
+  // ---- The same interpretation for bodies that never change the held set (see `holdsNothingOwn`) ----
+  //
+  // Without manual or guard acquisitions and releases, every path through a function body carries the
+  // one state it started with: every list of states above holds only that state, so it is known by
+  // which ways out are taken (bits) and, where it matters, how many copies of the state a list holds
+  // (a statement list runs its first step once per state it is given, and a `finally` block is given
+  // the try block's states followed by the handler's). The steps run in exactly the order, and as
+  // often, as above; no state can hold an owned lock, so there is no leak to check.
+
+  private runStateless(body: readonly Step<N, C>[], held: readonly HeldLock<N>[]): void {
+    this.statelessSteps(body, held, 1);
+  }
+
+  /** A statement list run from `copies` copies of the state: the ways out, plus 32 × the copies it ends with normally. */
+  private statelessSteps(steps: readonly Step<N, C>[], held: readonly HeldLock<N>[], copies: number): number {
+    if (steps.length === 0) return NORMAL | (copies << 5);
+    let exits = 0;
+    for (const step of steps) {
+      const ways = this.statelessStep(step, held, copies);
+      exits |= ways & ~NORMAL;
+      if (!(ways & NORMAL)) return exits; // every path has left: the rest is unreachable
+      copies = 1; // the states going on are de-duplicated after each step
+    }
+    return exits | NORMAL | (1 << 5);
+  }
+
+  private statelessStep(step: Step<N, C>, held: readonly HeldLock<N>[], copies: number): number {
+    switch (step.type) {
+      case "acquire": {
+        const acquisition: LockAcquisition = { lock: step.lock, mode: step.mode };
+        this.noteAcquired(acquisition);
+        for (let copy = 0; copy < copies; copy += 1) {
+          if (held.length) this.checkAcquisition(held, [acquisition], step.node, undefined, step.keyText);
+          this.options.onAcquire?.(acquisition, held, step.node, undefined);
+        }
+        // Only the callback form gets here.
+        const body = step.body ?? [];
+        for (let copy = 0; copy < copies; copy += 1) {
+          const heldInside: HeldLock<N> = { lock: step.lock, mode: step.mode, site: step.node, form: "callback", owned: false, keyText: step.keyText };
+          const inherited = held.map((h) => ({ ...h, owned: false }));
+          inherited.push(heldInside);
+          this.runStateless(body, inherited);
+        }
+        return NORMAL | THROWN;
+      }
+      case "call": {
+        const effect = this.options.resolveCall(step);
+        const { onCall, onAcquire } = this.options;
+        for (let copy = 0; copy < copies; copy += 1) {
+          onCall?.(step, held);
+          if (effect) {
+            for (const acquisition of effect.acquires) {
+              this.noteAcquired(acquisition);
+              onAcquire?.(acquisition, held, step.node, effect);
+            }
+            if (held.length) this.checkAcquisition(held, effect.acquires, step.node, effect, undefined);
+          }
+          for (const callback of step.callbacks) {
+            const extra = effect?.heldDuringCallback?.(callback.argIndex);
+            const inherited: HeldLock<N>[] = held.map((h) => ({ ...h, owned: false }));
+            if (extra) for (const acquisition of extra) inherited.push({ ...acquisition, site: step.node, form: "callback", owned: false });
+            this.runStateless(callback.body, inherited);
+          }
+        }
+        return NORMAL | THROWN;
+      }
+      case "await":
+        return NORMAL | THROWN;
+      case "branch": {
+        if (step.arms.length === 0) return NORMAL;
+        let ways = 0;
+        for (const arm of step.arms) ways |= this.statelessSteps(arm, held, copies) & WAYS;
+        return ways;
+      }
+      case "loop": {
+        // Two passes, as above: the second runs when the first can come round again.
+        const first = this.statelessSteps(step.body, held, copies) & WAYS;
+        const second = first & (NORMAL | CONTINUED) ? this.statelessSteps(step.body, held, 1) & WAYS : 0;
+        return NORMAL | ((first | second) & (RETURNED | THROWN));
+      }
+      case "try": {
+        const block = this.statelessSteps(step.block, held, copies);
+        // How many copies of the state leave each way: the finally block runs once per way, from that many.
+        let normal = block >> 5;
+        let returned = block & RETURNED ? 1 : 0;
+        let thrown = block & THROWN ? 1 : 0;
+        let broke = block & BROKE ? 1 : 0;
+        let continued = block & CONTINUED ? 1 : 0;
+        if (step.handler) {
+          const handled = thrown ? this.statelessSteps(step.handler, held, thrown) : 0;
+          normal += handled >> 5;
+          returned += handled & RETURNED ? 1 : 0;
+          thrown = handled & THROWN ? 1 : 0;
+          broke += handled & BROKE ? 1 : 0;
+          continued += handled & CONTINUED ? 1 : 0;
+        }
+        if (!step.finalizer) {
+          return (normal ? NORMAL : 0) | (returned ? RETURNED : 0) | (thrown ? THROWN : 0) | (broke ? BROKE : 0) | (continued ? CONTINUED : 0);
+        }
+        let ways = 0;
+        const leaving: [number, number][] = [
+          [NORMAL, normal],
+          [RETURNED, returned],
+          [THROWN, thrown],
+          [BROKE, broke],
+          [CONTINUED, continued],
+        ];
+        for (const [way, count] of leaving) {
+          if (count === 0) continue;
+          const finalized = this.statelessSteps(step.finalizer, held, count);
+          ways |= (finalized & NORMAL ? way : 0) | (finalized & WAYS & ~NORMAL);
+        }
+        return ways;
+      }
+      case "scope":
+        return this.statelessSteps(step.body, held, copies) & WAYS;
+      case "exit":
+        return step.kind === "return" ? RETURNED : step.kind === "throw" ? THROWN : step.kind === "break" ? BROKE : CONTINUED;
+      case "spawn":
+        this.spawnDepth += 1;
+        try {
+          this.runStateless(step.body, NO_HELD);
+        } finally {
+          this.spawnDepth -= 1;
+        }
+        return NORMAL;
+      default:
+        // A release: never in a body `holdsNothingOwn` accepts.
+        throw new Error(`unexpected ${step.type} step in a body that holds nothing of its own`);
+    }
   }
 
   /** A function body (the analyzed function, or a callback inside it): its own release obligations. */
