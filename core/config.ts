@@ -14,7 +14,9 @@ let validateSchema: ValidateFunction | undefined;
 
 function schemaValidator(): ValidateFunction {
   // Compiled on first use: a lint run that never reads a file (settings embed the policy) skips it.
-  validateSchema ??= new Ajv({ allErrors: false, strict: false }).compile(schema);
+  // The schema is ours and fixed, so it is not itself checked against the JSON Schema meta-schema
+  // (compiling that took about 60% of the ~45 ms); lock-order.json is validated exactly as before.
+  validateSchema ??= new Ajv({ allErrors: false, strict: false, validateSchema: false }).compile(schema);
   return validateSchema;
 }
 
