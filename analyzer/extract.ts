@@ -14,12 +14,11 @@
 import { ts } from "ts-morph";
 import type { CallbackArgument, LockRef } from "../core/flow.js";
 import { CALLBACK_METHODS } from "../core/policy.js";
+import { isTaskBoundaryCall } from "../core/recognition.js";
 import { isFunctionExpressionLike, isTypeOnly, skipOuterExpressions, type Callee, type FunctionUnit, type LockStep, type UnitFacts } from "./functions.js";
 import type { LockAction, LockResolver } from "./locks.js";
 import type { CallResolver } from "./resolve.js";
 
-const TIMER_FUNCTIONS: ReadonlySet<string> = new Set(["setTimeout", "setInterval", "setImmediate", "queueMicrotask"]);
-const EVENT_REGISTRATION: ReadonlySet<string> = new Set(["on", "once", "addEventListener"]);
 
 interface LockCall {
   call: ts.CallExpression;
@@ -105,14 +104,10 @@ function mayReferenceFunction(node: ts.Expression): boolean {
 
 function isTaskBoundary(call: ts.CallExpression): boolean {
   const callee = skipOuterExpressions(call.expression);
-  if (ts.isIdentifier(callee)) return TIMER_FUNCTIONS.has(callee.text);
+  if (ts.isIdentifier(callee)) return isTaskBoundaryCall(callee.text, false, undefined);
   if (!ts.isPropertyAccessExpression(callee)) return false;
-  const name = callee.name.text;
-  if (EVENT_REGISTRATION.has(name)) return true;
   const receiver = skipOuterExpressions(callee.expression);
-  if (!ts.isIdentifier(receiver)) return false;
-  if (name === "nextTick") return receiver.text === "process";
-  return TIMER_FUNCTIONS.has(name) && (receiver.text === "globalThis" || receiver.text === "window");
+  return isTaskBoundaryCall(callee.name.text, true, ts.isIdentifier(receiver) ? receiver.text : undefined);
 }
 
 type BreakTarget = "loop" | "switch";

@@ -12,6 +12,7 @@
 import { relative } from "node:path";
 import { ts } from "ts-morph";
 import type { LockRef } from "../core/flow.js";
+import { SAME_LOCK_WRAPPERS } from "../core/recognition.js";
 import { CALLBACK_METHODS, classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 
@@ -53,10 +54,10 @@ export class LockResolver {
     if (depth > MAX_ALIAS_DEPTH) return undefined;
     const node = skipOuterExpressions(expression);
     if (ts.isCallExpression(node)) {
-      // async-mutex `withTimeout(lock, ms)` is the same lock with a deadline.
+      // async-mutex `withTimeout(lock, ms)` is the same lock with a deadline (`tryAcquire(lock)`: one that fails at once).
       const callee = skipOuterExpressions(node.expression);
       const calleeName = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
-      if (calleeName === "withTimeout" && node.arguments.length > 0) return this.resolve(node.arguments[0], depth + 1);
+      if (calleeName !== undefined && SAME_LOCK_WRAPPERS.has(calleeName) && node.arguments.length > 0) return this.resolve(node.arguments[0], depth + 1);
       return undefined;
     }
     if (ts.isPropertyAccessExpression(node)) {

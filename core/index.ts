@@ -3,3 +3,4 @@ export * from "./policy.js";
 export * from "./config.js";
 export * from "./suffix.js";
 export * from "./flow.js";
+export * from "./recognition.js";

@@ -12,6 +12,7 @@
  */
 import { AST_NODE_TYPES, ASTUtils, type TSESTree } from "@typescript-eslint/utils";
 import type { AcquireStep, CallbackArgument, Step } from "../../core/flow.js";
+import { isTaskBoundaryCall } from "../../core/recognition.js";
 import { CALLBACK_METHODS, type DeclaredLock } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { functionNameOf, type FunctionName, type FunctionNode } from "./function-names.js";
@@ -60,10 +61,6 @@ export interface FileExtraction {
   readonly failures: readonly { readonly node: TSESTree.Node; readonly error: unknown }[];
 }
 
-/** Calls whose function arguments run later, as a task of their own. */
-const TIMER_FUNCTIONS: ReadonlySet<string> = new Set(["setTimeout", "setInterval", "setImmediate", "queueMicrotask"]);
-/** Event registration: the handler runs when the event fires, not during the call. (The `prepend*` forms register too.) */
-const EVENT_REGISTRATION: ReadonlySet<string> = new Set(["on", "once", "addEventListener", "prependListener", "prependOnceListener"]);
 /** `guard[Symbol.dispose]()` and its async twin release a guard. */
 const DISPOSE_SYMBOLS: ReadonlySet<string> = new Set(["dispose", "asyncDispose"]);
 /** Child keys that hold types or decorators, never code that runs in the function. */
@@ -745,13 +742,12 @@ function flattenBlocks(statements: readonly TSESTree.Statement[]): TSESTree.Stat
 }
 
 function isTaskBoundary(callee: TSESTree.Node): boolean {
-  if (callee.type === AST_NODE_TYPES.Identifier) return TIMER_FUNCTIONS.has(callee.name);
+  if (callee.type === AST_NODE_TYPES.Identifier) return isTaskBoundaryCall(callee.name, false, undefined);
   if (callee.type !== AST_NODE_TYPES.MemberExpression) return false;
   const name = memberName(callee);
   if (name === undefined) return false;
-  if (TIMER_FUNCTIONS.has(name) || EVENT_REGISTRATION.has(name)) return true;
   const object = unwrapExpression(callee.object);
-  return name === "nextTick" && object.type === AST_NODE_TYPES.Identifier && object.name === "process";
+  return isTaskBoundaryCall(name, true, object.type === AST_NODE_TYPES.Identifier ? object.name : undefined);
 }
 
 /** The callee as a name: `f()`, `this.f()`, `super.f()`, `a?.f()`, `obj["f"]()`, and `f.call(…)` / `f.apply(…)` as `f`. */

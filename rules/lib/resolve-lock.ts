@@ -10,6 +10,7 @@ import { dirname, isAbsolute, posix, relative, resolve } from "node:path";
 import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as ts from "typescript";
 import type { LockRef } from "../../core/flow.js";
+import { SAME_LOCK_WRAPPERS } from "../../core/recognition.js";
 import { classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../../core/policy.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
@@ -150,8 +151,6 @@ export function unwrapExpression(node: TSESTree.Node): TSESTree.Node {
   }
 }
 
-/** Wrappers that return the same lock: async-mutex `withTimeout(lock, ms)` (and `tryAcquire(lock)`, which only fails faster). */
-const SAME_LOCK_WRAPPERS = new Set(["withTimeout", "tryAcquire"]);
 /** Bounds alias chains (`const a = b; const b = a` must not loop). */
 const MAX_ALIAS_DEPTH = 6;
 
