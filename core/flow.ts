@@ -340,21 +340,10 @@ class FlowInterpreter<N, C> {
       }
       case "call": {
         const effect = this.options.resolveCall(step);
-        const { onCall, onAcquire } = this.options;
         for (let copy = 0; copy < copies; copy += 1) {
-          onCall?.(step, held);
-          if (effect) {
-            for (const acquisition of effect.acquires) {
-              this.noteAcquired(acquisition);
-              onAcquire?.(acquisition, held, step.node, effect);
-            }
-            if (held.length) this.checkAcquisition(held, effect.acquires, step.node, effect, undefined);
-          }
+          this.applyCallEffect(step, effect, held);
           for (const callback of step.callbacks) {
-            const extra = effect?.heldDuringCallback?.(callback.argIndex);
-            const inherited: HeldLock<N>[] = held.map((h) => ({ ...h, owned: false }));
-            if (extra) for (const acquisition of extra) inherited.push({ ...acquisition, site: step.node, form: "callback", owned: false });
-            this.runStateless(callback.body, inherited);
+            this.runStateless(callback.body, this.heldInCallback(step, effect, callback, held));
           }
         }
         return NORMAL | THROWN;
@@ -696,26 +685,35 @@ class FlowInterpreter<N, C> {
   private execCall(step: CallStep<N, C>, states: readonly State<N>[], exits: Exits<N>): readonly State<N>[] {
     addExits(exits, "thrown", states);
     const effect = this.options.resolveCall(step);
-    const { onCall, onAcquire } = this.options;
     const callbacks = step.callbacks;
     for (const state of states) {
       const held = state.held;
-      onCall?.(step, held);
-      if (effect) {
-        for (const acquisition of effect.acquires) {
-          this.noteAcquired(acquisition);
-          onAcquire?.(acquisition, held, step.node, effect);
-        }
-        if (held.length) this.checkAcquisition(held, effect.acquires, step.node, effect, undefined);
-      }
+      this.applyCallEffect(step, effect, held);
       for (const callback of callbacks) {
-        const extra = effect?.heldDuringCallback?.(callback.argIndex);
-        const inherited: HeldLock<N>[] = held.map((h) => ({ ...h, owned: false }));
-        if (extra) for (const acquisition of extra) inherited.push({ ...acquisition, site: step.node, form: "callback", owned: false });
-        this.runFunction(callback.body, inherited);
+        this.runFunction(callback.body, this.heldInCallback(step, effect, callback, held));
       }
     }
     return states;
+  }
+
+  /** What a call does with `held` held: the callee's acquisitions are noted, reported to the hooks and checked. */
+  private applyCallEffect(step: CallStep<N, C>, effect: CallEffect | undefined, held: readonly HeldLock<N>[]): void {
+    const { onCall, onAcquire } = this.options;
+    onCall?.(step, held);
+    if (!effect) return;
+    for (const acquisition of effect.acquires) {
+      this.noteAcquired(acquisition);
+      onAcquire?.(acquisition, held, step.node, effect);
+    }
+    if (held.length) this.checkAcquisition(held, effect.acquires, step.node, effect, undefined);
+  }
+
+  /** The locks an inline callback starts with: the caller's (not its to release) plus what the callee holds around it. */
+  private heldInCallback(step: CallStep<N, C>, effect: CallEffect | undefined, callback: CallbackArgument<N, C>, held: readonly HeldLock<N>[]): HeldLock<N>[] {
+    const inherited: HeldLock<N>[] = held.map((h) => ({ ...h, owned: false }));
+    const extra = effect?.heldDuringCallback?.(callback.argIndex);
+    if (extra) for (const acquisition of extra) inherited.push({ ...acquisition, site: step.node, form: "callback", owned: false });
+    return inherited;
   }
 
   private noteAcquired(acquisition: LockAcquisition): void {
