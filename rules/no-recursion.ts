@@ -29,15 +29,11 @@ export default createRule<[], NoRecursionMessageId>({
   create(context) {
     return {
       Program() {
-        const analysis = analyzeFileLocks(context);
-        if (!analysis) return;
-        for (const fn of analysis.functions) {
-          for (const finding of fn.flow.findings) {
-            if (finding.kind !== "recursion") continue;
-            const data = { acquired: lockList(finding.acquiring), held: lockList(finding.held), line: String(finding.held[0]?.site.loc.start.line ?? "?") };
-            if (finding.via) context.report({ loc: callLoc(finding.node), messageId: "callAcquiresHeld", data: { ...data, callee: finding.via.label } });
-            else context.report({ loc: callLoc(finding.node), messageId: "acquireHeld", data: { ...data, callee: calleeText(context.sourceCode, finding.node) } });
-          }
+        for (const finding of analyzeFileLocks(context)?.findings ?? []) {
+          if (finding.kind !== "recursion") continue;
+          const data = { acquired: lockList(finding.acquiring), held: lockList(finding.held), line: String(finding.held[0]?.site.loc.start.line ?? "?") };
+          if (finding.via) context.report({ loc: callLoc(finding.node), messageId: "callAcquiresHeld", data: { ...data, callee: finding.via.label } });
+          else context.report({ loc: callLoc(finding.node), messageId: "acquireHeld", data: { ...data, callee: calleeText(context.sourceCode, finding.node) } });
         }
       },
     };

@@ -28,15 +28,11 @@ export default createRule<[], OrderMessageId>({
   create(context) {
     return {
       Program() {
-        const analysis = analyzeFileLocks(context);
-        if (!analysis) return;
-        for (const fn of analysis.functions) {
-          for (const finding of fn.flow.findings) {
-            if (finding.kind !== "order") continue;
-            const data = { acquired: lockList(finding.acquiring), held: lockList(finding.held) };
-            if (finding.via) context.report({ loc: callLoc(finding.node), messageId: "callOutOfOrder", data: { ...data, callee: finding.via.label } });
-            else context.report({ loc: callLoc(finding.node), messageId: "acquireOutOfOrder", data: { ...data, callee: calleeText(context.sourceCode, finding.node) } });
-          }
+        for (const finding of analyzeFileLocks(context)?.findings ?? []) {
+          if (finding.kind !== "order") continue;
+          const data = { acquired: lockList(finding.acquiring), held: lockList(finding.held) };
+          if (finding.via) context.report({ loc: callLoc(finding.node), messageId: "callOutOfOrder", data: { ...data, callee: finding.via.label } });
+          else context.report({ loc: callLoc(finding.node), messageId: "acquireOutOfOrder", data: { ...data, callee: calleeText(context.sourceCode, finding.node) } });
         }
       },
     };

@@ -36,23 +36,19 @@ export default createRule<[], ReleaseMessageId>({
   create(context) {
     return {
       Program() {
-        const analysis = analyzeFileLocks(context);
-        if (!analysis) return;
-        for (const fn of analysis.functions) {
-          for (const finding of fn.flow.findings) {
-            switch (finding.kind) {
-              case "leak":
-                context.report({ loc: callLoc(finding.node), messageId: finding.onlyOnException ? "notReleasedOnException" : "notReleased", data: { lock: finding.lock.key } });
-                break;
-              case "double-release":
-                context.report({ loc: callLoc(finding.node), messageId: "doubleRelease", data: { lock: lockName(finding.lock, finding.handle) } });
-                break;
-              case "unowned-release":
-                context.report({ loc: callLoc(finding.node), messageId: "unownedRelease", data: { lock: lockName(finding.lock, finding.handle) } });
-                break;
-              default:
-                break;
-            }
+        for (const finding of analyzeFileLocks(context)?.findings ?? []) {
+          switch (finding.kind) {
+            case "leak":
+              context.report({ loc: callLoc(finding.node), messageId: finding.onlyOnException ? "notReleasedOnException" : "notReleased", data: { lock: finding.lock.key } });
+              break;
+            case "double-release":
+              context.report({ loc: callLoc(finding.node), messageId: "doubleRelease", data: { lock: lockName(finding.lock, finding.handle) } });
+              break;
+            case "unowned-release":
+              context.report({ loc: callLoc(finding.node), messageId: "unownedRelease", data: { lock: lockName(finding.lock, finding.handle) } });
+              break;
+            default:
+              break;
           }
         }
       },

@@ -5,7 +5,7 @@
  * kept across files, so rules stay correct when ESLint lints files in parallel or re-lints a buffer).
  */
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
-import { analyzeFlow, type CallEffect, type CallStep, type FlowResult, type LockAcquisition, type LockRef, type Step } from "../../core/flow.js";
+import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type LockRef, type Step } from "../../core/flow.js";
 import { tokenLabel, type Mode, type Policy, type SuffixToken } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { extractFile, type CalleeRef, type ExtractedFunction, type ExtractedRoot } from "./extract.js";
@@ -22,6 +22,8 @@ export interface FileLockAnalysis {
   readonly policy: Policy;
   readonly env: LockEnv;
   readonly functions: readonly AnalyzedFunction[];
+  /** The held-set findings of all those functions, for the rules that report them (order, no-recursion, release). */
+  readonly findings: readonly FlowFinding<TSESTree.Node>[];
   /** Parts of the file the front end could not handle (left out silently; tests assert there are none). */
   readonly failures: readonly { readonly node: TSESTree.Node; readonly error: unknown }[];
   /** The suffix tokens of a name (`suffixOf(name).tokens`), memoized for this file. */
@@ -48,7 +50,7 @@ export function analyzeFileLocks(context: RuleContext): FileLockAnalysis | undef
   }
   const env = lockEnvFor(context, policy);
   const mentions = lockMentions(context.sourceCode.text, policy);
-  const analysis = mentions.length ? analyze(env, mentions) : { policy, env, functions: [], failures: [], suffixTokens: () => NO_TOKENS };
+  const analysis = mentions.length ? analyze(env, mentions) : { policy, env, functions: [], findings: [], failures: [], suffixTokens: () => NO_TOKENS };
   analyses.set(ast, analysis);
   return analysis;
 }
@@ -69,7 +71,8 @@ function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
       failures.push({ node: extracted.node, error });
     }
   }
-  return { policy: env.policy, env, functions, failures, suffixTokens };
+  const findings = functions.flatMap((fn) => fn.flow.findings);
+  return { policy: env.policy, env, functions, findings, failures, suffixTokens };
 }
 
 /** `suffixOf(name).tokens`, memoized for the file (names repeat: every call of a method, every reference). */
