@@ -14,16 +14,19 @@ export interface ParsedName {
 }
 
 /**
- * The longest run of trailing `_`-separated parts that are all valid lock tokens. The first part is
- * never a token, so a name is never all suffix (`sm` alone is a name, not a suffix). A leading `#`
- * (private member) is ignored.
+ * The longest run of trailing `_`-separated parts that are all valid lock tokens, leaving a base
+ * with at least one non-empty part: a name is never all suffix (`sm`, `_sm` and `__sm` are names
+ * without a suffix, so a rename can never produce an empty name). A leading `#` (private member)
+ * is ignored.
  */
 export function suffixOf(name: string, policy: Policy): ParsedName {
   const plain = name.startsWith("#") ? name.slice(1) : name;
   const parts = plain.split("_");
   const tokens: SuffixToken[] = [];
+  // The base keeps every part up to and including the first non-empty one.
+  const firstNamed = parts.findIndex((part) => part !== "");
   let first = parts.length;
-  while (first > 1) {
+  while (first > firstNamed + 1) {
     const token = policy.tokens.get(parts[first - 1]);
     if (!token) break;
     tokens.unshift(token);

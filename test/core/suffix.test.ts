@@ -18,6 +18,18 @@ describe("suffix grammar", () => {
     expect(tokensOf("update_ms_mlw")).toEqual(["ml:w"]); // "ms" alone is not a token of an rwlock
   });
 
+  it("never reads a name as all suffix, even after leading underscores", () => {
+    for (const name of ["_sm", "__sm", "#_sm", "_"]) {
+      expect(tokensOf(name)).toEqual([]);
+      expect(suffixOf(name, policy).suffixText).toBe("");
+    }
+    expect(suffixOf("_flush_sm", policy)).toMatchObject({ base: "_flush", suffixText: "_sm" });
+    expect(suffixOf("_sm_rh", policy)).toMatchObject({ base: "_sm", suffixText: "_rh" });
+    // The base keeps its first segment, so a rename never produces an empty name.
+    expect(nameWithSuffix("_sm", [], policy)).toBe("_sm");
+    expect(nameWithSuffix("_sm", suffixOf("x_rh", policy).tokens, policy)).toBe("_sm_rh");
+  });
+
   it("computes the required suffix in declared order with the strongest mode", () => {
     const acquired = acquiredOfTokens(suffixOf("x_mlr_rsr_sm_mlw", policy).tokens);
     expect(requiredSuffix(acquired).map(tokenLabel)).toEqual(["rs:r", "ml:w", "sm"]);
