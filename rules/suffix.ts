@@ -7,10 +7,12 @@
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type { DeclaredLock, Mode } from "../core/policy.js";
 import { tokenLabel } from "../core/policy.js";
+import { expectedLabels } from "../core/jsdoc.js";
 import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, type AcquiredLocks } from "../core/suffix.js";
 import { analyzeFileLocks, type AnalyzedFunction, type FileLockAnalysis } from "./lib/analysis.js";
 import { createRule } from "./lib/create-rule.js";
 import type { FunctionName } from "./lib/function-names.js";
+import { functionJsDoc, tagEditFor } from "./lib/jsdoc.js";
 
 export type SuffixMessageId = "wrongSuffix" | "renameTo";
 
@@ -32,14 +34,21 @@ function nameRange(name: FunctionName): TSESTree.Range {
   return node.range;
 }
 
-function renameFix(sourceCode: Readonly<TSESLint.SourceCode>, name: FunctionName, expected: string): TSESLint.ReportFixFunction | undefined {
+/**
+ * The rename, and the JSDoc `@acquires` tags rewritten to match the new name (so the `doc` rule is
+ * satisfied by the same suggestion). Undefined when the new name cannot be written there.
+ */
+function renameFix(sourceCode: Readonly<TSESLint.SourceCode>, name: FunctionName, expected: string, labels: readonly string[]): TSESLint.ReportFixFunction | undefined {
   const node = name.nameNode;
-  if (node.type === AST_NODE_TYPES.Literal) {
-    const quote = sourceCode.getText(node)[0];
-    return (fixer) => fixer.replaceText(node, `${quote}${expected}${quote}`);
-  }
-  if (!IDENTIFIER.test(expected)) return undefined;
-  return (fixer) => fixer.replaceTextRange(nameRange(name), expected);
+  const isLiteral = node.type === AST_NODE_TYPES.Literal;
+  if (!isLiteral && !IDENTIFIER.test(expected)) return undefined;
+  const tags = tagEditFor(sourceCode, functionJsDoc(sourceCode, name), labels);
+  return (fixer) => {
+    const rename = isLiteral
+      ? fixer.replaceText(node, `${sourceCode.getText(node)[0]}${expected}${sourceCode.getText(node)[0]}`)
+      : fixer.replaceTextRange(nameRange(name), expected);
+    return tags ? [fixer.replaceTextRange([tags.start, tags.end], tags.text), rename] : [rename];
+  };
 }
 
 function requiredText(tokens: ReturnType<typeof requiredSuffix>): string {
@@ -58,7 +67,7 @@ function check(context: Readonly<TSESLint.RuleContext<SuffixMessageId, []>>, ana
   const expected = nameWithSuffix(name.name, required, policy);
   const sourceCode = context.sourceCode;
   const [start, end] = nameRange(name);
-  const fix = renameFix(sourceCode, name, expected);
+  const fix = renameFix(sourceCode, name, expected, expectedLabels(expected, policy));
   context.report({
     loc: { start: sourceCode.getLocFromIndex(start), end: sourceCode.getLocFromIndex(end) },
     messageId: "wrongSuffix",

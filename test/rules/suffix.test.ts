@@ -168,6 +168,9 @@ export async function forget_reg(name: string) {
               data: { expected: "touch_mlw" },
               output: `class MemberList {
   entries = new RwLock();
+  /**
+   * @acquires ml:w
+   */
   async touch_mlw(id: string) {
     await this.entries.runWrite(() => this.mark(id));
   }
@@ -197,6 +200,9 @@ export async function forget_reg(name: string) {
               messageId: "renameTo",
               output: `class MemberList {
   entries = new RwLock();
+  /**
+   * @acquires ml:r
+   */
   async count_mlr() {
     return this.entries.runRead(() => this.size);
   }
@@ -230,6 +236,9 @@ export async function forget_reg(name: string) {
               messageId: "renameTo",
               output: `class MemberList {
   entries = new RwLock();
+  /**
+   * @acquires ml:r
+   */
   async count_mlr() {
     return this.entries.runRead(() => this.size);
   }
@@ -262,6 +271,10 @@ export async function forget_reg(name: string) {
               output: `class MemberList {
   entries = new RwLock();
   initialMembers = new RwLock();
+  /**
+   * @acquires iml:r
+   * @acquires ml:w
+   */
   async joinSeeds_imlr_mlw() {
     await this.initialMembers.runRead(async () => {
       await this.entries.runWrite(() => {});
@@ -290,6 +303,10 @@ export async function forget_reg(name: string) {
             {
               messageId: "renameTo",
               output: `class RumorStore {
+  /**
+   * @acquires rs:w
+   * @acquires ml:w
+   */
   async insertAll_rsw_mlw(rumors: Rumor[]) {
     await Promise.all(rumors.map((rumor) => this.insertService_rsw_mlw(rumor)));
   }
@@ -319,6 +336,10 @@ export async function forget_reg(name: string) {
               messageId: "renameTo",
               output: `class Server {
   member = new Mutex();
+  /**
+   * @acquires sm
+   * @acquires sbl
+   */
   async #flush_sm_sbl() {
     await this.member.runExclusive(this.drain_sbl);
   }
@@ -343,7 +364,10 @@ export async function forget_reg(name: string) {
           suggestions: [
             {
               messageId: "renameTo",
-              output: `const touchAll_mlw: (ids: string[]) => Promise<void> = async (ids) => {
+              output: `/**
+ * @acquires ml:w
+ */
+const touchAll_mlw: (ids: string[]) => Promise<void> = async (ids) => {
   for (const id of ids) await list.touch_mlw(id);
 };`,
             },
@@ -369,6 +393,9 @@ export async function forget_reg(name: string) {
               messageId: "renameTo",
               output: `class Server {
   member = new Mutex();
+  /**
+   * @acquires sm
+   */
   async "touch_sm"() { await this.member.runExclusive(() => {}); }
 }`,
             },
@@ -411,6 +438,9 @@ export async function forget_reg(name: string) {
             {
               messageId: "renameTo",
               output: `function outer_rsw() {
+  /**
+   * @acquires sm
+   */
   function inner_sm() {
     return Server.member.runExclusive(() => {});
   }
@@ -439,6 +469,9 @@ export async function lookup(name: string) {
             {
               messageId: "renameTo",
               output: `import { registry } from "./locks.js";
+/**
+ * @acquires reg
+ */
 export async function lookup_reg(name: string) {
   return registry.runExclusive(() => names.has(name));
 }`,
@@ -477,6 +510,9 @@ export async function count(store: RumorStore) {
               messageId: "renameTo",
               output: `declare class RwLock { runRead<T>(fn: () => T): Promise<T>; }
 class RumorStore { readonly list = new RwLock(); }
+/**
+ * @acquires rs:r
+ */
 export async function count_rsr(store: RumorStore) {
   return store.list.runRead(() => 0);
 }`,
