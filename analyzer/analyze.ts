@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
 import type { Policy } from "../core/policy.js";
 import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings } from "./checks.js";
-import { AuditError } from "./errors.js";
+import { AuditError, auditErrorOf } from "./errors.js";
 import { FactExtractor } from "./extract.js";
 import { finalizeFindings } from "./findings.js";
 import { collectFunctions } from "./functions.js";
@@ -18,6 +18,7 @@ import { LockResolver } from "./locks.js";
 import { loadProject, resolveProjectFile } from "./project.js";
 import { CallResolver } from "./resolve.js";
 import { computeSummaries } from "./summaries.js";
+import { acquiredDeclaredIds, resolveTargets, unusedLockFindings } from "./targets.js";
 import type { AnalysisResult } from "./types.js";
 
 export interface AnalysisProgress {
@@ -71,6 +72,17 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
   const spans = new SourceSpans(root);
   const index = collectFunctions(loaded.sourceFiles, (fileName) => spans.relativePath(fileName));
+  const targets = resolveTargets({
+    policy,
+    configDir,
+    projectDir: dirname(projectFile),
+    program: loaded.program,
+    sourceFiles: loaded.sourceFiles,
+    classesByName: index.classesByName,
+    root,
+  });
+  // A target that names nothing makes every finding about its lock wrong: stop before reporting any.
+  if (targets.errors.length > 0) throw auditErrorOf("config", targets.errors.map((error) => error.message));
   const hierarchy = new ClassHierarchy(loaded.checker, index.classes);
   const locks = new LockResolver(loaded.checker, policy, configDir, index.classesByName);
   const calls = new CallResolver(loaded.program, loaded.checker, index, hierarchy);
@@ -103,6 +115,13 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     ...reported,
     ...suffixFindings(index.units, hierarchy.dispatchFamilies(), summaries, policy, spans),
     ...lockGraph.findings,
+    ...unusedLockFindings(
+      policy,
+      targets,
+      acquiredDeclaredIds(index.units.flatMap((unit) => (unit.facts ? [unit.facts.steps] : []))),
+      root,
+      (node) => spans.of(node),
+    ),
     ...unanalyzableFindings(loaded.unparsable, loaded.sourceFiles, index.units, loaded.checker, spans),
   ]);
   progress({ phase: "check", done: 1, total: 1 });
@@ -124,5 +143,6 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     root,
     projectFile,
     configFile: policy.file,
+    outsideTargets: [...targets.outside].map(([lock, declaredIn]) => ({ id: lock.id, target: lock.target, declaredIn })),
   };
 }

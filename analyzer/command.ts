@@ -6,9 +6,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { loadLockOrder } from "../core/config.js";
 import { LockOrderConfigError } from "../core/policy.js";
 import { analyze, type AnalyzeOptions } from "./analyze.js";
-import { AuditError } from "./errors.js";
+import { AuditError, auditErrorOf } from "./errors.js";
 import { fixSuffixes } from "./fix.js";
 import { createProgressReporter, progressEnabled, type ProgressStream } from "./progress.js";
 import { FORMATS, REPORTERS, type Format } from "./reporters/index.js";
@@ -33,6 +34,7 @@ interface CliOptions {
   format: Format;
   output?: string;
   fix?: boolean;
+  dryRun?: boolean;
   progress: boolean;
   quiet?: boolean;
 }
@@ -52,6 +54,7 @@ function buildCommand(io: CliIo): Command {
     .addOption(new Option("--format <format>", "report format").choices(FORMATS).default("text"))
     .option("--output <file>", "write the report to a file instead of stdout")
     .option("--fix", "rename every function whose suffix is wrong, across all files, then re-analyze")
+    .option("--dry-run", "with --fix: print the renames and the unified diff, write nothing")
     .option("--no-progress", "never show progress on stderr")
     .option("--quiet", "report error-level findings only, and no progress")
     .allowExcessArguments(false)
@@ -62,6 +65,31 @@ function buildCommand(io: CliIo): Command {
       // One line: commander's message without its "error:" prefix, its line breaks or its final period.
       outputError: (text, write) => write(`${TOOL_NAME}: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ").replace(/\.$/, "")}; run ${TOOL_NAME} --help\n`),
     });
+}
+
+/** `old → new  file:line`, one line per rename: what --fix prints before it writes anything. */
+export function formatFixPlan(plan: FixReport): string {
+  const lines = [
+    `${TOOL_NAME} --fix${plan.dryRun ? " --dry-run" : ""}: ${plan.dryRun ? "would rename" : "renaming"} ${plan.renamed.length} ${plan.renamed.length === 1 ? "function" : "functions"}${plan.dryRun ? " (nothing is written)" : ""}`,
+    ...plan.renamed.map((rename) => `${rename.from} → ${rename.to}  ${rename.location.file}:${rename.location.line}`),
+    ...plan.skipped.map((skip) => `not renamed: ${skip.from} → ${skip.to}  ${skip.location.file}:${skip.location.line}: ${skip.reason}`),
+  ];
+  return `${lines.join("\n")}\n${plan.diff ? `\n${plan.diff}` : ""}\n`;
+}
+
+/**
+ * `--fix` rewrites code only on an order the program can verify: a target declared outside the
+ * project means the program cannot tell which of that lock's tokens are right, so nothing is renamed.
+ */
+function refuseUnverifiableFix(result: AnalysisResult): void {
+  if (result.outsideTargets.length === 0) return;
+  throw auditErrorOf(
+    "config",
+    result.outsideTargets.map(
+      (outside) =>
+        `--fix: lock "${outside.id}" (${outside.target}) is declared in ${outside.declaredIn}, outside this project, so its suffix tokens cannot be verified here; nothing was renamed. Run --fix on a project that includes it, or remove the lock from ${result.configFile}`,
+    ),
+  );
 }
 
 /** File contents for the text report's code frames (files that cannot be read get no frame). */
@@ -93,6 +121,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     throw error;
   }
   const options = command.opts<CliOptions>();
+  if (options.dryRun && !options.fix) {
+    io.stderr.write(`${TOOL_NAME}: --dry-run only works with --fix; run ${TOOL_NAME} --fix --dry-run\n`);
+    return EXIT_USAGE;
+  }
   const progress = createProgressReporter(io.stderr, progressEnabled(io.stderr, io.env, options.progress && !options.quiet));
   const analyzeOptions: AnalyzeOptions = {
     project: options.project,
@@ -105,8 +137,21 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     let result = await analyze(analyzeOptions);
     let fixes: FixReport | undefined;
     if (options.fix) {
-      fixes = await fixSuffixes({ projectFile: result.projectFile, root: result.root, findings: result.findings });
-      if (fixes.renamed.length > 0) result = await analyze(analyzeOptions);
+      refuseUnverifiableFix(result);
+      // The plan goes to stdout unless stdout carries a machine-readable report.
+      const planStream = options.format === "text" || options.output !== undefined ? io.stdout : io.stderr;
+      fixes = await fixSuffixes({
+        projectFile: result.projectFile,
+        root: result.root,
+        findings: result.findings,
+        policy: loadLockOrder(result.configFile),
+        dryRun: options.dryRun ?? false,
+        beforeWrite: (plan) => {
+          progress.finish();
+          if (plan.renamed.length > 0 || plan.skipped.length > 0) planStream.write(formatFixPlan(plan));
+        },
+      });
+      if (fixes.renamed.length > 0 && !fixes.dryRun) result = await analyze(analyzeOptions);
     }
     progress.finish();
     if (options.quiet) result = { ...result, findings: result.findings.filter((finding) => finding.level === "error") };
@@ -127,7 +172,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     return result.findings.some((finding) => finding.level === "error") ? EXIT_FINDINGS : EXIT_CLEAN;
   } catch (error) {
     progress.finish();
-    if (error instanceof AuditError || error instanceof LockOrderConfigError) {
+    if (error instanceof AuditError) {
+      for (const problem of error.problems) io.stderr.write(`${TOOL_NAME}: ${problem}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof LockOrderConfigError) {
       io.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -68,6 +68,17 @@ export const RULES: readonly RuleDescription[] = [
     helpUri: `${DOCS_URL}#undeclared-lock`,
   },
   {
+    id: "unused-lock",
+    level: "note",
+    title: "A declared lock is never acquired",
+    summary: "A lock declared in lock-order.json has no acquisition site in the analyzed program: a stale entry, or a target outside the project.",
+    help:
+      "lock-order.json declares the lock, its target names a declaration, but nothing in the program takes it. Remove the entry when " +
+      "the lock is gone, or, when its target is declared in another package or a file the tsconfig does not include, analyze the " +
+      "project that holds it (the note says where it is declared).",
+    helpUri: `${DOCS_URL}#unused-lock`,
+  },
+  {
     id: "unanalyzable",
     level: "note",
     title: "Code that could not be analyzed",

@@ -3,8 +3,8 @@
  * add fields freely, never rename or remove one without bumping `JSON_SCHEMA_VERSION`.
  */
 
-/** The SARIF `ruleId` of a finding. The first four are the checks; the last two are notes. */
-export type RuleId = "suffix" | "order" | "no-recursion" | "cycle" | "undeclared-lock" | "unanalyzable";
+/** The SARIF `ruleId` of a finding. The first four are the checks; the last three are notes. */
+export type RuleId = "suffix" | "order" | "no-recursion" | "cycle" | "undeclared-lock" | "unused-lock" | "unanalyzable";
 
 export type Level = "error" | "warning" | "note";
 
@@ -116,10 +116,19 @@ export interface AnalysisResult {
   projectFile: string;
   /** Absolute path of the lock-order.json used. */
   configFile: string;
+  /**
+   * Declared locks whose target is declared only outside the analyzed project (another package, a
+   * declaration file, a file the tsconfig leaves out): the program cannot check them, so `--fix` refuses.
+   */
+  outsideTargets: { id: string; target: string; declaredIn: string }[];
 }
 
 /** What `--fix` did: renames applied across the project, and those it had to leave. */
 export interface FixReport {
   renamed: { location: SourceSpan; from: string; to: string; references: number }[];
   skipped: { location: SourceSpan; from: string; to: string; reason: string }[];
+  /** `--fix --dry-run`: nothing was written; `renamed` lists what would be renamed. */
+  dryRun?: boolean;
+  /** `--fix --dry-run`: the unified diff of every file the fix would change. */
+  diff?: string;
 }

@@ -26,7 +26,7 @@ export function formatMarkdown(result: AnalysisResult, options: MarkdownReportOp
   lines.push(result.findings.length === 0 ? `### ${TOOL_NAME}: no findings` : `### ${TOOL_NAME}: ${levelSummary(counts)} (${ruleSummary(counts)})`);
   lines.push("");
   if (options.fixes && (options.fixes.renamed.length > 0 || options.fixes.skipped.length > 0)) {
-    for (const rename of options.fixes.renamed) lines.push(`- renamed ${code(rename.from)} → ${code(rename.to)} (${code(`${rename.location.file}:${rename.location.line}`)})`);
+    for (const rename of options.fixes.renamed) lines.push(`- ${options.fixes.dryRun ? "would rename" : "renamed"} ${code(rename.from)} → ${code(rename.to)} (${code(`${rename.location.file}:${rename.location.line}`)})`);
     for (const skip of options.fixes.skipped) lines.push(`- not renamed ${code(skip.from)} → ${code(skip.to)}: ${cell(skip.reason)}`);
     lines.push("");
   }

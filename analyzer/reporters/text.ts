@@ -22,7 +22,7 @@ export function formatText(result: AnalysisResult, options: TextReportOptions = 
   const lines: string[] = [];
   if (options.fixes) {
     for (const rename of options.fixes.renamed) {
-      lines.push(`${colors.green("renamed")} ${rename.from} → ${rename.to}  ${colors.dim(`${rename.location.file}:${rename.location.line} (${plural(rename.references, "reference")})`)}`);
+      lines.push(`${colors.green(options.fixes.dryRun ? "would rename" : "renamed")} ${rename.from} → ${rename.to}  ${colors.dim(`${rename.location.file}:${rename.location.line} (${plural(rename.references, "reference")})`)}`);
     }
     for (const skip of options.fixes.skipped) {
       lines.push(`${colors.yellow("not renamed")} ${skip.from} → ${skip.to}: ${skip.reason}  ${colors.dim(`${skip.location.file}:${skip.location.line}`)}`);

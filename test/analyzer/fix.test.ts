@@ -76,10 +76,12 @@ describe("--fix", () => {
     expect(typeErrors(join(dir, "mutual-recursion"))).toEqual([]);
   });
 
-  it("prints the renames in the text report", async () => {
+  it("prints the plan, then the renames in the text report", async () => {
     const dir = copyFixtures(["mutual-recursion"]);
     const fixed = await runCaptured(["--project", "mutual-recursion", "--fix"], { cwd: dir });
-    expect(fixed.stdout).toMatch(/^renamed expandChild → expandChild_rsw {2}mutual-recursion\/src\/expand-child\.ts:4 \(\d references?\)\n/);
+    // First the plan, printed before any file is written; then the report's list of what was done.
+    expect(fixed.stdout).toMatch(/^lock-audit --fix: renaming 2 functions\nexpandChild → expandChild_rsw {2}mutual-recursion\/src\/expand-child\.ts:4\n/);
+    expect(fixed.stdout).toMatch(/^renamed expandChild → expandChild_rsw {2}mutual-recursion\/src\/expand-child\.ts:4 \(\d references?\)$/m);
   });
 
   it("does nothing when every name is right", async () => {

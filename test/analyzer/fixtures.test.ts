@@ -179,7 +179,7 @@ describe("what findings say", () => {
 describe("the lock graph", () => {
   it("has the declared order, observed nestings, and marks violating edges", () => {
     const { graph } = resultOf("cycles");
-    expect(graph.order).toEqual(["ms", "rs", "ml", "gs", "ctl", "sm", "cfg", "job"]);
+    expect(graph.order).toEqual(["ms"]); // the cycles fixture declares one lock; its other locks are undeclared
     const edges = Object.fromEntries(graph.edges.map((edge) => [`${edge.from}>${edge.to}`, edge.violation ?? "ok"]));
     expect(edges).toEqual({
       "Batch.lock>Queue.lock": "cycle",

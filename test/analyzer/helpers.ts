@@ -72,12 +72,12 @@ export async function runCaptured(argv: string[], options: { cwd?: string; env?:
 }
 
 /**
- * Copies fixture cases (with fixtures/audit's shared lock-order.json, tsconfig.base.json and
+ * Copies fixture cases (each with its own lock-order.json; fixtures/audit's tsconfig.base.json and
  * shared/ beside them, so relative paths still work) into a fresh temporary folder.
  */
 export function copyFixtures(cases: readonly string[]): string {
   const dir = mkdtempSync(join(tmpdir(), "lock-audit-"));
-  for (const entry of ["lock-order.json", "tsconfig.base.json", "shared", ...cases]) {
+  for (const entry of ["tsconfig.base.json", "shared", ...cases]) {
     cpSync(join(AUDIT_FIXTURES, entry), join(dir, entry), { recursive: true });
   }
   // As in the repository, the fixtures are ES modules.

@@ -148,7 +148,7 @@ describe("dot and mermaid", () => {
   it("dot: declared order, observed edges, violations in red, undeclared locks dashed", () => {
     const dot = formatDot(orderChain);
     expect(dot).toMatch(/^digraph locks \{/);
-    expect(dot).toContain('"ms" -> "rs" [style=dotted, color=gray, arrowhead=open];');
+    expect(dot).toContain('"ms" -> "gs" [style=dotted, color=gray, arrowhead=open];');
     expect(dot).toContain('"gs" -> "ms" [label="order: 1 site", color=red, fontcolor=red, penwidth=2];');
     expect(formatDot(cycles)).toContain('"Cache.lock" [label="Cache.lock\\n(undeclared)", style=dashed];');
   });

@@ -1,0 +1,362 @@
+/**
+ * Whether each declared lock's `target` names something in the analyzed program. A target that names
+ * nothing is a configuration error: otherwise the lock silently never matches, every suffix token of
+ * it reads as "extra", and `--fix` would strip correct tokens across the code base.
+ *
+ * A target resolves when the project declares it (a class member, or a module-level variable of the
+ * named file), or when the lock-discipline runtime creates the lock by its id (`locks.mutex("sm")`).
+ * A target declared only outside the project (another package of a monorepo, a declaration file, a
+ * file the tsconfig does not include) is not an error: it is reported as an `unused-lock` note that
+ * says where it lives, and `--fix` refuses to run, because the program cannot prove what that lock's
+ * tokens mean.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { ts } from "ts-morph";
+import { LockOrderConfigError, moduleTargetKey, normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
+import type { Step } from "../core/flow.js";
+import type { DraftFinding } from "./checks.js";
+import { propertyNameText } from "./functions.js";
+import type { SourceSpan } from "./types.js";
+
+export interface TargetResolution {
+  /** Targets that name nothing anywhere: each a one-line configuration error. */
+  errors: LockOrderConfigError[];
+  /** Targets declared only outside the analyzed project: lock → where (a path relative to the root). */
+  outside: Map<DeclaredLock, string>;
+  /** Where each resolved target is declared in the project. */
+  declarations: Map<DeclaredLock, ts.Node>;
+}
+
+/** Folders never searched for a target outside the project: installed packages, build output, VCS data. */
+const SKIPPED_FOLDERS = new Set(["node_modules", ".git", "dist", "build", "out", "coverage", ".next", ".turbo"]);
+const SOURCE_FILE = /\.(?:[cm]?tsx?)$/;
+/** Enough to cover a large monorepo's sources; the search only runs when a target is unresolved. */
+const MAX_FILES_SEARCHED = 20_000;
+const MAX_SUGGESTIONS = 3;
+
+/** The lock-discipline runtime's factories: `locks.mutex("sm")` creates the lock `sm` itself. */
+const RUNTIME_FACTORIES: ReadonlySet<string> = new Set(["mutex", "rwlock"]);
+
+function editDistance(a: string, b: string): number {
+  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let diagonal = previous[0];
+    previous[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = previous[j];
+      previous[j] = Math.min(previous[j] + 1, previous[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return previous[b.length];
+}
+
+/** The closest candidates to `wanted`, best first, within a distance that still reads as a typo. */
+export function closestNames(wanted: string, candidates: Iterable<string>): string[] {
+  const limit = Math.max(2, Math.floor(wanted.length / 3));
+  const scored: { name: string; distance: number }[] = [];
+  for (const name of new Set(candidates)) {
+    const distance = name.toLowerCase() === wanted.toLowerCase() ? 0.5 : editDistance(wanted, name);
+    if (distance <= limit) scored.push({ name, distance });
+  }
+  scored.sort((a, b) => a.distance - b.distance || (a.name < b.name ? -1 : 1));
+  // Only the near-best: one clear typo fix is worth more than a list of distant names.
+  const best = scored[0]?.distance ?? 0;
+  return scored.filter((entry) => entry.distance <= best + 1).slice(0, MAX_SUGGESTIONS).map((entry) => entry.name);
+}
+
+function didYouMean(suggestions: readonly string[]): string {
+  if (suggestions.length === 0) return "";
+  return `did you mean ${suggestions.map((name) => `"${name}"`).join(" or ")}? `;
+}
+
+/** The members that can hold a lock object (fields, parameter properties, getters), by name, as the lock resolver matches them. */
+function membersOf(declaration: ts.ClassLikeDeclaration): Map<string, ts.Node> {
+  const members = new Map<string, ts.Node>();
+  for (const member of declaration.members) {
+    if (ts.isPropertyDeclaration(member) || ts.isGetAccessorDeclaration(member)) {
+      const name = propertyNameText(member.name);
+      if (name !== undefined) members.set(name, member.name);
+    } else if (ts.isConstructorDeclaration(member)) {
+      for (const parameter of member.parameters) {
+        if (ts.isParameterPropertyDeclaration(parameter, member) && ts.isIdentifier(parameter.name)) members.set(parameter.name.text, parameter.name);
+      }
+    }
+  }
+  return members;
+}
+
+function moduleVariables(sourceFile: ts.SourceFile): Map<string, ts.Node> {
+  const variables = new Map<string, ts.Node>();
+  for (const statement of sourceFile.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (ts.isIdentifier(declaration.name)) variables.set(declaration.name.text, declaration.name);
+    }
+  }
+  return variables;
+}
+
+/** Ids that the program passes to the runtime's `mutex(id)` / `rwlock(id)` as a string literal. */
+function runtimeIds(sourceFiles: readonly ts.SourceFile[], wanted: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && RUNTIME_FACTORIES.has(node.expression.name.text)) {
+      const first = node.arguments[0];
+      if (first && ts.isStringLiteralLike(first) && wanted.has(first.text)) found.add(first.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  for (const sourceFile of sourceFiles) {
+    // Cheap text test first: most files never mention the factories.
+    if (/\.(?:mutex|rwlock)\s*\(/.test(sourceFile.text)) visit(sourceFile);
+  }
+  return found;
+}
+
+/** Source files under `dir` that are not analyzed, for finding a target declared outside the project. */
+function filesOutside(dir: string, analyzed: ReadonlySet<string>): string[] {
+  const files: string[] = [];
+  const pending = [dir];
+  while (pending.length > 0 && files.length < MAX_FILES_SEARCHED) {
+    const current = pending.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(current, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name) && !entry.name.startsWith(".")) pending.push(path);
+      } else if (SOURCE_FILE.test(entry.name) && !analyzed.has(resolve(path))) {
+        files.push(path);
+      }
+    }
+  }
+  return files.sort();
+}
+
+/** The deepest folder holding both (lock-order.json usually sits at or above the project). */
+function commonAncestor(a: string, b: string): string {
+  let dir = resolve(a);
+  const other = resolve(b);
+  while (other !== dir && !other.startsWith(dir.endsWith(sep) ? dir : dir + sep)) {
+    const parent = dirname(dir);
+    if (parent === dir) return dir;
+    dir = parent;
+  }
+  return dir;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export interface TargetContext {
+  policy: Policy;
+  /** Folder of lock-order.json: module targets are relative to it. */
+  configDir: string;
+  /** Folder of the tsconfig. With `configDir`, it bounds the search for targets outside the project. */
+  projectDir: string;
+  program: ts.Program;
+  /** The analyzed files (the project's own sources that parse). */
+  sourceFiles: readonly ts.SourceFile[];
+  classesByName: ReadonlyMap<string, readonly ts.ClassLikeDeclaration[]>;
+  /** Finding paths are relative to this folder. */
+  root: string;
+}
+
+/** Resolves every declared target against the program; see the module comment for what counts. */
+export function resolveTargets(context: TargetContext): TargetResolution {
+  const { policy, configDir, projectDir, program, sourceFiles, classesByName, root } = context;
+  const result: TargetResolution = { errors: [], outside: new Map(), declarations: new Map() };
+  const analyzedByModulePath = new Map(sourceFiles.map((file) => [normalizeModulePath(relative(configDir, file.fileName)), file]));
+  const unresolved: DeclaredLock[] = [];
+
+  for (const lock of policy.locks) {
+    const target = lock.parsedTarget;
+    if (target.kind === "member") {
+      const memberName = target.isPrivate ? `#${target.member}` : target.member;
+      for (const declaration of classesByName.get(target.className) ?? []) {
+        if (declaration.name?.text !== target.className) continue;
+        const member = membersOf(declaration).get(memberName);
+        if (member) result.declarations.set(lock, member);
+      }
+    } else {
+      const file = analyzedByModulePath.get(target.modulePath);
+      const variable = file && moduleVariables(file).get(target.exportName);
+      if (variable) result.declarations.set(lock, variable);
+    }
+    if (!result.declarations.has(lock)) unresolved.push(lock);
+  }
+  if (unresolved.length === 0) return result;
+
+  const createdByRuntime = runtimeIds(sourceFiles, new Set(unresolved.map((lock) => lock.id)));
+  const stillUnresolved = unresolved.filter((lock) => !createdByRuntime.has(lock.id));
+  if (stillUnresolved.length === 0) return result;
+
+  const analyzed = new Set(sourceFiles.map((file) => resolve(file.fileName)));
+  let outsideFiles: string[] | undefined;
+  const outsideDeclaration = (pattern: RegExp): string | undefined => {
+    for (const file of program.getSourceFiles()) {
+      if (!analyzed.has(resolve(file.fileName)) && pattern.test(file.text)) return relative(root, file.fileName).replace(/\\/g, "/");
+    }
+    outsideFiles ??= filesOutside(commonAncestor(configDir, projectDir), analyzed);
+    for (const file of outsideFiles) {
+      let text;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch {
+        continue;
+      }
+      if (pattern.test(text)) return relative(root, file).replace(/\\/g, "/");
+    }
+    return undefined;
+  };
+
+  for (const lock of stillUnresolved) {
+    const path = `locks[${lock.rank}].target`;
+    const target = lock.parsedTarget;
+    const fail = (problem: string, suggestions: readonly string[], fix: string) =>
+      result.errors.push(new LockOrderConfigError(policy.file, path, `"${lock.target}" (lock "${lock.id}") ${problem}`, `${didYouMean(suggestions)}${fix}`));
+
+    if (target.kind === "member") {
+      const memberName = target.isPrivate ? `#${target.member}` : target.member;
+      const where = outsideDeclaration(
+        new RegExp(`\\b(?:class|interface)\\s+${escapeRegExp(target.className)}\\b[\\s\\S]*?${target.isPrivate ? "#" : "\\b"}${escapeRegExp(target.member)}\\b`),
+      );
+      if (where !== undefined) {
+        result.outside.set(lock, where);
+        continue;
+      }
+      const classes = (classesByName.get(target.className) ?? []).filter((declaration) => declaration.name?.text === target.className);
+      if (classes.length > 0) {
+        const members = classes.flatMap((declaration) => [...membersOf(declaration).keys()]);
+        fail(
+          `names no field of class ${target.className} (its fields: ${members.length ? members.join(", ") : "none"})`,
+          closestNames(memberName, members).map((member) => `${target.className}.${member}`),
+          "fix the member name or remove the lock",
+        );
+      } else {
+        const candidates: string[] = [];
+        for (const [name, declarations] of classesByName) {
+          for (const declaration of declarations) for (const member of membersOf(declaration).keys()) candidates.push(`${name}.${member}`);
+        }
+        fail(`names no class of the project (no class ${target.className} is declared)`, closestNames(lock.target, candidates), "fix the class name or remove the lock");
+      }
+    } else {
+      const resolvedPath = resolve(configDir, target.modulePath);
+      const inProgram = program.getSourceFile(resolvedPath);
+      if ((inProgram && !analyzed.has(resolve(inProgram.fileName))) || (!inProgram && existsSync(resolvedPath))) {
+        result.outside.set(lock, relative(root, resolvedPath).replace(/\\/g, "/"));
+        continue;
+      }
+      const file = analyzedByModulePath.get(target.modulePath);
+      if (file) {
+        const variables = [...moduleVariables(file).keys()];
+        fail(
+          `names no module-level variable of ${target.modulePath}`,
+          closestNames(target.exportName, variables).map((name) => moduleTargetKey(target.modulePath, name)),
+          "fix the export name or remove the lock",
+        );
+      } else {
+        const candidates = [...analyzedByModulePath.keys()];
+        fail(
+          `names no file of the project (${target.modulePath} does not exist; module targets are relative to lock-order.json's folder)`,
+          closestNames(target.modulePath, candidates).map((modulePath) => moduleTargetKey(modulePath, target.exportName)),
+          "fix the path or remove the lock",
+        );
+      }
+    }
+  }
+  return result;
+}
+
+/** Declared ids acquired anywhere in the program: in a unit's own task, in callbacks and in spawned tasks alike. */
+export function acquiredDeclaredIds(stepLists: Iterable<readonly Step<unknown, unknown>[]>): Set<string> {
+  const ids = new Set<string>();
+  const pending: (readonly Step<unknown, unknown>[])[] = [...stepLists];
+  while (pending.length > 0) {
+    for (const step of pending.pop()!) {
+      switch (step.type) {
+        case "acquire":
+          if (step.lock.declared) ids.add(step.lock.declared.id);
+          if (step.body) pending.push(step.body);
+          break;
+        case "call":
+          for (const callback of step.callbacks) pending.push(callback.body);
+          break;
+        case "branch":
+          pending.push(...step.arms);
+          break;
+        case "try":
+          pending.push(step.block, ...(step.handler ? [step.handler] : []), ...(step.finalizer ? [step.finalizer] : []));
+          break;
+        case "loop":
+        case "scope":
+        case "spawn":
+          pending.push(step.body);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return ids;
+}
+
+/** Where lock `id` is declared in lock-order.json (its `"id"` field), for notes about the declaration. */
+function declarationSpan(file: string, id: string, root: string): SourceSpan | undefined {
+  let text;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const match = new RegExp(`"id"\\s*:\\s*"${escapeRegExp(id)}"`).exec(text);
+  if (!match) return undefined;
+  const before = text.slice(0, match.index).split("\n");
+  const line = before.length;
+  const column = before[before.length - 1].length + 1;
+  return { file: relative(root, file).replace(/\\/g, "/"), line, column, endLine: line, endColumn: column + match[0].length };
+}
+
+/**
+ * `unused-lock` notes: a declared lock that nothing in the program acquires (a stale entry, or one
+ * whose target lives outside the project). Placed on the lock's entry in lock-order.json, or on the
+ * target's declaration when the order did not come from a file.
+ */
+export function unusedLockFindings(
+  policy: Policy,
+  resolution: TargetResolution,
+  acquired: ReadonlySet<string>,
+  root: string,
+  spanOf: (node: ts.Node) => SourceSpan,
+): DraftFinding[] {
+  const notes: DraftFinding[] = [];
+  for (const lock of policy.locks) {
+    if (acquired.has(lock.id)) continue;
+    const outside = resolution.outside.get(lock);
+    const declaration = resolution.declarations.get(lock);
+    const location = declarationSpan(policy.file, lock.id, root) ?? (declaration ? spanOf(declaration) : undefined);
+    if (!location) continue;
+    const message =
+      outside !== undefined
+        ? `lock "${lock.id}" (${lock.target}) is declared in ${outside}, outside the analyzed project: nothing here acquires it, and its order is not checked here`
+        : `lock "${lock.id}" (${lock.target}) is declared but never acquired in the program: remove the stale entry, or check that its target names the lock object`;
+    notes.push({
+      ruleId: "unused-lock",
+      level: "note",
+      message,
+      location,
+      chain: [],
+      related: declaration ? [{ location: spanOf(declaration), message: `${lock.target} is declared here` }] : [],
+      locks: [lock.id],
+      detail: `unused:${lock.id}`,
+    });
+  }
+  return notes;
+}
