@@ -15,6 +15,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { ts } from "ts-morph";
 import { LockOrderConfigError, moduleTargetKey, normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
 import type { Step } from "../core/flow.js";
+import { closestNames, didYouMean } from "../core/names.js";
 import type { DraftFinding } from "./checks.js";
 import { propertyNameText } from "./functions.js";
 import type { SourceSpan } from "./types.js";
@@ -33,43 +34,9 @@ const SKIPPED_FOLDERS = new Set(["node_modules", ".git", "dist", "build", "out",
 const SOURCE_FILE = /\.(?:[cm]?tsx?)$/;
 /** Enough to cover a large monorepo's sources; the search only runs when a target is unresolved. */
 const MAX_FILES_SEARCHED = 20_000;
-const MAX_SUGGESTIONS = 3;
 
 /** The lock-discipline runtime's factories: `locks.mutex("sm")` creates the lock `sm` itself. */
 const RUNTIME_FACTORIES: ReadonlySet<string> = new Set(["mutex", "rwlock"]);
-
-function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = previous[0];
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = previous[j];
-      previous[j] = Math.min(previous[j] + 1, previous[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return previous[b.length];
-}
-
-/** The closest candidates to `wanted`, best first, within a distance that still reads as a typo. */
-export function closestNames(wanted: string, candidates: Iterable<string>): string[] {
-  const limit = Math.max(2, Math.floor(wanted.length / 3));
-  const scored: { name: string; distance: number }[] = [];
-  for (const name of new Set(candidates)) {
-    const distance = name.toLowerCase() === wanted.toLowerCase() ? 0.5 : editDistance(wanted, name);
-    if (distance <= limit) scored.push({ name, distance });
-  }
-  scored.sort((a, b) => a.distance - b.distance || (a.name < b.name ? -1 : 1));
-  // Only the near-best: one clear typo fix is worth more than a list of distant names.
-  const best = scored[0]?.distance ?? 0;
-  return scored.filter((entry) => entry.distance <= best + 1).slice(0, MAX_SUGGESTIONS).map((entry) => entry.name);
-}
-
-function didYouMean(suggestions: readonly string[]): string {
-  if (suggestions.length === 0) return "";
-  return `did you mean ${suggestions.map((name) => `"${name}"`).join(" or ")}? `;
-}
 
 /** The members that can hold a lock object (fields, parameter properties, getters), by name, as the lock resolver matches them. */
 function membersOf(declaration: ts.ClassLikeDeclaration): Map<string, ts.Node> {

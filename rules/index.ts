@@ -1,5 +1,5 @@
 /**
- * The ESLint plugin, `lock-discipline/eslint-plugin`: six rules, the recommended flat config, and
+ * The ESLint plugin, `lock-discipline/eslint-plugin`: seven rules, the recommended flat config, and
  * `withLockOrder()`, which reads lock-order.json once at config load and embeds it in `settings`.
  */
 import { createRequire } from "node:module";
@@ -14,6 +14,7 @@ import noRecursion from "./no-recursion.js";
 import order from "./order.js";
 import release from "./release.js";
 import suffix from "./suffix.js";
+import target from "./target.js";
 
 export type { LockDisciplineDocs } from "./lib/create-rule.js";
 export type { LockDisciplineSettings } from "./lib/policy.js";
@@ -26,6 +27,7 @@ export const rules = {
   release,
   doc,
   "key-source": keySource,
+  target,
 };
 
 export type RuleName = keyof typeof rules;

@@ -72,7 +72,10 @@ describe("ESLint over fixtures/habitat", () => {
   it("the fixture's markers agree with the expected findings, and cover every rule", () => {
     expect(markers(false)).toEqual([...UNTYPED].sort());
     expect(markers(true)).toEqual([...TYPED].sort());
-    expect(new Set(UNTYPED.map((finding) => finding.split(" ")[0]))).toEqual(new Set(Object.keys(plugin.rules).map((name) => `lock-discipline/${name}`)));
+    // `target` reports a broken lock-order.json, which also stops lock-audit (exit 2) by design, so the
+    // demo's order is sound; the rule has its own cases in test/rules/target.test.ts.
+    const demonstrated = Object.keys(plugin.rules).filter((name) => name !== "target");
+    expect(new Set(UNTYPED.map((finding) => finding.split(" ")[0]))).toEqual(new Set(demonstrated.map((name) => `lock-discipline/${name}`)));
   });
 
   it("untyped, with the nearest lock-order.json: exactly the marked findings", async () => {

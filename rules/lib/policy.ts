@@ -33,6 +33,21 @@ function settingsOf(context: Readonly<TSESLint.RuleContext<string, readonly unkn
   return typeof value === "object" && value !== null ? (value as LockDisciplineSettings) : {};
 }
 
+/** Set once the "no lock-order.json" warning is printed: it is said once per process, not once per file and rule. */
+let warnedNoLockOrder = false;
+
+/**
+ * Without any lock order the rules can check nothing; a silent pass would look like a clean code
+ * base, so the first file without one says so on stderr (ESLint's own output stays untouched).
+ */
+function warnNoLockOrder(filename: string): void {
+  if (warnedNoLockOrder) return;
+  warnedNoLockOrder = true;
+  console.warn(
+    `lock-discipline: no lock-order.json for ${filename} (none in settings, none in its folder or any parent), so the lock-discipline rules check nothing; create one (docs/lock-order.md) or add lockDiscipline.withLockOrder("path/to/lock-order.json") to eslint.config.js`,
+  );
+}
+
 /** The policy for the linted file, or undefined when there is none (the rules then stay silent). */
 export function policyFor(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>): Policy | undefined {
   const settings = settingsOf(context);
@@ -49,7 +64,11 @@ export function policyFor(context: Readonly<TSESLint.RuleContext<string, readonl
     const filename = context.filename;
     if (!filename || filename.startsWith("<")) return undefined;
     const found = findLockOrder(dirname(filename));
-    return found === undefined ? undefined : loadLockOrder(found);
+    if (found === undefined) {
+      warnNoLockOrder(filename);
+      return undefined;
+    }
+    return loadLockOrder(found);
   } catch (error) {
     if (error instanceof LockOrderConfigError) throw configurationError(error);
     throw error;

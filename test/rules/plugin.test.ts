@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ const repo = new URL("../../", import.meta.url).pathname;
 const rootLockOrder = join(repo, "lock-order.json");
 const packageJson = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
 
-const SIX_RULES = ["suffix", "order", "no-recursion", "release", "doc", "key-source"];
+const RULE_NAMES = ["suffix", "order", "no-recursion", "release", "doc", "key-source", "target"];
 
 const scratch = mkdtempSync(join(tmpdir(), "lock-discipline-plugin-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -33,8 +34,8 @@ describe("plugin shape", () => {
     expect(plugin.meta).toEqual({ name: "lock-discipline", version: packageJson.version });
   });
 
-  it("has exactly the six rules, each with a description and a docs URL", () => {
-    expect(Object.keys(plugin.rules).sort()).toEqual([...SIX_RULES].sort());
+  it("has exactly the seven rules, each with a description and a docs URL", () => {
+    expect(Object.keys(plugin.rules).sort()).toEqual([...RULE_NAMES].sort());
     for (const [name, rule] of Object.entries(plugin.rules)) {
       expect(rule.meta.docs?.url, name).toBe(`https://github.com/lock-discipline/lock-discipline/blob/main/docs/rules/${name}.md`);
       expect(rule.meta.docs?.description, name).toMatch(/\S/);
@@ -60,7 +61,7 @@ describe("configs.recommended", () => {
     expect(Object.keys(recommended).sort()).toEqual(["name", "plugins", "rules"]);
   });
 
-  it("enables all six rules as errors, doc as a warning", () => {
+  it("enables all seven rules as errors, doc as a warning", () => {
     expect(recommended.rules).toEqual({
       "lock-discipline/suffix": "error",
       "lock-discipline/order": "error",
@@ -68,6 +69,7 @@ describe("configs.recommended", () => {
       "lock-discipline/release": "error",
       "lock-discipline/doc": "warn",
       "lock-discipline/key-source": "error",
+      "lock-discipline/target": "error",
     });
   });
 
@@ -197,9 +199,27 @@ describe("settings discovery in the rules", () => {
     ]);
   });
 
-  it("stays silent without any lock order", () => {
+  it("reports nothing without any lock order", () => {
     const linter = new Linter({ cwd: "/" });
     // A virtual file in a folder with nothing above it: no policy, no findings, no error.
+    vi.spyOn(console, "warn").mockImplementation(() => {});
     expect(linter.verify(code, [parserConfig, recommended], "/virtual-no-lock-order/pool.ts")).toEqual([]);
+  });
+
+  it("warns once per run, on stderr, when no file has a lock order (the real ESLint CLI)", () => {
+    const dir = project("no-lock-order", {
+      "a.ts": "export class Pool { conn = 1; }\n",
+      "b.ts": "export const b = 2;\n",
+      "eslint.config.js": `import tseslint from ${JSON.stringify(join(repo, "node_modules/typescript-eslint/dist/index.js"))};
+import plugin from ${JSON.stringify(join(repo, "dist/rules/index.js"))};
+export default [{ files: ["**/*.ts"], languageOptions: { parser: tseslint.parser } }, plugin.configs.recommended];
+`,
+    });
+    const run = spawnSync(process.execPath, [join(repo, "node_modules/eslint/bin/eslint.js"), "a.ts", "b.ts"], { cwd: dir, encoding: "utf8" });
+    expect(run.stdout).toBe("");
+    expect(run.stderr.split("\n").filter(Boolean)).toEqual([
+      `lock-discipline: no lock-order.json for ${join(dir, "a.ts")} (none in settings, none in its folder or any parent), so the lock-discipline rules check nothing; create one (docs/lock-order.md) or add lockDiscipline.withLockOrder("path/to/lock-order.json") to eslint.config.js`,
+    ]);
+    expect(run.status).toBe(0);
   });
 });
