@@ -3,6 +3,8 @@
  * whole-program check is lock-audit's (a target no file declares is its configuration error); a lint
  * rule sees one file, so it reports what that file proves wrong:
  * - a `Class.member` target whose class is declared in the file without that field, at the class;
+ * - a `Class.member` target whose class name is a near miss of a class of the file that has that
+ *   field (`RumorStor.list` beside `class RumorStore { list }`): almost certainly a typo;
  * - a `path.ts#name` target that names the linted file, which has no such module-level variable;
  * - with typed linting, a `Class.member` target whose class the file uses but another file (or a
  *   declaration file) declares without that field, once, at the first use.
@@ -16,7 +18,7 @@ import { normalizeModulePath, type DeclaredLock, type Policy } from "../core/pol
 import { createRule } from "./lib/create-rule.js";
 import { policyFor } from "./lib/policy.js";
 
-export type TargetMessageId = "noSuchField" | "noSuchVariable";
+export type TargetMessageId = "noSuchField" | "noSuchVariable" | "similarClass";
 
 type ClassNode = TSESTree.ClassDeclaration | TSESTree.ClassExpression;
 
@@ -88,6 +90,8 @@ export default createRule<[], TargetMessageId>({
     messages: {
       noSuchField:
         'lock-order.json declares lock "{{id}}" as {{target}}, but class {{className}} has no field {{field}} ({{fields}}); {{suggestion}}fix the target in {{file}}, or the lock is never recognized.',
+      similarClass:
+        'lock-order.json declares lock "{{id}}" as {{target}}, but no class {{written}} is declared here, while class {{className}} has the field {{field}}; did you mean "{{suggestion}}"? Fix the target in {{file}}, or the lock is never recognized.',
       noSuchVariable:
         'lock-order.json declares lock "{{id}}" as {{target}}, but this file has no module-level variable {{name}}; {{suggestion}}fix the target in {{file}}, or the lock is never recognized.',
     },
@@ -114,7 +118,26 @@ export default createRule<[], TargetMessageId>({
     }
 
     function checkClass(node: ClassNode): void {
-      if (node.id && byClass.has(node.id.name)) reportFields(node.id, node.id.name, fieldsOf(node));
+      if (!node.id) return;
+      const name = node.id.name;
+      if (byClass.has(name)) {
+        reportFields(node.id, name, fieldsOf(node));
+        return;
+      }
+      let fields: string[] | undefined;
+      for (const [written, locks] of byClass) {
+        if (closestNames(written, [name]).length === 0) continue;
+        fields ??= fieldsOf(node);
+        for (const lock of locks) {
+          const field = fieldName(lock);
+          if (!fields.includes(field)) continue;
+          context.report({
+            node: node.id,
+            messageId: "similarClass",
+            data: { id: lock.id, target: lock.target, written, className: name, field, suggestion: `${name}.${field}`, file },
+          });
+        }
+      }
     }
 
     const listeners: TSESLint.RuleListener = { ClassDeclaration: checkClass, ClassExpression: checkClass };

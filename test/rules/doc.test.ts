@@ -21,6 +21,8 @@ const testable = <M extends string>(module: TSESLint.RuleModule<M, []>) => modul
 
 ruleTester.run("doc", testable(rule), {
   valid: [
+    // A name that is all suffix in form is a plain name: no tags are wanted.
+    "export function _sm(): number { return 1; }",
     // No suffix, no tags.
     "function getUserId() {}",
     "function get_user_id() {}",

@@ -16,6 +16,8 @@ const moduleSettings = {
 
 ruleTester.run("suffix", testable(rule), {
   valid: [
+    // A name that is all suffix in form (`_sm`, as deno's `_foo`) is a plain name: no suffix, nothing to rename to "".
+    "export function _sm(): number { return 1; }",
     // The callback form: held while the callback runs.
     `class MemberList {
   entries = new RwLock();

@@ -1,5 +1,7 @@
 import rule from "../../rules/target.js";
-import { ruleTester, testable, typedRuleTester } from "./lock-rule-tester.js";
+import { bareRuleTester, ruleTester, testable, typedRuleTester } from "./lock-rule-tester.js";
+
+// Suites with an order of their own use bareRuleTester: RuleTester merges settings, lock lists included.
 
 // The root lock order (fixtures/habitat): rs → RumorStore.list, ml → MemberList.entries, iml →
 // MemberList.initialMembers, sm → Server.member, sbl → Server.blockList, …
@@ -45,6 +47,30 @@ ruleTester.run("target", testable(rule), {
   ],
 });
 
+bareRuleTester.run("target (a near-miss class name)", testable(rule), {
+  valid: [
+    // A similar name without the field is another class.
+    {
+      code: "class RumorStore { readonly items = []; }",
+      settings: { "lock-discipline": { policy: { locks: [{ id: "rs", target: "RumorStor.list", kind: "rwlock" }] }, lockOrder: "/virtual/lock-order.json" } },
+    },
+  ],
+  invalid: [
+    {
+      code: "class RumorStore {\n  readonly list = new RwLock();\n}",
+      settings: { "lock-discipline": { policy: { locks: [{ id: "rs", target: "RumorStor.list", kind: "rwlock" }] }, lockOrder: "/virtual/lock-order.json" } },
+      errors: [
+        {
+          messageId: "similarClass",
+          data: { id: "rs", target: "RumorStor.list", written: "RumorStor", className: "RumorStore", field: "list", suggestion: "RumorStore.list", file: "/virtual/lock-order.json" },
+          line: 1,
+          column: 7,
+        },
+      ],
+    },
+  ],
+});
+
 const moduleOrder = {
   "lock-discipline": {
     policy: { locks: [{ id: "cfg", target: "src/locks.ts#configLock", kind: "mutex" }] },
@@ -52,7 +78,7 @@ const moduleOrder = {
   },
 };
 
-ruleTester.run("target (module targets)", testable(rule), {
+bareRuleTester.run("target (module targets)", testable(rule), {
   valid: [
     { code: "export const configLock = new Mutex();", filename: "/virtual/src/locks.ts", settings: moduleOrder },
     // Another file: the target is not about it.
