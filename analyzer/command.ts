@@ -177,7 +177,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       return EXIT_USAGE;
     }
     if (error instanceof LockOrderConfigError) {
-      io.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      for (const problem of error.errors) io.stderr.write(`${TOOL_NAME}: ${problem.line}\n`);
       return EXIT_USAGE;
     }
     io.stderr.write(`${TOOL_NAME}: internal error: ${firstLine(error)}; please report it with the command that caused it\n`);

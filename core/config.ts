@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import schema from "../lock-order.schema.json" with { type: "json" };
-import { buildPolicy, LockOrderConfigError, type Policy } from "./policy.js";
+import { buildPolicy, combineConfigErrors, LockOrderConfigError, type Policy } from "./policy.js";
 
 export const LOCK_ORDER_FILE = "lock-order.json";
 
@@ -16,7 +16,7 @@ function schemaValidator(): ValidateFunction {
   // Compiled on first use: a lint run that never reads a file (settings embed the policy) skips it.
   // The schema is ours and fixed, so it is not itself checked against the JSON Schema meta-schema
   // (compiling that took about 60% of the ~45 ms); lock-order.json is validated exactly as before.
-  validateSchema ??= new Ajv({ allErrors: false, strict: false, validateSchema: false }).compile(schema);
+  validateSchema ??= new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(schema);
   return validateSchema;
 }
 
@@ -71,11 +71,26 @@ export function parseLockOrder(text: string, file: string): Policy {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message);
-    const where = position ? `line ${text.slice(0, Number(position[1])).split("\n").length}` : "";
-    throw new LockOrderConfigError(file, where, `is not valid JSON (${message.split("\n")[0]})`, "fix the JSON syntax");
+    let where = "";
+    if (position) {
+      const lines = text.slice(0, Number(position[1])).split("\n");
+      where = `line ${lines.length}, column ${lines[lines.length - 1].length + 1}`;
+    } else if (/Unexpected end of JSON input/.test(message)) {
+      const lines = text.split("\n");
+      where = `line ${lines.length}, column ${lines[lines.length - 1].length + 1}`;
+    }
+    throw new LockOrderConfigError(file, where, `is not valid JSON (${message.split("\n")[0].replace(/ in JSON at position \d+.*$/, "")})`, "fix the JSON syntax");
   }
   const validate = schemaValidator();
-  if (!validate(raw)) throw schemaError(file, validate.errors![0]);
+  if (!validate(raw)) {
+    // One line per problem, at most one per JSON path (ajv may report several keywords for one value).
+    const byPath = new Map<string, LockOrderConfigError>();
+    for (const error of validate.errors ?? []) {
+      const problem = schemaError(file, error);
+      if (!byPath.has(problem.jsonPath)) byPath.set(problem.jsonPath, problem);
+    }
+    throw combineConfigErrors([...byPath.values()])!;
+  }
   return buildPolicy(raw, file);
 }
 
@@ -83,12 +98,19 @@ const cache = new Map<string, { mtimeMs: number; size: number; policy: Policy }>
 
 /** Loads a lock-order.json file, cached by path, mtime and size (an editor session re-reads it after a save). */
 export function loadLockOrder(file: string): Policy {
+  const policy = loadLockOrderIfPresent(file);
+  if (!policy) throw new LockOrderConfigError(resolve(file), "", "cannot be read (no such file)", "create it or point to an existing lock-order.json");
+  return policy;
+}
+
+/** As `loadLockOrder`, but undefined when the file does not exist (an embedded copy may stand in for it). */
+export function loadLockOrderIfPresent(file: string): Policy | undefined {
   const path = resolve(file);
   let stat;
   try {
     stat = statSync(path);
   } catch {
-    throw new LockOrderConfigError(path, "", "cannot be read (no such file)", "create it or point to an existing lock-order.json");
+    return undefined;
   }
   const cached = cache.get(path);
   if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.policy;

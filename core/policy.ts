@@ -114,14 +114,32 @@ const METHOD_CATEGORIES: readonly (keyof MethodNames)[] = ["write", "read", "rel
  */
 export class LockOrderConfigError extends Error {
   override readonly name = "LockOrderConfigError";
+  /** This problem alone, as one line (the message holds every problem found together, one per line). */
+  readonly line: string;
+  /** Every problem found together, this one first. */
+  readonly errors: readonly LockOrderConfigError[];
   constructor(
     readonly file: string,
     readonly jsonPath: string,
     readonly problem: string,
     readonly fix: string,
+    others: readonly LockOrderConfigError[] = [],
   ) {
-    super(`${file}: ${jsonPath ? `${jsonPath}: ` : ""}${problem}; ${fix}`);
+    const line = `${file}: ${jsonPath ? `${jsonPath}: ` : ""}${problem}; ${fix}`;
+    super([line, ...others.map((other) => other.line)].join("\n"));
+    this.line = line;
+    this.errors = [this, ...others];
   }
+}
+
+/** How many problems of one lock-order.json are reported together. */
+export const MAX_CONFIG_ERRORS = 10;
+
+/** One error carrying up to ten problems, one line each (undefined for none). */
+export function combineConfigErrors(errors: readonly LockOrderConfigError[]): LockOrderConfigError | undefined {
+  if (errors.length <= 1) return errors[0];
+  const [first, ...others] = errors.slice(0, MAX_CONFIG_ERRORS);
+  return new LockOrderConfigError(first.file, first.jsonPath, first.problem, first.fix, others);
 }
 
 export function parseTarget(target: string): LockTarget | undefined {
@@ -195,7 +213,20 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
   const tokens = new Map<string, SuffixToken>();
   const tokenOwner = new Map<string, string>(); // token text -> JSON path of the lock that makes it
 
+  // Each entry is checked on its own, so that several broken entries are reported together.
+  const entryErrors: LockOrderConfigError[] = [];
   (json.locks as unknown[]).forEach((entry, rank) => {
+    try {
+      addLock(entry, rank);
+    } catch (error) {
+      if (!(error instanceof LockOrderConfigError)) throw error;
+      entryErrors.push(error);
+    }
+  });
+  const combined = combineConfigErrors(entryErrors);
+  if (combined) throw combined;
+
+  function addLock(entry: unknown, rank: number): void {
     const path = `locks[${rank}]`;
     if (!isRecord(entry)) fail(path, "must be an object", 'write {"id": "...", "target": "...", "kind": "mutex"}');
     const decl = entry as Record<string, unknown>;
@@ -247,7 +278,7 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
     locks.push(lock);
     byId.set(lock.id, lock);
     byTarget.set(targetKey, lock);
-  });
+  }
 
   return Object.freeze({ file, locks: Object.freeze(locks), byId, byTarget, tokens, methods: globalMethods, json: raw as LockOrderJson });
 }

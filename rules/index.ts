@@ -68,7 +68,9 @@ function packageVersion(): string {
 /**
  * A flat config object with the lock order read and validated now, at config load, and embedded in
  * `settings`. ESLint's cache key includes the settings, so `eslint --cache` re-lints every file when
- * lock-order.json changes (a path alone would leave stale results). Without `file`, the nearest
+ * lock-order.json changes (a path alone would leave stale results). The rules still read the file
+ * itself again when it changes, so a long-running ESLint that keeps this config (an editor) follows
+ * edits; the embedded copy stands in only when the file is gone. Without `file`, the nearest
  * lock-order.json from the current directory up is used. A problem in the file throws one line
  * (file, JSON path, fix) without a stack, and ESLint exits 2.
  */

@@ -4,7 +4,7 @@
  */
 import { dirname, resolve } from "node:path";
 import type { TSESLint } from "@typescript-eslint/utils";
-import { findLockOrder, loadLockOrder } from "../../core/config.js";
+import { findLockOrder, loadLockOrder, loadLockOrderIfPresent } from "../../core/config.js";
 import { buildPolicy, LockOrderConfigError, type LockOrderJson, type Policy } from "../../core/policy.js";
 
 export const SETTINGS_KEY = "lock-discipline";
@@ -23,7 +23,7 @@ const embedded = new WeakMap<object, Policy>();
  * so the stack is replaced by the message. ESLint then stops with exit code 2, once, not once per file.
  */
 export function configurationError(error: LockOrderConfigError): Error {
-  const wrapped = new Error(`lock-discipline: ${error.message}`);
+  const wrapped = new Error(error.errors.map((problem) => `lock-discipline: ${problem.line}`).join("\n"));
   wrapped.stack = wrapped.message;
   return wrapped;
 }
@@ -48,11 +48,30 @@ function warnNoLockOrder(filename: string): void {
   );
 }
 
+/** The policy of each linted file: the rules of one file ask once, whatever their number. */
+const policyOfFile = new WeakMap<object, { settings: LockDisciplineSettings; policy: Policy | undefined }>();
+
 /** The policy for the linted file, or undefined when there is none (the rules then stay silent). */
 export function policyFor(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>): Policy | undefined {
   const settings = settingsOf(context);
+  const ast = context.sourceCode.ast;
+  const known = policyOfFile.get(ast);
+  if (known && known.settings === settings) return known.policy;
+  const policy = resolvePolicy(context, settings);
+  policyOfFile.set(ast, { settings, policy });
+  return policy;
+}
+
+function resolvePolicy(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>, settings: LockDisciplineSettings): Policy | undefined {
   try {
     if (settings.policy && typeof settings.policy === "object") {
+      // The file withLockOrder() read is the truth while it exists: a long-running ESLint (an editor)
+      // keeps the config it loaded, so an edit to lock-order.json must be seen here, at the next lint.
+      // The embedded copy is what `eslint --cache` keys on, and stands in for a file that is gone.
+      if (typeof settings.lockOrder === "string") {
+        const current = loadLockOrderIfPresent(resolve(context.cwd, settings.lockOrder));
+        if (current) return current;
+      }
       let policy = embedded.get(settings.policy);
       if (!policy) {
         policy = buildPolicy(settings.policy, settings.lockOrder ? resolve(context.cwd, settings.lockOrder) : "<settings>");

@@ -40,13 +40,37 @@ describe("lock-order.json", () => {
     ['{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}, {"id": "b", "target": "A.a", "kind": "mutex"}]}', 'locks[1].target: duplicate target "A.a"'],
     ['{"locks": [{"id": "ab", "target": "A.a", "kind": "rwlock"}, {"id": "abr", "target": "A.b", "kind": "mutex"}]}', 'locks[1].id: suffix token "abr" collides with the token of locks[0] ("ab")'],
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"grab": ["x"]}}]}', 'locks[0].methods.grab: unknown field "grab"'],
-    ['{"locks": [\n  {"id": "ms",\n  }\n]}', "/repo/lock-order.json: line 3: is not valid JSON"],
+    ['{"locks": [\n  {"id": "ms",\n  }\n]}', "/repo/lock-order.json: line 3, column 3: is not valid JSON"],
   ])("reports %s as one line naming file, path and fix", (text, expected) => {
     const message = errorOf(text);
     expect(message).toContain(expected);
     expect(message.startsWith("/repo/lock-order.json: ")).toBe(true);
     expect(message).not.toContain("\n");
     expect(message).toMatch(/; \S/); // a fix follows the problem
+  });
+
+  it("reports several problems together, one line each, up to ten", () => {
+    const locks = Array.from({ length: 12 }, (_, i) => ({ id: `L${i}`, target: "A.b", kind: "mutex" }));
+    const text = JSON.stringify({ locks: [{ id: "ok", target: "A.a", kind: "spin" }, { id: "x", kind: "mutex" }, ...locks] });
+    const lines = errorOf(text).split("\n");
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toBe('/repo/lock-order.json: locks[0].kind: must be one of "mutex", "rwlock", "keyed"; use one of those values');
+    expect(lines[1]).toBe('/repo/lock-order.json: locks[1].target: is required; add "target"');
+    for (const line of lines) expect(line).toMatch(/^\/repo\/lock-order\.json: locks\[\d+\]\.\w+: .+; \S/);
+    // Semantic problems of several entries, after the schema passed.
+    const semantic = errorOf(
+      JSON.stringify({
+        locks: [
+          { id: "a", target: "A.a", kind: "mutex" },
+          { id: "a", target: "A.b", kind: "mutex" },
+          { id: "c", target: "A.a", kind: "mutex" },
+        ],
+      }),
+    ).split("\n");
+    expect(semantic).toEqual([
+      '/repo/lock-order.json: locks[1].id: duplicate id "a" (also locks[0]); give each lock its own id',
+      '/repo/lock-order.json: locks[2].target: duplicate target "A.a" (also locks[0]); declare each lock object once',
+    ]);
   });
 
   it("parses member, private member and module targets", () => {

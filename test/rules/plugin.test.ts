@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Linter } from "eslint";
+import { ESLint, Linter } from "eslint";
 import tseslint from "typescript-eslint";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import plugin, { withLockOrder } from "../../rules/index.js";
@@ -192,9 +192,33 @@ describe("settings discovery in the rules", () => {
     expect(findings({ "lock-discipline": { lockOrder: "other/lock-order.json" } })).toEqual(["lock-discipline/doc:5"]);
   });
 
-  it("prefers the policy embedded by withLockOrder over the file it names", () => {
+  it("one long-running ESLint (the editor's) sees an edit to lock-order.json at the next lint, without a config reload", async () => {
+    const live = project("live", {
+      "lock-order.json": lockOrderText([{ id: "db", target: "Pool.conn", kind: "mutex" }]),
+      "src/pool.ts": code,
+    });
+    const eslint = new ESLint({
+      cwd: live,
+      overrideConfigFile: true,
+      overrideConfig: [parserConfig, recommended, withLockOrder(join(live, "lock-order.json")) as unknown as Linter.Config],
+    });
+    const lint = async () => (await eslint.lintFiles(["src/pool.ts"]))[0].messages.map((message) => `${message.ruleId}:${message.line}`);
+    expect(await lint()).toEqual(["lock-discipline/doc:4"]);
+    writeFileSync(join(live, "lock-order.json"), lockOrderText([{ id: "q", target: "Pool.queue", kind: "mutex" }]));
+    expect(await lint()).toEqual(["lock-discipline/doc:5"]);
+    writeFileSync(join(live, "lock-order.json"), "{ not json");
+    const broken = await eslint.lintFiles(["src/pool.ts"]).catch((error: unknown) => error);
+    // Through the Node API, ESLint puts "Error while loading rule …" before the one-line message.
+    expect(String((broken as Error).message).split("\n")[0]).toMatch(/lock-discipline: .*lock-order\.json: line 1, column 3: is not valid JSON/);
+  });
+
+  it("follows the file withLockOrder read; its embedded copy stands in only when the file is gone", () => {
     const embedded = withLockOrder(join(dir, "other/lock-order.json"));
+    // The settings name the root lock-order.json (db): the file wins over the embedded copy (q).
     expect(findings({ "lock-discipline": { ...embedded.settings["lock-discipline"], lockOrder: join(dir, "lock-order.json") } })).toEqual([
+      "lock-discipline/doc:4",
+    ]);
+    expect(findings({ "lock-discipline": { ...embedded.settings["lock-discipline"], lockOrder: join(dir, "gone/lock-order.json") } })).toEqual([
       "lock-discipline/doc:5",
     ]);
   });
