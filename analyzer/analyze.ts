@@ -5,7 +5,7 @@
 import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
-import type { Policy } from "../core/policy.js";
+import { buildPolicy, type Policy } from "../core/policy.js";
 import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings } from "./checks.js";
 import { AuditError, auditErrorOf } from "./errors.js";
 import { FactExtractor } from "./extract.js";
@@ -18,7 +18,8 @@ import { LockResolver } from "./locks.js";
 import { loadProject, resolveProjectFile } from "./project.js";
 import { CallResolver } from "./resolve.js";
 import { computeSummaries } from "./summaries.js";
-import { acquiredDeclaredIds, resolveTargets, unusedLockFindings } from "./targets.js";
+import { resolveTargets, unusedLockFindings } from "./targets.js";
+import { lockInventory } from "./inventory.js";
 import type { AnalysisResult } from "./types.js";
 
 export interface AnalysisProgress {
@@ -30,7 +31,10 @@ export interface AnalysisProgress {
 export interface AnalyzeOptions {
   /** tsconfig.json, or a folder holding one (relative paths are resolved against `cwd`). */
   project: string;
-  /** lock-order.json, or an already built policy. Default: the nearest lock-order.json from the project folder up. */
+  /**
+   * lock-order.json, or an already built policy. Default: the nearest lock-order.json from the
+   * project folder up; without one, discovery mode (no lock declared, every lock found is reported).
+   */
   config?: string | Policy;
   /** Finding paths are relative to this folder. Default: the project folder. */
   root?: string;
@@ -39,17 +43,14 @@ export interface AnalyzeOptions {
   onProgress?: (progress: AnalysisProgress) => void;
 }
 
+/** The lock order of discovery mode: none is declared, so every lock found is an undeclared lock class. */
+export const DISCOVERY_POLICY_FILE = "<discovery>";
+
 function loadPolicy(config: string | Policy | undefined, projectFile: string, cwd: string): Policy {
   if (config !== undefined && typeof config !== "string") return config;
   if (config !== undefined) return loadLockOrder(resolve(cwd, config));
   const found = findLockOrder(dirname(projectFile));
-  if (!found) {
-    throw new AuditError(
-      "config",
-      `no lock-order.json in ${dirname(projectFile)} or any parent folder; create one (see docs/lock-order.md) or pass --config path/to/lock-order.json`,
-    );
-  }
-  return loadLockOrder(found);
+  return found ? loadLockOrder(found) : buildPolicy({ locks: [] }, DISCOVERY_POLICY_FILE);
 }
 
 function firstLine(error: unknown): string {
@@ -110,7 +111,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   progress({ phase: "check", done: 0, total: 1 });
   const chains = new ChainBuilder(summaries, spans);
   const reported = flowFindings(index.units, summaries, spans, chains, loaded.checker);
-  const lockGraph = buildLockGraph(policy, index.units, summaries, spans, chains, reported);
+  const inventory = lockInventory(index.units, spans);
+  const lockGraph = buildLockGraph(policy, index.units, summaries, spans, chains, reported, inventory);
   const findings = finalizeFindings([
     ...reported,
     ...suffixFindings(index.units, hierarchy.dispatchFamilies(), summaries, policy, spans),
@@ -118,7 +120,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     ...unusedLockFindings(
       policy,
       targets,
-      acquiredDeclaredIds(index.units.flatMap((unit) => (unit.facts ? [unit.facts.steps] : []))),
+      new Set([...inventory.values()].flatMap((entry) => (entry.lock.declared ? [entry.lock.declared.id] : []))),
       root,
       (node) => spans.of(node),
     ),
@@ -142,7 +144,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     },
     root,
     projectFile,
-    configFile: policy.file,
+    configFile: policy.file === DISCOVERY_POLICY_FILE ? null : policy.file,
     outsideTargets: [...targets.outside].map(([lock, declaredIn]) => ({ id: lock.id, target: lock.target, declaredIn })),
   };
 }

@@ -3,14 +3,16 @@
  * writes the report. Exit codes: 0 no error-level findings, 1 error-level findings, 2 usage,
  * configuration or project problems (one line on stderr, never a stack trace).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { loadLockOrder } from "../core/config.js";
-import { LockOrderConfigError } from "../core/policy.js";
+import { LOCK_ORDER_FILE, loadLockOrder } from "../core/config.js";
+import { buildPolicy, LockOrderConfigError } from "../core/policy.js";
 import { analyze, type AnalyzeOptions } from "./analyze.js";
 import { AuditError, auditErrorOf } from "./errors.js";
 import { fixSuffixes } from "./fix.js";
+import { formatLockOrder, proposeLockOrder } from "./init.js";
+import { resolveProjectFile } from "./project.js";
 import { createProgressReporter, progressEnabled, type ProgressStream } from "./progress.js";
 import { FORMATS, REPORTERS, type Format } from "./reporters/index.js";
 import { TOOL_NAME } from "./rule-catalog.js";
@@ -44,7 +46,8 @@ function processIo(): CliIo {
 }
 
 function buildCommand(io: CliIo): Command {
-  return new Command()
+  return configureIo(
+    new Command()
     .name(TOOL_NAME)
     .description("Whole-program lock analysis: which locks each function really takes, and where that breaks lock-order.json.")
     .version(TOOL_VERSION, "--version", "print the version")
@@ -57,14 +60,10 @@ function buildCommand(io: CliIo): Command {
     .option("--dry-run", "with --fix: print the renames and the unified diff, write nothing")
     .option("--no-progress", "never show progress on stderr")
     .option("--quiet", "report error-level findings only, and no progress")
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      // One line: commander's message without its "error:" prefix, its line breaks or its final period.
-      outputError: (text, write) => write(`${TOOL_NAME}: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ").replace(/\.$/, "")}; run ${TOOL_NAME} --help\n`),
-    });
+    .addHelpText("after", `\nWithout a lock-order.json it runs in discovery mode. ${TOOL_NAME} init [--project …] [--write] [--force] proposes one.`)
+    .allowExcessArguments(false),
+    io,
+  );
 }
 
 /** `old → new  file:line`, one line per rename: what --fix prints before it writes anything. */
@@ -82,6 +81,9 @@ export function formatFixPlan(plan: FixReport): string {
  * project means the program cannot tell which of that lock's tokens are right, so nothing is renamed.
  */
 function refuseUnverifiableFix(result: AnalysisResult): void {
+  if (result.configFile === null) {
+    throw new AuditError("config", `--fix: no lock-order.json, so no suffix can be checked; create one with ${TOOL_NAME} init --write, then run ${TOOL_NAME} --fix --dry-run`);
+  }
   if (result.outsideTargets.length === 0) return;
   throw auditErrorOf(
     "config",
@@ -111,8 +113,91 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
+/** Output through `io`, and usage errors as one line: commander's message without its "error:" prefix, line breaks or final period. */
+function configureIo(command: Command, io: CliIo): Command {
+  return command
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`${TOOL_NAME}: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ").replace(/\.$/, "")}; run ${TOOL_NAME} --help\n`),
+    });
+}
+
+interface InitOptions {
+  project: string;
+  write?: boolean;
+  force?: boolean;
+}
+
+/**
+ * `lock-audit init`: analyze with nothing declared and print the lock-order.json the code suggests
+ * (see init.ts); `--write` creates it next to the tsconfig, never over an existing one without `--force`.
+ */
+async function runInit(argv: readonly string[], io: CliIo): Promise<number> {
+  const command = configureIo(
+    new Command()
+      .name(`${TOOL_NAME} init`)
+      .description("Print a lock-order.json built from the locks and nestings the program has.")
+      .helpOption("--help", "show this help")
+      .option("--project <tsconfig>", "the tsconfig.json to analyze, or its folder", "tsconfig.json")
+      .option("--write", "create lock-order.json next to the tsconfig instead of printing it")
+      .option("--force", "with --write: overwrite an existing lock-order.json")
+      .allowExcessArguments(false),
+    io,
+  );
+  try {
+    command.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
+    throw error;
+  }
+  const options = command.opts<InitOptions>();
+  try {
+    const projectFile = resolveProjectFile(options.project, io.cwd);
+    const target = join(dirname(projectFile), LOCK_ORDER_FILE);
+    if (options.write && existsSync(target) && !options.force) {
+      throw new AuditError("usage", `${target} exists; pass --force to overwrite it, or run without --write to print the proposal`);
+    }
+    // Nothing declared, and module locks named relative to where the file will be.
+    const result = await analyze({ project: projectFile, config: buildPolicy({ locks: [] }, target), root: io.cwd, cwd: io.cwd });
+    const proposal = proposeLockOrder(result.graph);
+    const text = formatLockOrder(proposal.json);
+    for (const cycle of proposal.cycles) {
+      io.stderr.write(
+        `${TOOL_NAME} init: left out ${cycle.locks.join(", ")}: they are taken in a cycle (${cycle.edges
+          .map((edge) => `${edge.from} → ${edge.to} at ${edge.site.file}:${edge.site.line}`)
+          .join("; ")}), so no order agrees with the code; decide one, add them, and fix the sites that break it\n`,
+      );
+    }
+    if (!options.write) {
+      io.stdout.write(text);
+      return EXIT_CLEAN;
+    }
+    writeFileSync(target, text);
+    io.stdout.write(`wrote ${target} (${proposal.json.locks.length} ${proposal.json.locks.length === 1 ? "lock" : "locks"}); next: ${TOOL_NAME} --fix --dry-run\n`);
+    return EXIT_CLEAN;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof AuditError) {
+    for (const problem of error.problems) io.stderr.write(`${TOOL_NAME}: ${problem}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof LockOrderConfigError) {
+    for (const problem of error.errors) io.stderr.write(`${TOOL_NAME}: ${problem.line}\n`);
+    return EXIT_USAGE;
+  }
+  io.stderr.write(`${TOOL_NAME}: internal error: ${firstLine(error)}; please report it with the command that caused it\n`);
+  return EXIT_USAGE;
+}
+
 /** Runs the command; resolves to the exit code. Never throws and never calls `process.exit`. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  if (argv[0] === "init") return runInit(argv.slice(1), io);
   const command = buildCommand(io);
   try {
     command.parse([...argv], { from: "user" });
@@ -144,7 +229,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         projectFile: result.projectFile,
         root: result.root,
         findings: result.findings,
-        policy: loadLockOrder(result.configFile),
+        policy: loadLockOrder(result.configFile!),
         dryRun: options.dryRun ?? false,
         beforeWrite: (plan) => {
           progress.finish();
@@ -158,7 +243,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     const color = options.output === undefined && options.format === "text" && io.stdout.isTTY === true && !io.env.NO_COLOR;
     const report = REPORTERS[options.format](result, {
       color,
-      ...(options.format === "text" ? { sources: readSources(result) } : {}),
+      ...(options.format === "text" ? { sources: readSources(result), locks: !options.quiet } : {}),
       ...(fixes ? { fixes } : {}),
     });
     if (options.output === undefined) io.stdout.write(report);
@@ -172,15 +257,6 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     return result.findings.some((finding) => finding.level === "error") ? EXIT_FINDINGS : EXIT_CLEAN;
   } catch (error) {
     progress.finish();
-    if (error instanceof AuditError) {
-      for (const problem of error.problems) io.stderr.write(`${TOOL_NAME}: ${problem}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof LockOrderConfigError) {
-      for (const problem of error.errors) io.stderr.write(`${TOOL_NAME}: ${problem.line}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`${TOOL_NAME}: internal error: ${firstLine(error)}; please report it with the command that caused it\n`);
-    return EXIT_USAGE;
+    return reportError(error, io);
   }
 }

@@ -10,6 +10,7 @@ import { acquisitionLabel, type ChainBuilder, type DraftFinding } from "./checks
 import type { FunctionUnit } from "./functions.js";
 import { compareSpans, type SourceSpans } from "./locations.js";
 import { lockLabel } from "./locks.js";
+import type { LockInventory } from "./inventory.js";
 import { stronglyConnectedComponents } from "./scc.js";
 import type { Nesting, SummaryResult } from "./summaries.js";
 import type { ChainStep, LockEdge, LockGraph, LockNode, SourceSpan } from "./types.js";
@@ -47,10 +48,13 @@ export function buildLockGraph(
   spans: SourceSpans,
   chains: ChainBuilder,
   reported: readonly DraftFinding[],
+  inventory: LockInventory,
 ): LockGraphResult {
   const refs = new Map<string, LockRef>();
   const edges = new Map<string, EdgeInfo>();
   for (const lock of policy.locks) refs.set(lock.id, { key: lock.id, declared: lock });
+  // Locks taken only in spawned work or callbacks are nodes too.
+  for (const [key, entry] of inventory) if (!refs.has(key)) refs.set(key, entry.lock);
   for (const unit of units) {
     // Every lock taken anywhere is a node, nested or not.
     for (const acquisition of result.summaries.get(unit)?.acquired.values() ?? []) {
@@ -85,9 +89,11 @@ export function buildLockGraph(
   const lockNodes: LockNode[] = [...refs.values()]
     .map((ref): LockNode => {
       const declared = ref.declared;
+      const entry = inventory.get(ref.key);
+      const use = entry ? { sites: entry.sites, firstSite: entry.firstSite } : { sites: 0 };
       return declared
-        ? { key: ref.key, declared: true, rank: declared.rank, kind: declared.kind, target: declared.target }
-        : { key: ref.key, declared: false, target: ref.key };
+        ? { key: ref.key, declared: true, rank: declared.rank, kind: declared.kind, target: declared.target, ...use }
+        : { key: ref.key, declared: false, target: ref.key, ...(entry ? { kind: entry.kind } : {}), ...use };
     })
     .sort((a, b) => (a.rank ?? Number.MAX_SAFE_INTEGER) - (b.rank ?? Number.MAX_SAFE_INTEGER) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const graphEdges: LockEdge[] = [...edges.values()]

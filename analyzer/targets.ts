@@ -14,7 +14,6 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ts } from "ts-morph";
 import { LockOrderConfigError, moduleTargetKey, normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
-import type { Step } from "../core/flow.js";
 import { closestNames, didYouMean } from "../core/names.js";
 import type { DraftFinding } from "./checks.js";
 import { propertyNameText } from "./functions.js";
@@ -240,39 +239,6 @@ export function resolveTargets(context: TargetContext): TargetResolution {
     }
   }
   return result;
-}
-
-/** Declared ids acquired anywhere in the program: in a unit's own task, in callbacks and in spawned tasks alike. */
-export function acquiredDeclaredIds(stepLists: Iterable<readonly Step<unknown, unknown>[]>): Set<string> {
-  const ids = new Set<string>();
-  const pending: (readonly Step<unknown, unknown>[])[] = [...stepLists];
-  while (pending.length > 0) {
-    for (const step of pending.pop()!) {
-      switch (step.type) {
-        case "acquire":
-          if (step.lock.declared) ids.add(step.lock.declared.id);
-          if (step.body) pending.push(step.body);
-          break;
-        case "call":
-          for (const callback of step.callbacks) pending.push(callback.body);
-          break;
-        case "branch":
-          pending.push(...step.arms);
-          break;
-        case "try":
-          pending.push(step.block, ...(step.handler ? [step.handler] : []), ...(step.finalizer ? [step.finalizer] : []));
-          break;
-        case "loop":
-        case "scope":
-        case "spawn":
-          pending.push(step.body);
-          break;
-        default:
-          break;
-      }
-    }
-  }
-  return ids;
 }
 
 /** Where lock `id` is declared in lock-order.json (its `"id"` field), for notes about the declaration. */

@@ -60,9 +60,14 @@ export interface LockNode {
   declared: boolean;
   /** Position in lock-order.json (declared locks only). */
   rank?: number;
+  /** The declared kind, or for an undeclared lock the kind its acquisitions suggest. */
   kind?: "mutex" | "rwlock" | "keyed";
   /** Where the lock lives (`Class.member`, `path.ts#name`). */
   target: string;
+  /** Distinct acquisition sites in the program (0 for a declared lock nothing takes). */
+  sites: number;
+  /** The first acquisition site (by file and position), when there is one. */
+  firstSite?: SourceSpan;
 }
 
 export interface LockEdge {
@@ -114,8 +119,8 @@ export interface AnalysisResult {
   root: string;
   /** Absolute path of the tsconfig.json analyzed. */
   projectFile: string;
-  /** Absolute path of the lock-order.json used. */
-  configFile: string;
+  /** Absolute path of the lock-order.json used; null in discovery mode (none was found). */
+  configFile: string | null;
   /**
    * Declared locks whose target is declared only outside the analyzed project (another package, a
    * declaration file, a file the tsconfig leaves out): the program cannot check them, so `--fix` refuses.

@@ -14,6 +14,8 @@ export interface ReportOptions {
   color?: boolean;
   sources?: ReadonlyMap<string, string>;
   fixes?: FixReport;
+  /** Text: list the locks found (default true). */
+  locks?: boolean;
 }
 
 export const REPORTERS: Record<Format, (result: AnalysisResult, options: ReportOptions) => string> = {

@@ -1,10 +1,12 @@
 /**
  * The human report: findings grouped by file, each with a code frame and its call chain indented
- * under it, then one summary line (findings by rule; files, functions and lock sites; seconds).
+ * under it, then the locks found (declared and not), then one summary line (findings by rule;
+ * files, functions and lock sites; seconds).
  */
 import { codeFrameColumns } from "@babel/code-frame";
 import { createColors } from "picocolors";
 import type { AnalysisResult, Finding, FixReport, Level } from "../types.js";
+import { TOOL_NAME } from "../rule-catalog.js";
 import { countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
 
 export interface TextReportOptions {
@@ -12,6 +14,8 @@ export interface TextReportOptions {
   color?: boolean;
   /** File contents by finding path, for code frames; files not given get no frame. */
   sources?: ReadonlyMap<string, string>;
+  /** List the locks found before the summary (default). `--quiet` leaves the list out. */
+  locks?: boolean;
   /** What `--fix` renamed before this (re-)analysis. */
   fixes?: FixReport;
 }
@@ -55,6 +59,7 @@ export function formatText(result: AnalysisResult, options: TextReportOptions = 
     }
     lines.push("");
   }
+  if (options.locks ?? true) lines.push(...lockList(result, colors));
   const counts = countFindings(result.findings);
   const { stats } = result;
   const scope = `${plural(stats.files, "file")}, ${plural(stats.functions, "function")}, ${plural(stats.lockSites, "lock site")} in ${(stats.durationMs / 1000).toFixed(2)}s`;
@@ -65,5 +70,31 @@ export function formatText(result: AnalysisResult, options: TextReportOptions = 
     lines.push(`${mark} ${levelSummary(counts)} (${ruleSummary(counts)}) · ${scope}`);
   }
   if (stats.unresolvedCalls > 0) lines.push(colors.dim(`  ${plural(stats.unresolvedCalls, "call")} of ${stats.calls} could not be resolved to a function (function values, dynamic access, \`any\`)`));
+  if (result.configFile === null) {
+    lines.push(
+      `  no lock-order.json: nothing is declared, so only re-entry and cycles among the locks found are checked. Create one from what was observed with \`${TOOL_NAME} init --write\`, then \`${TOOL_NAME} --fix --dry-run\` shows the renames to the suffix convention (see docs/lock-order.md)`,
+    );
+  }
   return `${lines.join("\n")}\n`;
+}
+
+/** Every lock found (and every declared one), one line each: id or class, kind, sites, first site. */
+function lockList(result: AnalysisResult, colors: ReturnType<typeof createColors>): string[] {
+  const locks = result.graph.locks;
+  if (locks.length === 0) return [];
+  const declared = locks.filter((lock) => lock.declared).length;
+  const rows = locks.map((lock) => [
+    lock.key,
+    lock.declared ? lock.target : "(undeclared)",
+    lock.kind ?? "",
+    plural(lock.sites, "site"),
+    lock.firstSite ? `first ${lock.firstSite.file}:${lock.firstSite.line}` : "never acquired",
+  ]);
+  const last = rows[0].length - 1;
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return [
+    colors.underline(`locks: ${locks.length} (${declared} declared, ${locks.length - declared} undeclared)`),
+    ...rows.map((row) => `  ${row.map((cell, column) => (column < last ? cell.padEnd(widths[column]) : colors.dim(cell))).join("  ")}`),
+    "",
+  ];
 }

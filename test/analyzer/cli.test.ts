@@ -4,7 +4,7 @@
  * the built package, to check the executable itself.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +25,7 @@ describe("exit codes", () => {
   it("0 when there are none", async () => {
     const run = await runCaptured(["--project", CLEAN]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^✔ no findings/);
+    expect(run.stdout).toMatch(/^locks: 2 \(2 declared, 0 undeclared\)\n(?: {2}.+\n)+\n✔ no findings/);
   });
 
   it("0 when only notes remain (--quiet hides them)", async () => {
@@ -72,13 +72,17 @@ describe("exit codes", () => {
     expect(run.stderr).toMatch(new RegExp(`^lock-audit: ${config.replace(/[.]/g, "\\.")}: locks\\[0\\]\\.id: .+; .+\\n$`));
   });
 
-  it("2 when no lock-order.json is found from the project folder up", async () => {
+  it("analyzes in discovery mode when no lock-order.json is found from the project folder up, and says how to create one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lock-audit-noconfig-"));
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { types: [] }, files: ["a.ts"] }));
     writeFileSync(join(dir, "a.ts"), "export const a = 1;\n");
     const run = await runCaptured(["--project", dir]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`lock-audit: no lock-order.json in ${dir} or any parent folder; create one (see docs/lock-order.md) or pass --config path/to/lock-order.json\n`);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/^✔ no findings · 1 file,/);
+    expect(run.stdout).toContain("no lock-order.json: nothing is declared");
+    expect(run.stdout).toContain("`lock-audit init --write`");
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("2 for a tsconfig that includes no files, or that is not valid", async () => {

@@ -190,8 +190,9 @@ describe("the lock graph", () => {
       "TreeNode.lock>TreeNode.lock": "no-recursion",
       "ms>AuditLog.lock": "ok",
     });
-    expect(graph.locks.find((lock) => lock.key === "Cache.lock")).toEqual({ key: "Cache.lock", declared: false, target: "Cache.lock" });
-    expect(graph.locks.find((lock) => lock.key === "ms")).toEqual({ key: "ms", declared: true, rank: 0, kind: "rwlock", target: "ManagerServices.inner" });
+    const firstSite = (file: string, line: number) => expect.objectContaining({ file: `fixtures/audit/cycles/src/${file}`, line });
+    expect(graph.locks.find((lock) => lock.key === "Cache.lock")).toEqual({ key: "Cache.lock", declared: false, target: "Cache.lock", kind: "mutex", sites: 2, firstSite: firstSite("cache.ts", 31) });
+    expect(graph.locks.find((lock) => lock.key === "ms")).toEqual({ key: "ms", declared: true, rank: 0, kind: "rwlock", target: "ManagerServices.inner", sites: 1, firstSite: expect.objectContaining({ file: expect.stringMatching(/^fixtures\/audit\/cycles\/src\//) }) });
   });
 
   it("marks order edges", () => {

@@ -180,7 +180,14 @@ describe("text", () => {
     expect(formatText(orderChain, { color: true })).toContain("\u001b[");
   });
 
-  it("a clean result is one line", () => {
-    expect(formatText({ ...orderChain, findings: [] }).split("\n")[0]).toMatch(/^✔ no findings · 5 files/);
+  it("a clean result is the list of locks and one summary line", () => {
+    const lines = formatText({ ...orderChain, findings: [] }).split("\n");
+    expect(lines.slice(0, 3)).toEqual([
+      "locks: 2 (2 declared, 0 undeclared)",
+      "  ms  ManagerServices.inner  rwlock  1 site  first fixtures/audit/order-chain/src/manager.ts:9",
+      "  gs  GatewayState.inner     rwlock  1 site  first fixtures/audit/order-chain/src/gateway.ts:15",
+    ]);
+    expect(lines[4]).toMatch(/^✔ no findings · 5 files/);
+    expect(formatText({ ...orderChain, findings: [] }, { locks: false }).split("\n")[0]).toMatch(/^✔ no findings · 5 files/);
   });
 });

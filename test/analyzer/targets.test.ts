@@ -174,7 +174,7 @@ describe("unused-lock", () => {
     const run = await audit(dir, "sound", "--fix");
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^✔ no findings/);
+    expect(run.stdout).toMatch(/\n✔ no findings/);
   });
 });
 
