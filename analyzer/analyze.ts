@@ -18,6 +18,7 @@ import { LockResolver } from "./locks.js";
 import { loadProject, resolveProjectFile } from "./project.js";
 import { CallResolver } from "./resolve.js";
 import { computeSummaries } from "./summaries.js";
+import { applySeverities, applySuppressions, findSuppressions, ruleSeverities } from "./rollout.js";
 import { resolveTargets, unusedLockFindings } from "./targets.js";
 import { lockInventory } from "./inventory.js";
 import type { AnalysisResult } from "./types.js";
@@ -41,6 +42,8 @@ export interface AnalyzeOptions {
   /** Base for relative `project`/`config` paths. Default: `process.cwd()`. */
   cwd?: string;
   onProgress?: (progress: AnalysisProgress) => void;
+  /** `--rule id=level` overrides (`suffix=warn`, `cycle=off`), applied over lock-order.json's `lockAudit.rules`. */
+  rules?: readonly string[];
 }
 
 /** The lock order of discovery mode: none is declared, so every lock found is an undeclared lock class. */
@@ -63,6 +66,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const progress = options.onProgress ?? (() => {});
   const projectFile = resolveProjectFile(options.project, cwd);
   const policy = loadPolicy(options.config, projectFile, cwd);
+  // Checked before the program loads: a mistyped rule id fails fast.
+  const severities = ruleSeverities(policy.json.lockAudit?.rules, policy.file, options.rules ?? []);
   const root = resolve(cwd, options.root ?? dirname(projectFile));
   // Module targets (`path/to/module.ts#name`) are relative to lock-order.json's folder.
   const configDir = policy.file.startsWith("<") ? root : dirname(policy.file);
@@ -113,7 +118,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const reported = flowFindings(index.units, summaries, spans, chains, loaded.checker);
   const inventory = lockInventory(index.units, spans);
   const lockGraph = buildLockGraph(policy, index.units, summaries, spans, chains, reported, inventory);
-  const findings = finalizeFindings([
+  const drafts = [
     ...reported,
     ...suffixFindings(index.units, hierarchy.dispatchFamilies(), summaries, policy, spans),
     ...lockGraph.findings,
@@ -125,7 +130,13 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       (node) => spans.of(node),
     ),
     ...unanalyzableFindings(loaded.unparsable, loaded.sourceFiles, index.units, loaded.checker, spans),
-  ]);
+  ];
+  const findings = finalizeFindings(
+    applySuppressions(
+      applySeverities(drafts, severities),
+      findSuppressions(loaded.sourceFiles, (fileName) => spans.relativePath(fileName)),
+    ),
+  );
   progress({ phase: "check", done: 1, total: 1 });
 
   return {
@@ -140,6 +151,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       externalCalls: calls.counts.external,
       unresolvedCalls: calls.counts.unresolved,
       unanalyzableFiles: loaded.unparsable.length,
+      suppressedFindings: findings.filter((finding) => finding.suppressed).length,
+      baselinedFindings: 0,
       durationMs: Math.round(performance.now() - started),
     },
     root,

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { LOCK_ORDER_FILE, loadLockOrder } from "../core/config.js";
 import { buildPolicy, LockOrderConfigError } from "../core/policy.js";
 import { analyze, type AnalyzeOptions } from "./analyze.js";
@@ -16,7 +16,8 @@ import { resolveProjectFile } from "./project.js";
 import { createProgressReporter, progressEnabled, type ProgressStream } from "./progress.js";
 import { FORMATS, REPORTERS, type Format } from "./reporters/index.js";
 import { TOOL_NAME } from "./rule-catalog.js";
-import type { AnalysisResult, FixReport } from "./types.js";
+import { applyBaseline, readBaseline, writeBaseline } from "./rollout.js";
+import type { AnalysisResult, Finding, FixReport } from "./types.js";
 import { TOOL_VERSION } from "./version.js";
 
 export const EXIT_CLEAN = 0;
@@ -39,6 +40,10 @@ interface CliOptions {
   dryRun?: boolean;
   progress: boolean;
   quiet?: boolean;
+  rule: string[];
+  maxWarnings?: number;
+  baseline?: string;
+  updateBaseline?: boolean;
 }
 
 function processIo(): CliIo {
@@ -60,6 +65,13 @@ function buildCommand(io: CliIo): Command {
     .option("--dry-run", "with --fix: print the renames and the unified diff, write nothing")
     .option("--no-progress", "never show progress on stderr")
     .option("--quiet", "report error-level findings only, and no progress")
+    .option("--rule <id=level>", "set a finding's severity: error, warn, note or off (repeatable), e.g. --rule suffix=warn", (value: string, previous: string[]) => [...previous, value], [])
+    .option("--max-warnings <n>", "exit 1 when there are more than n warnings", (value: string) => {
+      if (!/^\d+$/.test(value)) throw new InvalidArgumentError("write a whole number, e.g. --max-warnings 0");
+      return Number(value);
+    })
+    .option("--baseline <file>", "report only findings that the baseline file does not accept")
+    .option("--update-baseline", "with --baseline: write every current finding into the baseline file")
     .addHelpText("after", `\nWithout a lock-order.json it runs in discovery mode. ${TOOL_NAME} init [--project …] [--write] [--force] proposes one.`)
     .allowExcessArguments(false),
     io,
@@ -92,6 +104,14 @@ function refuseUnverifiableFix(result: AnalysisResult): void {
         `--fix: lock "${outside.id}" (${outside.target}) is declared in ${outside.declaredIn}, outside this project, so its suffix tokens cannot be verified here; nothing was renamed. Run --fix on a project that includes it, or remove the lock from ${result.configFile}`,
     ),
   );
+}
+
+/** 1 for an error-level finding, or more warnings than `--max-warnings` allows; suppressed findings never count. */
+export function exitCodeOf(findings: readonly Finding[], maxWarnings: number | undefined): number {
+  const counted = findings.filter((finding) => !finding.suppressed);
+  if (counted.some((finding) => finding.level === "error")) return EXIT_FINDINGS;
+  if (maxWarnings !== undefined && counted.filter((finding) => finding.level === "warning").length > maxWarnings) return EXIT_FINDINGS;
+  return EXIT_CLEAN;
 }
 
 /** File contents for the text report's code frames (files that cannot be read get no frame). */
@@ -210,15 +230,22 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     io.stderr.write(`${TOOL_NAME}: --dry-run only works with --fix; run ${TOOL_NAME} --fix --dry-run\n`);
     return EXIT_USAGE;
   }
+  if (options.updateBaseline && options.baseline === undefined) {
+    io.stderr.write(`${TOOL_NAME}: --update-baseline needs the file: run ${TOOL_NAME} --baseline lock-audit-baseline.json --update-baseline\n`);
+    return EXIT_USAGE;
+  }
   const progress = createProgressReporter(io.stderr, progressEnabled(io.stderr, io.env, options.progress && !options.quiet));
   const analyzeOptions: AnalyzeOptions = {
     project: options.project,
     ...(options.config === undefined ? {} : { config: options.config }),
     root: io.cwd,
     cwd: io.cwd,
+    rules: options.rule,
     onProgress: (event) => progress.update(event),
   };
   try {
+    const baselinePath = options.baseline === undefined ? undefined : resolve(io.cwd, options.baseline);
+    const baseline = baselinePath === undefined ? undefined : readBaseline(baselinePath, options.updateBaseline ?? false);
     let result = await analyze(analyzeOptions);
     let fixes: FixReport | undefined;
     if (options.fix) {
@@ -239,6 +266,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       if (fixes.renamed.length > 0 && !fixes.dryRun) result = await analyze(analyzeOptions);
     }
     progress.finish();
+    if (baselinePath !== undefined) {
+      if (options.updateBaseline) writeBaseline(baselinePath, result.findings);
+      // Fixed findings drop out of the file at its next update; new ones are all that is reported.
+      const accepted = options.updateBaseline ? new Set(result.findings.map((finding) => `${finding.ruleId}\u0000${finding.fingerprint}`)) : baseline!;
+      const { findings, baselined } = applyBaseline(result.findings, accepted);
+      result = { ...result, findings, stats: { ...result.stats, baselinedFindings: baselined } };
+    }
     if (options.quiet) result = { ...result, findings: result.findings.filter((finding) => finding.level === "error") };
     const color = options.output === undefined && options.format === "text" && io.stdout.isTTY === true && !io.env.NO_COLOR;
     const report = REPORTERS[options.format](result, {
@@ -254,7 +288,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         throw new AuditError("usage", `cannot write ${options.output} (${firstLine(error)}); check the --output path`);
       }
     }
-    return result.findings.some((finding) => finding.level === "error") ? EXIT_FINDINGS : EXIT_CLEAN;
+    return exitCodeOf(result.findings, options.maxWarnings);
   } catch (error) {
     progress.finish();
     return reportError(error, io);

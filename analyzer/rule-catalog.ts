@@ -88,6 +88,16 @@ export const RULES: readonly RuleDescription[] = [
       "far as the analysis knows. Fix the syntax error or the import so the analysis is complete.",
     helpUri: `${DOCS_URL}#unanalyzable`,
   },
+  {
+    id: "suppression",
+    level: "warning",
+    title: "A suppression comment that does not work",
+    summary: "A `// lock-audit-ignore-next-line` comment that names no known rule, gives no reason, or suppresses nothing.",
+    help:
+      "Write `// lock-audit-ignore-next-line <rule ids> -- <why>` on the line before the finding. A suppression needs a reason, " +
+      "and one that no longer suppresses anything is reported so stale comments do not pile up.",
+    helpUri: `${DOCS_URL}#suppression`,
+  },
 ];
 
 export const RULES_BY_ID: ReadonlyMap<RuleId, RuleDescription> = new Map(RULES.map((rule) => [rule.id, rule]));

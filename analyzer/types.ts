@@ -3,8 +3,8 @@
  * add fields freely, never rename or remove one without bumping `JSON_SCHEMA_VERSION`.
  */
 
-/** The SARIF `ruleId` of a finding. The first four are the checks; the last three are notes. */
-export type RuleId = "suffix" | "order" | "no-recursion" | "cycle" | "undeclared-lock" | "unused-lock" | "unanalyzable";
+/** The SARIF `ruleId` of a finding: four checks, three notes, and problems with suppression comments. */
+export type RuleId = "suffix" | "order" | "no-recursion" | "cycle" | "undeclared-lock" | "unused-lock" | "unanalyzable" | "suppression";
 
 export type Level = "error" | "warning" | "note";
 
@@ -52,6 +52,8 @@ export interface Finding {
   fix?: RenameFix;
   /** Stable across line moves: rule, file, function and what is wrong, not the line number. */
   fingerprint: string;
+  /** Set when a `// lock-audit-ignore-next-line` comment suppresses it: still reported (SARIF marks it dismissed), never counted. */
+  suppressed?: { justification: string; location: SourceSpan };
 }
 
 export interface LockNode {
@@ -108,6 +110,10 @@ export interface AnalysisStats {
   unresolvedCalls: number;
   /** Files skipped because they cannot be parsed. */
   unanalyzableFiles: number;
+  /** Findings suppressed in code (they are in `findings`, marked `suppressed`). */
+  suppressedFindings: number;
+  /** Findings left out because the `--baseline` file accepts them. */
+  baselinedFindings: number;
   durationMs: number;
 }
 

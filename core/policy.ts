@@ -35,6 +35,8 @@ export interface LockOrderJson {
   $schema?: string;
   methods?: MethodOverrides;
   locks: LockDeclaration[];
+  /** lock-audit settings: `rules` maps a finding id to "error", "warn", "note" or "off". */
+  lockAudit?: { rules?: Record<string, string> };
 }
 
 /** Where a declared lock object lives. */
@@ -200,8 +202,8 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
   if (!isRecord(raw)) fail("", "the top level must be a JSON object", 'write {"locks": [...]}');
   const json = raw as Record<string, unknown>;
   for (const key of Object.keys(json)) {
-    if (key !== "$schema" && key !== "locks" && key !== "methods") {
-      fail(key, `unknown field "${key}"`, 'remove it (allowed: "$schema", "methods", "locks")');
+    if (key !== "$schema" && key !== "locks" && key !== "methods" && key !== "lockAudit") {
+      fail(key, `unknown field "${key}"`, 'remove it (allowed: "$schema", "methods", "locks", "lockAudit")');
     }
   }
   if (!Array.isArray(json.locks)) fail("locks", "must be an array of lock declarations", "list the locks in acquisition order");

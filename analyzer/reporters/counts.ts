@@ -7,10 +7,12 @@ export interface FindingCounts {
   byRule: Partial<Record<RuleId, number>>;
 }
 
+/** Suppressed findings are not counted: they are reported (SARIF marks them dismissed) but accepted. */
 export function countFindings(findings: readonly Finding[]): FindingCounts {
   const byLevel: Record<Level, number> = { error: 0, warning: 0, note: 0 };
   const byRule: Partial<Record<RuleId, number>> = {};
   for (const finding of findings) {
+    if (finding.suppressed) continue;
     byLevel[finding.level] += 1;
     byRule[finding.ruleId] = (byRule[finding.ruleId] ?? 0) + 1;
   }

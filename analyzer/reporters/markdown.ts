@@ -30,13 +30,15 @@ export function formatMarkdown(result: AnalysisResult, options: MarkdownReportOp
     for (const skip of options.fixes.skipped) lines.push(`- not renamed ${code(skip.from)} → ${code(skip.to)}: ${cell(skip.reason)}`);
     lines.push("");
   }
-  if (result.findings.length > 0) {
+  // Suppressed findings are accepted in code: the count says they exist, the table leaves them out.
+  const shown = result.findings.filter((finding) => !finding.suppressed);
+  if (shown.length > 0) {
     lines.push("| | Rule | Location | Finding |", "|---|---|---|---|");
-    for (const finding of result.findings) {
+    for (const finding of shown) {
       lines.push(`| ${LEVEL_MARK[finding.level]} | ${code(finding.ruleId)} | ${code(`${finding.location.file}:${finding.location.line}`)} | ${cell(finding.message)} |`);
     }
     lines.push("");
-    const withChains = result.findings.filter((finding) => finding.chain.length > 0);
+    const withChains = shown.filter((finding) => finding.chain.length > 0);
     if (withChains.length > 0) {
       lines.push(`<details><summary>Call chains (${withChains.length})</summary>`, "");
       for (const finding of withChains) {
@@ -51,7 +53,7 @@ export function formatMarkdown(result: AnalysisResult, options: MarkdownReportOp
     }
   }
   lines.push(
-    `<sub>${plural(stats.files, "file")} · ${plural(stats.functions, "function")} · ${plural(stats.lockSites, "lock site")} · ${(stats.durationMs / 1000).toFixed(2)} s</sub>`,
+    `<sub>${plural(stats.files, "file")} · ${plural(stats.functions, "function")} · ${plural(stats.lockSites, "lock site")}${stats.suppressedFindings ? ` · ${stats.suppressedFindings} suppressed` : ""}${stats.baselinedFindings ? ` · ${stats.baselinedFindings} baselined` : ""} · ${(stats.durationMs / 1000).toFixed(2)} s</sub>`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -50,6 +50,8 @@ function toResult(finding: Finding, ruleIndex: number): Sarif.Result {
       },
     ],
     partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
+    // Code scanning shows a result with an in-source suppression as dismissed, with the reason.
+    ...(finding.suppressed ? { suppressions: [{ kind: "inSource", justification: finding.suppressed.justification, location: { physicalLocation: physicalLocation(finding.suppressed.location) } }] } : {}),
     properties: { locks: finding.locks, ...(finding.fix ? { fix: finding.fix } : {}) },
   };
   if (finding.chain.length > 0) {

@@ -35,6 +35,7 @@ export function formatText(result: AnalysisResult, options: TextReportOptions = 
   }
   const byFile = new Map<string, Finding[]>();
   for (const finding of result.findings) {
+    if (finding.suppressed) continue;
     const list = byFile.get(finding.location.file) ?? [];
     list.push(finding);
     byFile.set(finding.location.file, list);
@@ -63,11 +64,16 @@ export function formatText(result: AnalysisResult, options: TextReportOptions = 
   const counts = countFindings(result.findings);
   const { stats } = result;
   const scope = `${plural(stats.files, "file")}, ${plural(stats.functions, "function")}, ${plural(stats.lockSites, "lock site")} in ${(stats.durationMs / 1000).toFixed(2)}s`;
-  if (result.findings.length === 0) {
-    lines.push(`${colors.green("✔")} no findings · ${scope}`);
+  const accepted = [
+    ...(stats.suppressedFindings > 0 ? [`${stats.suppressedFindings} suppressed`] : []),
+    ...(stats.baselinedFindings > 0 ? [`${stats.baselinedFindings} baselined`] : []),
+  ];
+  const acceptedText = accepted.length > 0 ? ` · ${accepted.join(", ")}` : "";
+  if (Object.keys(counts.byRule).length === 0) {
+    lines.push(`${colors.green("✔")} no findings${acceptedText} · ${scope}`);
   } else {
     const mark = counts.byLevel.error > 0 ? colors.red("✖") : colors.yellow("!");
-    lines.push(`${mark} ${levelSummary(counts)} (${ruleSummary(counts)}) · ${scope}`);
+    lines.push(`${mark} ${levelSummary(counts)} (${ruleSummary(counts)})${acceptedText} · ${scope}`);
   }
   if (stats.unresolvedCalls > 0) lines.push(colors.dim(`  ${plural(stats.unresolvedCalls, "call")} of ${stats.calls} could not be resolved to a function (function values, dynamic access, \`any\`)`));
   if (result.configFile === null) {

@@ -102,7 +102,7 @@ describe("exit codes", () => {
   it("--help and --version exit 0", async () => {
     const help = await runCaptured(["--help"]);
     expect(help.code).toBe(0);
-    for (const flag of ["--project", "--config", "--format", "--output", "--fix", "--no-progress", "--quiet", "--help", "--version"]) expect(help.stdout).toContain(flag);
+    for (const flag of ["--project", "--config", "--format", "--output", "--fix", "--dry-run", "--no-progress", "--quiet", "--rule", "--max-warnings", "--baseline", "--update-baseline", "--help", "--version"]) expect(help.stdout).toContain(flag);
     const version = await runCaptured(["--version"]);
     expect(version).toEqual({ code: 0, stdout: `${TOOL_VERSION}\n`, stderr: "" });
   });
