@@ -30,8 +30,11 @@ export interface AnalysisProgress {
 }
 
 export interface AnalyzeOptions {
-  /** tsconfig.json, or a folder holding one (relative paths are resolved against `cwd`). */
-  project: string;
+  /**
+   * tsconfig.json, or a folder holding one (relative paths are resolved against `cwd`); several are
+   * analyzed as one program, and a solution tsconfig's `references` are followed.
+   */
+  project: string | readonly string[];
   /**
    * lock-order.json, or an already built policy. Default: the nearest lock-order.json from the
    * project folder up; without one, discovery mode (no lock declared, every lock found is reported).
@@ -64,7 +67,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const progress = options.onProgress ?? (() => {});
-  const projectFile = resolveProjectFile(options.project, cwd);
+  const projectFiles = (typeof options.project === "string" ? [options.project] : options.project).map((project) => resolveProjectFile(project, cwd));
+  if (projectFiles.length === 0) throw new AuditError("usage", "no project to analyze; pass --project path/to/tsconfig.json");
+  const projectFile = projectFiles[0];
   const policy = loadPolicy(options.config, projectFile, cwd);
   // Checked before the program loads: a mistyped rule id fails fast.
   const severities = ruleSeverities(policy.json.lockAudit?.rules, policy.file, options.rules ?? []);
@@ -73,7 +78,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const configDir = policy.file.startsWith("<") ? root : dirname(policy.file);
 
   progress({ phase: "load", done: 0, total: 1 });
-  const loaded = loadProject(projectFile);
+  const loaded = loadProject(projectFiles);
   progress({ phase: "load", done: 1, total: 1 });
 
   const spans = new SourceSpans(root);
@@ -157,6 +162,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     },
     root,
     projectFile,
+    projectFiles,
     configFile: policy.file === DISCOVERY_POLICY_FILE ? null : policy.file,
     outsideTargets: [...targets.outside].map(([lock, declaredIn]) => ({ id: lock.id, target: lock.target, declaredIn })),
   };

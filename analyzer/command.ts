@@ -24,6 +24,9 @@ export const EXIT_CLEAN = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
 
+/** The default `--project`, replaced (not extended) by the first `--project` given. */
+const DEFAULT_PROJECTS: string[] = ["tsconfig.json"];
+
 export interface CliIo {
   stdout: ProgressStream;
   stderr: ProgressStream;
@@ -32,7 +35,7 @@ export interface CliIo {
 }
 
 interface CliOptions {
-  project: string;
+  project: string[];
   config?: string;
   format: Format;
   output?: string;
@@ -57,7 +60,7 @@ function buildCommand(io: CliIo): Command {
     .description("Whole-program lock analysis: which locks each function really takes, and where that breaks lock-order.json.")
     .version(TOOL_VERSION, "--version", "print the version")
     .helpOption("--help", "show this help")
-    .option("--project <tsconfig>", "the tsconfig.json to analyze, or its folder", "tsconfig.json")
+    .option("--project <tsconfig>", "the tsconfig.json to analyze, or its folder; repeat it to analyze several as one program (a solution tsconfig's references are followed)", (value: string, previous: string[]) => (previous === DEFAULT_PROJECTS ? [value] : [...previous, value]), DEFAULT_PROJECTS)
     .option("--config <lock-order.json>", "the lock order (default: the nearest lock-order.json from the project folder up)")
     .addOption(new Option("--format <format>", "report format").choices(FORMATS).default("text"))
     .option("--output <file>", "write the report to a file instead of stdout")
@@ -253,7 +256,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       // The plan goes to stdout unless stdout carries a machine-readable report.
       const planStream = options.format === "text" || options.output !== undefined ? io.stdout : io.stderr;
       fixes = await fixSuffixes({
-        projectFile: result.projectFile,
+        projectFiles: result.projectFiles,
         root: result.root,
         findings: result.findings,
         policy: loadLockOrder(result.configFile!),

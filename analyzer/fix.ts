@@ -9,10 +9,11 @@
  */
 import { relative, resolve } from "node:path";
 import { createTwoFilesPatch } from "diff";
-import { Node, Project, ts, type Identifier, type PrivateIdentifier, type SourceFile } from "ts-morph";
+import { Node, ts, type Identifier, type PrivateIdentifier, type SourceFile } from "ts-morph";
 import { expectedLabels, tagEdit, type TextEdit } from "../core/jsdoc.js";
 import type { Policy } from "../core/policy.js";
 import { AuditError } from "./errors.js";
+import { createMorphProject } from "./project.js";
 import type { Finding, FixReport, SourceSpan } from "./types.js";
 
 interface PlannedRename {
@@ -23,7 +24,8 @@ interface PlannedRename {
 }
 
 export interface FixOptions {
-  projectFile: string;
+  /** The tsconfigs analyzed (referenced projects are followed, as in the analysis). */
+  projectFiles: readonly string[];
   root: string;
   findings: readonly Finding[];
   /** The lock order the findings were computed with: it says which `@acquires` tags a new name needs. */
@@ -117,7 +119,9 @@ export async function fixSuffixes(options: FixOptions): Promise<FixReport> {
   const report: FixReport = { renamed: [], skipped: [] };
   const fixable = options.findings.filter((finding) => finding.ruleId === "suffix" && finding.fix);
   if (fixable.length === 0) return report;
-  const project = new Project({ tsConfigFilePath: options.projectFile });
+  const { project } = createMorphProject(options.projectFiles);
+  // The analysis skipped dependency resolution; renames must see every file that refers to a name.
+  project.resolveSourceFileDependencies();
   const originals = new Map(project.getSourceFiles().map((sourceFile) => [sourceFile, sourceFile.getFullText()]));
   const planned: PlannedRename[] = [];
   for (const finding of fixable) {

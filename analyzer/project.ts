@@ -52,36 +52,113 @@ function configProblem(projectFile: string, diagnostics: readonly ts.Diagnostic[
   return `${projectFile}: ${flatten(error.messageText)}; fix the tsconfig`;
 }
 
-export function loadProject(projectFile: string): LoadedProject {
-  const read = ts.readConfigFile(projectFile, ts.sys.readFile);
-  if (read.error) throw new AuditError("project", `${projectFile}: ${flatten(read.error.messageText)}; fix the tsconfig`);
+/** A tsconfig and what it contributes: its own files and the projects it references. */
+interface ConfigEntry {
+  configFile: string;
+  parsed: ts.ParsedCommandLine;
+}
 
-  let project: Project;
-  try {
-    // Dependencies are found by the Program itself; resolving them up front would build it twice.
-    project = new Project({ tsConfigFilePath: projectFile, skipFileDependencyResolution: true });
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new AuditError("project", `${projectFile}: ${message}; fix the tsconfig`);
-  }
-  const problem = configProblem(projectFile, project.getConfigFileParsingDiagnostics().map((d) => d.compilerObject));
+function parseConfig(configFile: string): ts.ParsedCommandLine {
+  const read = ts.readConfigFile(configFile, ts.sys.readFile);
+  if (read.error) throw new AuditError("project", `${configFile}: ${flatten(read.error.messageText)}; fix the tsconfig`);
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(configFile), undefined, configFile);
+  // 18003 "No inputs were found" is fine for a solution tsconfig (`"files": []` plus references).
+  const problem = configProblem(
+    configFile,
+    parsed.errors.filter((d) => d.code !== 18003),
+  );
   if (problem) throw new AuditError("project", problem);
+  return parsed;
+}
+
+/**
+ * Every project to analyze as one program: the given tsconfigs and, through `references`, the
+ * projects they reference (a monorepo's solution tsconfig lists its packages that way). Each config
+ * once, in first-seen order.
+ */
+export function expandProjects(projectFiles: readonly string[]): ConfigEntry[] {
+  const entries: ConfigEntry[] = [];
+  const seen = new Set<string>();
+  const visit = (configFile: string): void => {
+    if (seen.has(configFile)) return;
+    seen.add(configFile);
+    const parsed = parseConfig(configFile);
+    entries.push({ configFile, parsed });
+    for (const reference of parsed.projectReferences ?? []) {
+      const path = existsSync(reference.path) && statSync(reference.path).isDirectory() ? join(reference.path, "tsconfig.json") : reference.path;
+      if (!existsSync(path)) throw new AuditError("project", `${configFile}: references ${reference.path}, which has no tsconfig.json; fix "references"`);
+      visit(resolve(path));
+    }
+  };
+  for (const file of projectFiles) visit(resolve(file));
+  return entries;
+}
+
+/**
+ * The compiler options of one program for several projects: the first project with files sets them,
+ * and every project's `paths` mappings are kept, made absolute, so that path-mapped workspace
+ * imports (`"@scope/*": ["../*\/src"]`) resolve the same as in their own project.
+ */
+function mergedOptions(entries: readonly ConfigEntry[]): ts.CompilerOptions {
+  const primary = entries.find((entry) => entry.parsed.fileNames.length > 0) ?? entries[0];
+  const paths: Record<string, string[]> = {};
+  for (const { configFile, parsed } of entries) {
+    const base = parsed.options.baseUrl ?? (parsed.options as { pathsBasePath?: string }).pathsBasePath ?? dirname(configFile);
+    for (const [pattern, targets] of Object.entries(parsed.options.paths ?? {})) {
+      paths[pattern] ??= targets.map((target) => resolve(base, target));
+    }
+  }
+  const options: ts.CompilerOptions = { ...primary.parsed.options, noEmit: true };
+  if (Object.keys(paths).length > 0) options.paths = paths;
+  // Outputs and project-build settings do not matter to an analysis that emits nothing.
+  delete options.composite;
+  delete options.incremental;
+  delete options.tsBuildInfoFile;
+  return options;
+}
+
+/** One ts-morph Project over every file of the given projects (shared by the analysis and `--fix`). */
+export function createMorphProject(projectFiles: readonly string[]): { project: Project; entries: ConfigEntry[] } {
+  const entries = expandProjects(projectFiles);
+  if (entries.length === 1) {
+    try {
+      // Dependencies are found by the Program itself; resolving them up front would build it twice.
+      return { project: new Project({ tsConfigFilePath: entries[0].configFile, skipFileDependencyResolution: true }), entries };
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      throw new AuditError("project", `${entries[0].configFile}: ${message}; fix the tsconfig`);
+    }
+  }
+  const project = new Project({ compilerOptions: mergedOptions(entries), skipFileDependencyResolution: true });
+  const files = new Set(entries.flatMap((entry) => entry.parsed.fileNames.map((file) => resolve(file))));
+  for (const file of files) project.addSourceFileAtPath(file);
+  return { project, entries };
+}
+
+export function loadProject(projectFiles: string | readonly string[]): LoadedProject {
+  const list = typeof projectFiles === "string" ? [projectFiles] : projectFiles;
+  const { project, entries } = createMorphProject(list);
+  const projectFile = list[0];
+  if (entries.length === 1) {
+    const problem = configProblem(projectFile, project.getConfigFileParsingDiagnostics().map((d) => d.compilerObject));
+    if (problem) throw new AuditError("project", problem);
+  }
 
   const program = project.getProgram().compilerObject;
-  const projectDir = dirname(projectFile);
+  const projectDirs = entries.map((entry) => dirname(entry.configFile));
   const checker = program.getTypeChecker();
   const sourceFiles: ts.SourceFile[] = [];
   const unparsable: UnparsableFile[] = [];
   for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile || program.isSourceFileDefaultLibrary(sourceFile) || program.isSourceFileFromExternalLibrary(sourceFile)) continue;
     // Installed packages are not the project (a project may itself sit under some node_modules folder).
-    if (/(^|[\\/])node_modules[\\/]/.test(relative(projectDir, sourceFile.fileName))) continue;
+    if (projectDirs.every((dir) => /(^|[\\/])node_modules[\\/]/.test(relative(dir, sourceFile.fileName)))) continue;
     const syntax = program.getSyntacticDiagnostics(sourceFile);
     if (syntax.length > 0) unparsable.push({ sourceFile, diagnostic: syntax[0] });
     else sourceFiles.push(sourceFile);
   }
   if (sourceFiles.length === 0 && unparsable.length === 0) {
-    throw new AuditError("project", `${projectFile}: the tsconfig includes no TypeScript files; check "include"/"files"`);
+    throw new AuditError("project", `${projectFile}: the tsconfig includes no TypeScript files; check "include"/"files"${entries.length > 1 ? " of the projects it references" : ""}`);
   }
   return { project, program, checker, projectFile, sourceFiles, unparsable };
 }

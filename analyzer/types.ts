@@ -123,8 +123,10 @@ export interface AnalysisResult {
   stats: AnalysisStats;
   /** Absolute path of the folder that finding paths are relative to. */
   root: string;
-  /** Absolute path of the tsconfig.json analyzed. */
+  /** Absolute path of the (first) tsconfig.json analyzed. */
   projectFile: string;
+  /** Every tsconfig given (`--project` may be repeated); referenced projects are found from them. */
+  projectFiles: string[];
   /** Absolute path of the lock-order.json used; null in discovery mode (none was found). */
   configFile: string | null;
   /**
