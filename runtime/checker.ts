@@ -14,15 +14,7 @@ import {
   type TaskView,
 } from "./errors.js";
 import { callerFrame, callerFrames } from "./stack-sites.js";
-import {
-  HELD,
-  PENDING,
-  currentChain,
-  enterGuardChain,
-  runInChain,
-  type ChainLink,
-  type HeldEntry,
-} from "./task-context.js";
+import { HELD, PENDING, currentChain, holdInCurrentContext, runInChain, type ChainLink, type HeldEntry } from "./task-context.js";
 
 /** What the checker needs to know about a lock instance. */
 export interface CheckedLock {
@@ -96,12 +88,14 @@ export class OrderChecker {
       state: PENDING,
       since: Date.now(),
       holderIndex: -1,
+      guardPromise: -1,
       site: this.captureStacks ? new Error("lock acquisition") : undefined,
     };
   }
 
-  enterGuard(entry: HeldEntry, chain: ChainLink | undefined, async: boolean): void {
-    enterGuardChain(entry, chain, async);
+  /** Records a synchronous grant (try forms) as held by the code running now. */
+  holdHere(entry: HeldEntry, chain: ChainLink | undefined): void {
+    holdInCurrentContext(entry, chain);
   }
 
   runTask<T>(entry: HeldEntry, chain: ChainLink | undefined, fn: () => T): T {
@@ -176,7 +170,8 @@ export class OrderChecker {
       mode,
       this.heldIds(chain),
       `recursive acquisition of lock "${lock.id}": this task already holds it (${held.mode}) and asks again (${mode}); ` +
-        `${outcome}. "${lock.id}" was taken ${this.#where(held)}`,
+        `${outcome}. "${lock.id}" was taken ${this.#where(held)}. If this runs in work the holder started without awaiting it ` +
+        `(a promise started with void), that work is a task of its own: start it with runDetached(() => work()) so it waits for the lock`,
     );
   }
 

@@ -4,6 +4,7 @@ export { OrderedMutex } from "./mutex.js";
 export { OrderedRwLock } from "./rwlock.js";
 export type { AcquireOptions, LockView } from "./ordered-lock.js";
 export { LockGuard } from "./guard.js";
+export { runDetached } from "./task-context.js";
 export {
   LockDisciplineError,
   LockOrderError,

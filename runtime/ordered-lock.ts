@@ -9,7 +9,7 @@
 import type { OrderChecker } from "./checker.js";
 import { LockTimeoutError, type LockMode, type TaskView } from "./errors.js";
 import { LockGuard, releaseGrant, type GrantOwner } from "./guard.js";
-import { DONE, HELD, type HeldEntry } from "./task-context.js";
+import { HELD, carryOnNextPromise, finishEntry, type ChainLink, type HeldEntry } from "./task-context.js";
 import { Waiter, type WaiterOwner } from "./waiter.js";
 import { WaiterQueue } from "./waiter-queue.js";
 
@@ -114,8 +114,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (refusal !== undefined) return Promise.reject(refusal);
     if (limits.signal?.aborted) return Promise.reject(limits.signal.reason);
     const entry = checker.entry(this, mode, chain, false);
-    checker.enterGuard(entry, chain, true);
-    return this.#grantOrWait(mode, limits, entry, true) as Promise<LockGuard>;
+    return this.#grantOrWait(mode, limits, entry, true, chain) as Promise<LockGuard>;
   }
 
   /** The callback forms: `runExclusive`, `runRead`, `runWrite`. The callback is a task of its own. */
@@ -140,7 +139,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (limits.signal?.aborted) throw limits.signal.reason;
     const entry = checker.entry(this, mode, chain, true);
     if (limits.signal === undefined && limits.timeout === undefined && this.canTake(mode)) this.#grant(mode, entry);
-    else await this.#grantOrWait(mode, limits, entry, false);
+    else await this.#grantOrWait(mode, limits, entry, false, undefined);
     try {
       const result = checker.runTask(entry, chain, fn);
       return isThenable(result) ? await result : (result as Awaited<T>);
@@ -163,7 +162,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (!this.canTake(mode)) return undefined;
     const entry = checker.entry(this, mode, chain, false);
     this.#grant(mode, entry);
-    checker.enterGuard(entry, chain, false);
+    checker.holdHere(entry, chain);
     return new LockGuard(this, mode, entry);
   }
 
@@ -176,19 +175,32 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
       return Promise.reject(error);
     }
     if (limits.signal?.aborted) return Promise.reject(limits.signal.reason);
-    return this.#grantOrWait(mode, limits, undefined, wantsGuard);
+    return this.#grantOrWait(mode, limits, undefined, wantsGuard, undefined);
   }
 
-  #grantOrWait(mode: LockMode, limits: WaitLimits, entry: HeldEntry | undefined, wantsGuard: boolean): Promise<LockGuard | undefined> {
+  /**
+   * Grants now or queues. For a checked guard form (`entry` given and `wantsGuard`), the promise it
+   * returns carries `chain` plus `entry`: whoever awaits it holds the lock.
+   */
+  #grantOrWait(
+    mode: LockMode,
+    limits: WaitLimits,
+    entry: HeldEntry | undefined,
+    wantsGuard: boolean,
+    chain: ChainLink | undefined,
+  ): Promise<LockGuard | undefined> {
     if (this.canTake(mode)) {
       this.#grant(mode, entry);
-      return Promise.resolve(wantsGuard ? new LockGuard(this, mode, entry) : undefined);
+      const guard = wantsGuard ? new LockGuard(this, mode, entry) : undefined;
+      if (guard !== undefined && entry !== undefined) carryOnNextPromise(entry, chain);
+      return Promise.resolve(guard);
     }
     if (limits.timeout === 0) {
-      if (entry !== undefined) entry.state = DONE;
+      if (entry !== undefined) finishEntry(entry);
       return Promise.reject(new LockTimeoutError(this.id, mode, 0));
     }
     const waiter = new Waiter(this, mode, entry, wantsGuard);
+    if (wantsGuard && entry !== undefined) carryOnNextPromise(entry, chain);
     const promise = new Promise<LockGuard | undefined>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
@@ -230,7 +242,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
   cancelWaiter(waiter: Waiter, reason: unknown): void {
     if (!this.queue.remove(waiter)) return;
     waiter.disarm();
-    if (waiter.entry !== undefined) waiter.entry.state = DONE;
+    if (waiter.entry !== undefined) finishEntry(waiter.entry);
     waiter.reject(reason);
     // A cancelled writer may have been what kept the readers behind it waiting.
     this.dispatch();
@@ -238,7 +250,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
 
   [releaseGrant](mode: LockMode, entry: HeldEntry | undefined): void {
     if (entry !== undefined) {
-      entry.state = DONE;
+      finishEntry(entry);
       this.#forgetHolder(entry);
     }
     this.untake(mode);

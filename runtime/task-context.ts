@@ -1,22 +1,30 @@
 /**
- * Which locks the current task holds: a persistent linked list ("chain") of acquisitions stored in
- * an AsyncLocalStorage, so every async context carries the chain it inherited.
+ * Which locks the current task holds: a persistent linked list ("chain") of acquisitions carried by
+ * every async resource, propagated by one `async_hooks` init hook.
  *
- * Why this shape:
- * - `node:async_hooks` is looked up only when a lock order with checks is defined, and the
- *   AsyncLocalStorage is constructed on the first checked acquisition. Once one is in use, every
- *   `await` in the process gets about 3x slower on Node 20/22, so `checks: "off"` must never get here.
- *   The module is fetched with `process.getBuiltinModule` (no static import), so the package also loads
- *   where `node:async_hooks` does not exist; checks are then turned off with one warning.
- * - Chains are immutable links over mutable entries. A link is shared by every context that inherited
- *   it; an entry's `state` says whether the acquisition it records is still held, so a context that
- *   outlives a critical section (a timer scheduled inside it) sees the lock as released once it is.
- * - A callback form (`runExclusive`) runs its callback under `storage.run(link)`: the section gets its
- *   own chain, awaited work inside inherits it, and the caller's context is untouched — two sections
- *   started side by side are separate tasks. A guard form (`acquire`) cannot scope the caller, so it
- *   uses `enterWith` on the caller's current context; see `enterGuardChain` for the consequences.
+ * Why an own hook and not AsyncLocalStorage: AsyncLocalStorage copies its store into every resource
+ * created in a context, so a `setTimeout`, `setImmediate`, `queueMicrotask` or `process.nextTick`
+ * callback scheduled inside a critical section looked like the section's own code, and a sibling
+ * started after a guard was taken looked like its holder. The hook sees each new resource's type and,
+ * for promises, the promise it continues from (`triggerAsyncId`), which is what tells them apart:
+ * - A promise inherits the chain of the code that creates it (the section's own `await`s, and the
+ *   functions it calls and awaits); so does everything that continues from it.
+ * - Any other resource (Timeout, Immediate, Microtask, TickObject, I/O callbacks, AsyncResource) is a
+ *   callback scheduled to run later, on its own: it starts a task that holds nothing, as the linter
+ *   and lock-audit treat it.
+ * - A guard form (`await m.acquire()`) records its acquisition on the promise it returns, and only the
+ *   promises that continue from that one (the `await` of it, a `.then` on it) inherit it: the holder is
+ *   the code that awaits the acquisition, not its caller nor siblings the caller starts afterwards.
+ * On Node 20 and 22 this costs what AsyncLocalStorage costs (one init hook per promise, which makes every
+ * `await` slower), so it is enabled on the first checked acquisition and never with `checks: "off"`.
+ * `node:async_hooks` is fetched with `process.getBuiltinModule` (no static import), so the package also
+ * loads where it does not exist; checks are then turned off with one warning.
+ *
+ * Chains are immutable links over mutable entries. A link is shared by every context that inherited
+ * it; an entry's `state` says whether the acquisition it records is still held, so a context that
+ * outlives a critical section sees the lock as released once it is.
  */
-import type { AsyncLocalStorage } from "node:async_hooks";
+import type { AsyncHook, HookCallbacks } from "node:async_hooks";
 import type { LockMode } from "./errors.js";
 
 /** Acquisition requested, lock not granted yet. */
@@ -43,6 +51,8 @@ export interface HeldEntry {
   since: number;
   /** Position in the lock's holder list while held (swap-remove), -1 otherwise. */
   holderIndex: number;
+  /** The async id of the promise a guard form returned, while promises continuing from it must inherit the entry; -1 otherwise. */
+  guardPromise: number;
   /** Captured at the acquisition call when `captureStacks` is on; formatted only when shown. */
   readonly site: Error | undefined;
 }
@@ -50,33 +60,34 @@ export interface HeldEntry {
 export interface ChainLink {
   readonly entry: HeldEntry;
   readonly parent: ChainLink | undefined;
-  /**
-   * The async resource in which a guard form's `acquire()` was called, or undefined. The link is
-   * invisible while that resource is still the current one: code that runs after the call in the same
-   * synchronous stretch is not the holder (the holder only continues after its `await`), it is the
-   * caller or a sibling started by the same caller.
-   */
-  readonly origin: object | undefined;
 }
 
 interface AsyncHooksApi {
-  AsyncLocalStorage: typeof AsyncLocalStorage;
+  createHook: (callbacks: HookCallbacks) => AsyncHook;
   executionAsyncResource: () => object;
 }
 
+/** The property under which a resource carries its chain. */
+const CHAIN: unique symbol = Symbol("lock-discipline.chain");
+type Carrier = { [CHAIN]?: ChainLink };
+
 let hooks: AsyncHooksApi | undefined;
-let storage: AsyncLocalStorage<ChainLink> | undefined;
+let hook: AsyncHook | undefined;
 let missingWarned = false;
+/** The chain the next promise created must carry: set just before a guard form creates its promise. */
+let nextGuardLink: ChainLink | undefined;
+/** Async id of each live guard promise -> its link, for the promises created from it. */
+const guardLinks = new Map<number, ChainLink>();
 
 function lookUpAsyncHooks(): AsyncHooksApi | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const api = proc?.getBuiltinModule?.("node:async_hooks") as Partial<AsyncHooksApi> | undefined;
-  if (typeof api?.AsyncLocalStorage !== "function" || typeof api.executionAsyncResource !== "function") return undefined;
+  if (typeof api?.createHook !== "function" || typeof api.executionAsyncResource !== "function") return undefined;
   return api as AsyncHooksApi;
 }
 
 /**
- * Whether held sets can be tracked here. Finds `node:async_hooks` without constructing anything.
+ * Whether held sets can be tracked here. Finds `node:async_hooks` without enabling anything.
  * When it is missing, warns once per process and returns false (the caller turns checks off).
  */
 export function taskTrackingAvailable(): boolean {
@@ -84,33 +95,42 @@ export function taskTrackingAvailable(): boolean {
   if (hooks !== undefined) return true;
   if (!missingWarned) {
     missingWarned = true;
-    console.warn(
-      "lock-discipline: AsyncLocalStorage (node:async_hooks) is not available here, so lock order checks are off.",
-    );
+    console.warn("lock-discipline: node:async_hooks is not available here, so lock order checks are off.");
   }
   return false;
 }
 
-/** True once a checked acquisition has created the AsyncLocalStorage (tests assert `checks: "off"` never does). */
+/** True once a checked acquisition has enabled the hook (tests assert `checks: "off"` never does). */
 export function taskStorageCreated(): boolean {
-  return storage !== undefined;
+  return hook !== undefined;
 }
 
-function taskStorage(): AsyncLocalStorage<ChainLink> {
-  // Reached only through a checker, which exists only after taskTrackingAvailable() returned true.
-  return (storage ??= new hooks!.AsyncLocalStorage<ChainLink>());
-}
-
-/** The chain of the current task: links hidden from this resource skipped, finished entries pruned. */
-export function currentChain(): ChainLink | undefined {
-  if (storage === undefined) return undefined;
-  let link = storage.getStore();
-  if (link === undefined) return undefined;
-  if (link.origin !== undefined) {
-    const resource = hooks!.executionAsyncResource();
-    while (link !== undefined && link.origin === resource) link = link.parent;
+function propagate(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
+  if (type !== "PROMISE") return; // a scheduled callback: a task of its own, holding nothing
+  const guard = nextGuardLink;
+  if (guard !== undefined) {
+    nextGuardLink = undefined;
+    guard.entry.guardPromise = asyncId;
+    guardLinks.set(asyncId, guard);
+    (resource as Carrier)[CHAIN] = guard;
+    return;
   }
-  return withoutFinished(link);
+  const continued = guardLinks.size === 0 ? undefined : guardLinks.get(triggerAsyncId);
+  const chain = continued ?? (hooks!.executionAsyncResource() as Carrier)[CHAIN];
+  if (chain !== undefined) (resource as Carrier)[CHAIN] = chain;
+}
+
+function enableTracking(): AsyncHooksApi {
+  // Reached only through a checker, which exists only after taskTrackingAvailable() returned true.
+  const api = hooks!;
+  hook ??= api.createHook({ init: propagate }).enable();
+  return api;
+}
+
+/** The chain of the current task, finished entries pruned. */
+export function currentChain(): ChainLink | undefined {
+  if (hook === undefined) return undefined;
+  return withoutFinished((hooks!.executionAsyncResource() as Carrier)[CHAIN]);
 }
 
 /**
@@ -126,26 +146,64 @@ function withoutFinished(chain: ChainLink | undefined): ChainLink | undefined {
   const live: HeldEntry[] = [];
   for (link = chain; link !== undefined; link = link.parent) if (link.entry.state !== DONE) live.push(link.entry);
   let rebuilt: ChainLink | undefined;
-  for (let i = live.length - 1; i >= 0; i--) rebuilt = { entry: live[i], parent: rebuilt, origin: undefined };
+  for (let i = live.length - 1; i >= 0; i--) rebuilt = { entry: live[i], parent: rebuilt };
   return rebuilt;
 }
 
 /**
- * Records a guard-form acquisition in the caller's context with `enterWith`. A callee cannot change
- * its caller's context any other way, and the holder's code (after its `await`) must see the lock.
- * Consequence, documented in docs/runtime.md: contexts the same synchronous caller creates after this
- * call (its own continuation, a sibling that awaits before it locks) inherit the link too; they see
- * the lock as held by their task until it is released.
- * `async` marks acquisitions whose holder resumes only after an await (`acquire`, `read`, `write`);
- * their link is hidden from the current resource (see `ChainLink.origin`). `tryAcquire` grants
- * synchronously, so its holder is the current stretch and the link is visible at once.
+ * Makes the next promise created carry `parent` plus `entry`: the guard forms call it right before
+ * creating the promise they return, so the code awaiting that promise is the holder.
  */
-export function enterGuardChain(entry: HeldEntry, parent: ChainLink | undefined, async: boolean): void {
-  const origin = async ? hooks!.executionAsyncResource() : undefined;
-  taskStorage().enterWith({ entry, parent, origin });
+export function carryOnNextPromise(entry: HeldEntry, parent: ChainLink | undefined): void {
+  enableTracking();
+  nextGuardLink = { entry, parent };
+}
+
+/** Clears a carry that no promise took (an acquisition that failed before creating one). */
+export function dropCarry(): void {
+  nextGuardLink = undefined;
+}
+
+/**
+ * Records a synchronous grant (`tryAcquire`) on the current resource: the holder is the code running
+ * now, so the rest of this synchronous stretch and everything it creates from here on see the lock.
+ */
+export function holdInCurrentContext(entry: HeldEntry, parent: ChainLink | undefined): void {
+  const resource = enableTracking().executionAsyncResource() as Carrier;
+  resource[CHAIN] = { entry, parent };
+}
+
+/** Marks `entry` finished and stops promises from inheriting it. */
+export function finishEntry(entry: HeldEntry): void {
+  entry.state = DONE;
+  if (entry.guardPromise !== -1) {
+    guardLinks.delete(entry.guardPromise);
+    entry.guardPromise = -1;
+  }
+}
+
+/** Runs `fn` with `chain` as the current task's chain; what `fn` creates inherits it. Restores the previous chain after. */
+function runWithChain<T>(chain: ChainLink | undefined, fn: () => T): T {
+  const resource = enableTracking().executionAsyncResource() as Carrier;
+  const previous = resource[CHAIN];
+  resource[CHAIN] = chain;
+  try {
+    return fn();
+  } finally {
+    resource[CHAIN] = previous;
+  }
 }
 
 /** Runs `fn` as a new task whose chain is `parent` plus `entry` (the callback forms). */
 export function runInChain<T>(entry: HeldEntry, parent: ChainLink | undefined, fn: () => T): T {
-  return taskStorage().run({ entry, parent, origin: undefined }, fn);
+  return runWithChain({ entry, parent }, fn);
+}
+
+/**
+ * Runs `fn` as a task of its own that holds nothing: for work a section starts without awaiting it
+ * (`void refresh()`), which the hook cannot tell from awaited work since both are promises.
+ */
+export function runDetached<T>(fn: () => T): T {
+  if (hook === undefined) return fn();
+  return runWithChain(undefined, fn);
 }

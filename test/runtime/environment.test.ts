@@ -44,7 +44,7 @@ test("a checked lock order creates the AsyncLocalStorage on its first acquisitio
   expect(taskContext.taskStorageCreated()).toBe(true);
 });
 
-test("without AsyncLocalStorage, checks turn off with one warning for the process", async () => {
+test("without node:async_hooks, checks turn off with one warning for the process", async () => {
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
   vi.spyOn(process, "getBuiltinModule").mockReturnValue(undefined as never);
   const { runtime, taskContext } = await freshRuntime();
@@ -53,7 +53,7 @@ test("without AsyncLocalStorage, checks turn off with one warning for the proces
   expect([locks.checks, again.checks]).toEqual(["off", "off"]);
   expect(warn).toHaveBeenCalledTimes(1);
   expect(warn.mock.calls[0][0]).toBe(
-    "lock-discipline: AsyncLocalStorage (node:async_hooks) is not available here, so lock order checks are off.",
+    "lock-discipline: node:async_hooks is not available here, so lock order checks are off.",
   );
   const [ms, sm] = [locks.rwlock("ms"), locks.mutex("sm")];
   await sm.runExclusive(async () => {

@@ -55,5 +55,9 @@ const runInLoadTimeContext = AsyncResource.bind((fn: () => unknown) => new Async
  * it again is (rightly) a recursive acquisition.
  */
 export function fromAnotherTask<T>(fn: () => T): T {
-  return runInLoadTimeContext(fn) as T;
+  const result = runInLoadTimeContext(fn) as T;
+  // The code that awaits a guard form's promise is its holder; a promise made here and settled by the
+  // other task's one hands the guard over without making the caller the holder.
+  if (!(result instanceof Promise)) return result;
+  return new Promise((resolve, reject) => result.then(resolve, reject)) as T;
 }
