@@ -20,6 +20,7 @@ export {
   LockOrderError,
   RecursiveLockError,
   LockTimeoutError,
+  LockAbortError,
   LockReleaseError,
   PossibleDeadlockError,
   type LockMode,

@@ -7,7 +7,7 @@
  * lock that never touches task tracking.
  */
 import type { OrderChecker } from "./checker.js";
-import { LockTimeoutError, type LockMode, type TaskView } from "./errors.js";
+import { LockAbortError, LockTimeoutError, type LockMode, type TaskView } from "./errors.js";
 import { LockGuard, releaseGrant, type GrantOwner } from "./guard.js";
 import { HELD, carryOnNextPromise, finishEntry, type ChainLink, type HeldEntry } from "./task-context.js";
 import { Waiter, type WaiterOwner } from "./waiter.js";
@@ -112,7 +112,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     const chain = checker.chain();
     const refusal = checker.refuse(this, mode, chain, false);
     if (refusal !== undefined) return Promise.reject(refusal);
-    if (limits.signal?.aborted) return Promise.reject(limits.signal.reason);
+    if (limits.signal?.aborted) return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
     const entry = checker.entry(this, mode, chain, false);
     return this.#grantOrWait(mode, limits, entry, true, chain) as Promise<LockGuard>;
   }
@@ -136,7 +136,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     const chain = checker.chain();
     const refusal = checker.refuse(this, mode, chain, false);
     if (refusal !== undefined) throw refusal;
-    if (limits.signal?.aborted) throw limits.signal.reason;
+    if (limits.signal?.aborted) throw new LockAbortError(this.id, mode, true, limits.signal.reason);
     const entry = checker.entry(this, mode, chain, true);
     if (limits.signal === undefined && limits.timeout === undefined && this.canTake(mode)) this.#grant(mode, entry);
     else await this.#grantOrWait(mode, limits, entry, false, undefined);
@@ -174,7 +174,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (limits.signal?.aborted) return Promise.reject(limits.signal.reason);
+    if (limits.signal?.aborted) return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
     return this.#grantOrWait(mode, limits, undefined, wantsGuard, undefined);
   }
 
