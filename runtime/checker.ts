@@ -25,6 +25,13 @@ export interface CheckedLock {
 
 export type ViolationHandler = (violation: LockViolation) => void;
 
+/**
+ * Called by every checked, waiting acquisition (guard and callback forms) after its checks and before
+ * it is granted or queued; the acquisition goes on when the promise resolves. Only the testing entry
+ * sets one, to let fast-check's scheduler choose the order in which acquisitions proceed.
+ */
+export type SchedulePoint = (lock: CheckedLock, mode: LockMode, task: number) => Promise<unknown>;
+
 let lastTaskNumber = 0;
 
 /** A fresh task number (process-wide, so numbers in reports never collide across lock orders). */
@@ -43,6 +50,7 @@ export class OrderChecker {
     readonly onViolation: ViolationHandler | undefined,
     /** Where the order came from, for messages. */
     readonly source: string,
+    readonly schedulePoint: SchedulePoint | undefined = undefined,
   ) {}
 
   chain(): ChainLink | undefined {

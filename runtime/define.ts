@@ -4,7 +4,7 @@
  * the analyzer accept.
  */
 import { buildPolicy, type Policy } from "../core/policy.js";
-import { OrderChecker, type ViolationHandler } from "./checker.js";
+import { OrderChecker, type SchedulePoint, type ViolationHandler } from "./checker.js";
 import { LockDisciplineError } from "./errors.js";
 import { OrderedMutex } from "./mutex.js";
 import type { LockView, OrderedLock } from "./ordered-lock.js";
@@ -74,6 +74,9 @@ export type RwLockId<O> = HasLiteralIds<O> extends true ? IdsOfKind<DeclaredLock
 
 const SOURCE_LABEL = "the lock order given to defineLockOrder";
 
+/** The option key under which the testing entry passes its `SchedulePoint` (not public API). */
+export const schedulePointOption: unique symbol = Symbol("lock-discipline.schedulePoint");
+
 /** `O` is the type of the order it was defined from: it decides which ids `mutex` and `rwlock` accept. */
 export class LockOrder<O = unknown> {
   /** The effective mode: "off" when requested, or when AsyncLocalStorage is missing. */
@@ -98,8 +101,11 @@ export class LockOrder<O = unknown> {
     }
     this.policy = buildPolicy(order, SOURCE_LABEL);
     this.checks = checks !== "off" && !taskTrackingAvailable() ? "off" : checks;
+    const schedulePoint = (options as { [schedulePointOption]?: SchedulePoint })[schedulePointOption];
     this.#checker =
-      this.checks === "off" ? undefined : new OrderChecker(this.checks, captureStacks, deadlockTimeout, onViolation, SOURCE_LABEL);
+      this.checks === "off"
+        ? undefined
+        : new OrderChecker(this.checks, captureStacks, deadlockTimeout, onViolation, SOURCE_LABEL, schedulePoint);
   }
 
   /** A new mutex for the declared `mutex` lock `id`; call once per lock object (e.g. in its owner's constructor). */

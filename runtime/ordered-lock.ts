@@ -114,7 +114,24 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (refusal !== undefined) return Promise.reject(refusal);
     if (limits.signal?.aborted) return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
     const entry = checker.entry(this, mode, chain, false);
-    return this.#grantOrWait(mode, limits, entry, true, chain) as Promise<LockGuard>;
+    const schedulePoint = checker.schedulePoint;
+    if (schedulePoint === undefined) return this.#grantOrWait(mode, limits, entry, true, true, chain) as Promise<LockGuard>;
+    // The promise returned to the caller must be the one that carries the entry (its awaiter is the holder).
+    carryOnNextPromise(entry, chain);
+    return new Promise<LockGuard>((resolve, reject) => {
+      schedulePoint(this, mode, entry.task)
+        .then(() => this.#waitAfterSchedulePoint(mode, limits, entry, true))
+        .then(resolve as (guard: LockGuard | undefined) => void, reject);
+    });
+  }
+
+  /** After the exploration scheduler let an acquisition go on (testing entry): abort check, then grant or queue. */
+  #waitAfterSchedulePoint(mode: LockMode, limits: WaitLimits, entry: HeldEntry, wantsGuard: boolean): Promise<LockGuard | undefined> {
+    if (limits.signal?.aborted) {
+      finishEntry(entry);
+      return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
+    }
+    return this.#grantOrWait(mode, limits, entry, wantsGuard, false, undefined);
   }
 
   /** The callback forms: `runExclusive`, `runRead`, `runWrite`. The callback is a task of its own. */
@@ -138,8 +155,12 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (refusal !== undefined) throw refusal;
     if (limits.signal?.aborted) throw new LockAbortError(this.id, mode, true, limits.signal.reason);
     const entry = checker.entry(this, mode, chain, true);
-    if (limits.signal === undefined && limits.timeout === undefined && this.canTake(mode)) this.#grant(mode, entry);
-    else await this.#grantOrWait(mode, limits, entry, false, undefined);
+    const schedulePoint = checker.schedulePoint;
+    if (schedulePoint !== undefined) {
+      await schedulePoint(this, mode, entry.task);
+      await this.#waitAfterSchedulePoint(mode, limits, entry, false);
+    } else if (limits.signal === undefined && limits.timeout === undefined && this.canTake(mode)) this.#grant(mode, entry);
+    else await this.#grantOrWait(mode, limits, entry, false, false, undefined);
     try {
       const result = checker.runTask(entry, chain, fn);
       return isThenable(result) ? await result : (result as Awaited<T>);
@@ -175,24 +196,25 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
       return Promise.reject(error);
     }
     if (limits.signal?.aborted) return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
-    return this.#grantOrWait(mode, limits, undefined, wantsGuard, undefined);
+    return this.#grantOrWait(mode, limits, undefined, wantsGuard, false, undefined);
   }
 
   /**
-   * Grants now or queues. For a checked guard form (`entry` given and `wantsGuard`), the promise it
-   * returns carries `chain` plus `entry`: whoever awaits it holds the lock.
+   * Grants now or queues. With `carry` (a checked guard form), the promise it returns carries `chain`
+   * plus `entry`: whoever awaits it holds the lock.
    */
   #grantOrWait(
     mode: LockMode,
     limits: WaitLimits,
     entry: HeldEntry | undefined,
     wantsGuard: boolean,
+    carry: boolean,
     chain: ChainLink | undefined,
   ): Promise<LockGuard | undefined> {
     if (this.canTake(mode)) {
       this.#grant(mode, entry);
       const guard = wantsGuard ? new LockGuard(this, mode, entry) : undefined;
-      if (guard !== undefined && entry !== undefined) carryOnNextPromise(entry, chain);
+      if (carry) carryOnNextPromise(entry!, chain);
       return Promise.resolve(guard);
     }
     if (limits.timeout === 0) {
@@ -200,7 +222,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
       return Promise.reject(new LockTimeoutError(this.id, mode, 0));
     }
     const waiter = new Waiter(this, mode, entry, wantsGuard);
-    if (wantsGuard && entry !== undefined) carryOnNextPromise(entry, chain);
+    if (carry) carryOnNextPromise(entry!, chain);
     const promise = new Promise<LockGuard | undefined>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
