@@ -40,6 +40,8 @@ function newTaskNumber(): number {
 }
 
 export class OrderChecker {
+  /** Whether every acquisition records when it was asked for (waiters always record when they queue). */
+  readonly stampGrants: boolean;
   /** Default "warn" reporting: one console.warn per site, so a hot loop does not flood the log. */
   readonly #warnedSites = new Set<string>();
 
@@ -51,7 +53,9 @@ export class OrderChecker {
     /** Where the order came from, for messages. */
     readonly source: string,
     readonly schedulePoint: SchedulePoint | undefined = undefined,
-  ) {}
+  ) {
+    this.stampGrants = captureStacks || deadlockTimeout !== undefined;
+  }
 
   chain(): ChainLink | undefined {
     return currentChain();
@@ -94,7 +98,9 @@ export class OrderChecker {
       task: newTask || chain === undefined ? newTaskNumber() : chain.entry.task,
       parent: chain,
       state: PENDING,
-      since: Date.now(),
+      // Date.now() costs 100-180 ns on the project's VM, a fifth of a checked acquisition: an uncontended
+      // grant is stamped only when something reports durations (deadlockTimeout) or stacks are wanted.
+      since: this.stampGrants ? Date.now() : -1,
       holderIndex: -1,
       guardPromise: -1,
       site: this.captureStacks ? new Error("lock acquisition") : undefined,
@@ -127,7 +133,7 @@ export class OrderChecker {
       mode: entry.mode,
       task: entry.task,
       taskHolds: holds,
-      forMs: Math.round(now - entry.since),
+      ...(entry.since < 0 ? {} : { forMs: Math.round(now - entry.since) }),
       ...(entry.site === undefined ? {} : { stack: callerFrames(entry.site).join("\n") }),
     };
   }

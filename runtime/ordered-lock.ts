@@ -134,39 +134,71 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     return this.#grantOrWait(mode, limits, entry, wantsGuard, false, undefined);
   }
 
-  /** The callback forms: `runExclusive`, `runRead`, `runWrite`. The callback is a task of its own. */
-  protected async runCallback<T>(mode: LockMode, fn: () => T, options: AcquireOptions | undefined): Promise<Awaited<T>> {
-    if (typeof fn !== "function") throw new TypeError(`lock "${this.id}": the callback must be a function`);
+  /**
+   * The callback forms: `runExclusive`, `runRead`, `runWrite`. The callback is a task of its own.
+   * Not an async function: an uncontended call runs `fn` at once and creates only the promise it returns.
+   */
+  protected runCallback<T>(mode: LockMode, fn: () => T, options: AcquireOptions | undefined): Promise<Awaited<T>> {
+    if (typeof fn !== "function") return Promise.reject(new TypeError(`lock "${this.id}": the callback must be a function`));
     const checker = this.checker;
     if (checker === undefined) {
-      if (options === undefined && this.canTake(mode)) this.take(mode);
-      else await this.#obtainUnchecked(mode, options, false);
-      try {
-        const result = fn();
-        // A plain value needs no extra microtask hop before the release.
-        return isThenable(result) ? await result : (result as Awaited<T>);
-      } finally {
-        this[releaseGrant](mode, undefined);
+      if (options === undefined && this.canTake(mode)) {
+        this.take(mode);
+        return this.#runHeld(mode, undefined, undefined, fn);
       }
+      return this.#obtainUnchecked(mode, options, false).then(() => this.#runHeld(mode, undefined, undefined, fn));
     }
-    const limits = readOptions(options, this.id);
+    let limits: WaitLimits;
+    try {
+      limits = readOptions(options, this.id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const chain = checker.chain();
     const refusal = checker.refuse(this, mode, chain, false);
-    if (refusal !== undefined) throw refusal;
-    if (limits.signal?.aborted) throw new LockAbortError(this.id, mode, true, limits.signal.reason);
+    if (refusal !== undefined) return Promise.reject(refusal);
+    if (limits.signal?.aborted) return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
     const entry = checker.entry(this, mode, chain, true);
+    if (limits.signal === undefined && limits.timeout === undefined && checker.schedulePoint === undefined && this.canTake(mode)) {
+      this.#grant(mode, entry);
+      return this.#runHeld(mode, entry, chain, fn);
+    }
+    const run = () => this.#runHeld(mode, entry, chain, fn);
     const schedulePoint = checker.schedulePoint;
     if (schedulePoint !== undefined) {
-      await schedulePoint(this, mode, entry.task);
-      await this.#waitAfterSchedulePoint(mode, limits, entry, false);
-    } else if (limits.signal === undefined && limits.timeout === undefined && this.canTake(mode)) this.#grant(mode, entry);
-    else await this.#grantOrWait(mode, limits, entry, false, false, undefined);
-    try {
-      const result = checker.runTask(entry, chain, fn);
-      return isThenable(result) ? await result : (result as Awaited<T>);
-    } finally {
-      this[releaseGrant](mode, entry);
+      return schedulePoint(this, mode, entry.task)
+        .then(() => this.#waitAfterSchedulePoint(mode, limits, entry, false))
+        .then(run);
     }
+    return this.#grantOrWait(mode, limits, entry, false, false, undefined).then(run);
+  }
+
+  /**
+   * Runs `fn` while holding the grant (with checks: as a new task whose chain is `chain` plus `entry`),
+   * and releases it however `fn` ends; a plain value is released before returning.
+   */
+  #runHeld<T>(mode: LockMode, entry: HeldEntry | undefined, chain: ChainLink | undefined, fn: () => T): Promise<Awaited<T>> {
+    let result: T;
+    try {
+      result = entry === undefined ? fn() : this.checker!.runTask(entry, chain, fn);
+    } catch (error) {
+      this[releaseGrant](mode, entry);
+      return Promise.reject(error);
+    }
+    if (!isThenable(result)) {
+      this[releaseGrant](mode, entry);
+      return Promise.resolve(result as Awaited<T>);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this[releaseGrant](mode, entry);
+        return value as Awaited<T>;
+      },
+      (error: unknown) => {
+        this[releaseGrant](mode, entry);
+        throw error;
+      },
+    );
   }
 
   /** The try forms: grant now or return undefined; never waits. */
@@ -221,6 +253,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
       if (entry !== undefined) finishEntry(entry);
       return Promise.reject(new LockTimeoutError(this.id, mode, 0));
     }
+    if (entry !== undefined) entry.since = Date.now();
     const waiter = new Waiter(this, mode, entry, wantsGuard);
     if (carry) carryOnNextPromise(entry!, chain);
     const promise = new Promise<LockGuard | undefined>((resolve, reject) => {

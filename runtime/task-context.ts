@@ -47,7 +47,10 @@ export interface HeldEntry {
   /** The task's chain when it asked for the lock (what it held then), for reports. */
   readonly parent: ChainLink | undefined;
   state: EntryState;
-  /** `Date.now()` when requested, then when granted (milliseconds are enough for reports, and it is cheap). */
+  /**
+   * `Date.now()` when it started waiting, then when granted; -1 for an uncontended grant of an order
+   * without deadlockTimeout or captureStacks (see OrderChecker.stampGrants).
+   */
   since: number;
   /** Position in the lock's holder list while held (swap-remove), -1 otherwise. */
   holderIndex: number;
@@ -76,8 +79,14 @@ let hook: AsyncHook | undefined;
 let missingWarned = false;
 /** The chain the next promise created must carry: set just before a guard form creates its promise. */
 let nextGuardLink: ChainLink | undefined;
-/** Async id of each live guard promise -> its link, for the promises created from it. */
-const guardLinks = new Map<number, ChainLink>();
+/**
+ * The latest guard promise's async id and link: the promise created by `await m.acquire()` right after
+ * comes from it, so the common case needs no map. Older guard promises whose entries are still live move
+ * to `olderGuardLinks` (async id -> link), for code that awaits a guard promise later or twice.
+ */
+let lastGuardId = -1;
+let lastGuardLink: ChainLink | undefined;
+const olderGuardLinks = new Map<number, ChainLink>();
 
 function lookUpAsyncHooks(): AsyncHooksApi | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -110,13 +119,17 @@ function propagate(asyncId: number, type: string, triggerAsyncId: number, resour
   const guard = nextGuardLink;
   if (guard !== undefined) {
     nextGuardLink = undefined;
+    if (lastGuardLink !== undefined && lastGuardLink.entry.guardPromise === lastGuardId) olderGuardLinks.set(lastGuardId, lastGuardLink);
     guard.entry.guardPromise = asyncId;
-    guardLinks.set(asyncId, guard);
+    lastGuardId = asyncId;
+    lastGuardLink = guard;
     (resource as Carrier)[CHAIN] = guard;
     return;
   }
-  const continued = guardLinks.size === 0 ? undefined : guardLinks.get(triggerAsyncId);
-  const chain = continued ?? (hooks!.executionAsyncResource() as Carrier)[CHAIN];
+  let chain: ChainLink | undefined;
+  if (triggerAsyncId === lastGuardId) chain = lastGuardLink;
+  else if (olderGuardLinks.size !== 0) chain = olderGuardLinks.get(triggerAsyncId);
+  chain ??= (hooks!.executionAsyncResource() as Carrier)[CHAIN];
   if (chain !== undefined) (resource as Carrier)[CHAIN] = chain;
 }
 
@@ -176,10 +189,13 @@ export function holdInCurrentContext(entry: HeldEntry, parent: ChainLink | undef
 /** Marks `entry` finished and stops promises from inheriting it. */
 export function finishEntry(entry: HeldEntry): void {
   entry.state = DONE;
-  if (entry.guardPromise !== -1) {
-    guardLinks.delete(entry.guardPromise);
-    entry.guardPromise = -1;
-  }
+  const id = entry.guardPromise;
+  if (id === -1) return;
+  entry.guardPromise = -1;
+  if (id === lastGuardId) {
+    lastGuardId = -1;
+    lastGuardLink = undefined;
+  } else olderGuardLinks.delete(id);
 }
 
 /** Runs `fn` with `chain` as the current task's chain; what `fn` creates inherits it. Restores the previous chain after. */
