@@ -304,6 +304,11 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
   }
 
   [releaseGrant](mode: LockMode, entry: HeldEntry | undefined): void {
+    this.releaseAndDispatch(mode, entry);
+  }
+
+  /** Gives the grant back and serves the waiters it unblocks. A named method: `super[symbol]()` is a slow keyed super call in V8. */
+  protected releaseAndDispatch(mode: LockMode, entry: HeldEntry | undefined): void {
     if (entry !== undefined) {
       finishEntry(entry);
       this.#forgetHolder(entry);
