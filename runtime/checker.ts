@@ -102,7 +102,6 @@ export class OrderChecker {
       // grant is stamped only when something reports durations (deadlockTimeout) or stacks are wanted.
       since: this.stampGrants ? Date.now() : -1,
       holderIndex: -1,
-      guardPromise: -1,
       site: this.captureStacks ? new Error("lock acquisition") : undefined,
     };
   }

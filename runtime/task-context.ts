@@ -1,30 +1,31 @@
 /**
- * Which locks the current task holds: a persistent linked list ("chain") of acquisitions carried by
- * every async resource, propagated by one `async_hooks` init hook.
+ * Which locks the current task holds: a persistent linked list ("chain") of acquisitions that each
+ * promise carries from the code that created it, propagated by V8's promise hooks (`node:v8`
+ * `promiseHooks`: init, before, after).
  *
- * Why an own hook and not AsyncLocalStorage: AsyncLocalStorage copies its store into every resource
- * created in a context, so a `setTimeout`, `setImmediate`, `queueMicrotask` or `process.nextTick`
- * callback scheduled inside a critical section looked like the section's own code, and a sibling
- * started after a guard was taken looked like its holder. The hook sees each new resource's type and,
- * for promises, the promise it continues from (`triggerAsyncId`), which is what tells them apart:
+ * Why promise hooks and not AsyncLocalStorage: AsyncLocalStorage copies its store into every async
+ * resource created in a context, so a `setTimeout`, `setImmediate`, `queueMicrotask` or
+ * `process.nextTick` callback scheduled inside a critical section looked like the section's own code,
+ * and a sibling started after a guard was taken looked like its holder. Here:
  * - A promise inherits the chain of the code that creates it (the section's own `await`s, and the
- *   functions it calls and awaits); so does everything that continues from it.
- * - Any other resource (Timeout, Immediate, Microtask, TickObject, I/O callbacks, AsyncResource) is a
- *   callback scheduled to run later, on its own: it starts a task that holds nothing, as the linter
- *   and lock-audit treat it.
+ *   functions it calls and awaits); its reactions run with that chain, and so does what they create.
+ * - Anything else (a timer, immediate, microtask or tick callback, I/O callbacks, event listeners fired
+ *   later) runs outside any promise reaction, where the chain is empty: a callback scheduled to run
+ *   later is a task of its own that holds nothing, as the linter and lock-audit treat it.
  * - A guard form (`await m.acquire()`) records its acquisition on the promise it returns, and only the
- *   promises that continue from that one (the `await` of it, a `.then` on it) inherit it: the holder is
- *   the code that awaits the acquisition, not its caller nor siblings the caller starts afterwards.
- * On Node 20 and 22 this costs what AsyncLocalStorage costs (one init hook per promise, which makes every
- * `await` slower), so it is enabled on the first checked acquisition and never with `checks: "off"`.
- * `node:async_hooks` is fetched with `process.getBuiltinModule` (no static import), so the package also
- * loads where it does not exist; checks are then turned off with one warning.
+ *   promises created from that one (the `await` of it, a `.then` on it: their init hook names it as
+ *   parent) inherit it: the holder is the code that awaits the acquisition, not its caller nor the
+ *   siblings the caller starts afterwards.
+ * Three small functions per promise: cheaper than `async_hooks` (whose promise tracking runs several
+ * more per promise, and which AsyncLocalStorage uses on Node 20), but every `await` in the process
+ * still gets slower once they are installed, so they are installed on the first checked acquisition and
+ * never with `checks: "off"`. `node:v8` is fetched with `process.getBuiltinModule` (no static import),
+ * so the package also loads where it does not exist; checks are then turned off with one warning.
  *
  * Chains are immutable links over mutable entries. A link is shared by every context that inherited
  * it; an entry's `state` says whether the acquisition it records is still held, so a context that
  * outlives a critical section sees the lock as released once it is.
  */
-import type { AsyncHook, HookCallbacks } from "node:async_hooks";
 import type { LockMode } from "./errors.js";
 
 /** Acquisition requested, lock not granted yet. */
@@ -54,8 +55,6 @@ export interface HeldEntry {
   since: number;
   /** Position in the lock's holder list while held (swap-remove), -1 otherwise. */
   holderIndex: number;
-  /** The async id of the promise a guard form returned, while promises continuing from it must inherit the entry; -1 otherwise. */
-  guardPromise: number;
   /** Captured at the acquisition call when `captureStacks` is on; formatted only when shown. */
   readonly site: Error | undefined;
 }
@@ -65,85 +64,87 @@ export interface ChainLink {
   readonly parent: ChainLink | undefined;
 }
 
-interface AsyncHooksApi {
-  createHook: (callbacks: HookCallbacks) => AsyncHook;
-  executionAsyncResource: () => object;
+interface PromiseHooksApi {
+  createHook(callbacks: {
+    init?: (promise: Promise<unknown>, parent: Promise<unknown> | undefined) => void;
+    before?: (promise: Promise<unknown>) => void;
+    after?: (promise: Promise<unknown>) => void;
+  }): () => void;
 }
 
-/** The property under which a resource carries its chain. */
+/** The property under which a promise carries the chain of the code that created it. */
 const CHAIN: unique symbol = Symbol("lock-discipline.chain");
-type Carrier = { [CHAIN]?: ChainLink };
+/** The property under which a guard form's promise carries the chain its awaiters hold. */
+const GUARD_CHAIN: unique symbol = Symbol("lock-discipline.guardChain");
+type Carrier = { [CHAIN]?: ChainLink; [GUARD_CHAIN]?: ChainLink };
 
-let hooks: AsyncHooksApi | undefined;
-let hook: AsyncHook | undefined;
+let promiseHooks: PromiseHooksApi | undefined;
+let installed = false;
 let missingWarned = false;
-/** The chain the next promise created must carry: set just before a guard form creates its promise. */
+/** The chain of the code running now: the running promise reaction's, or a section's while `runWithChain` runs it. */
+let current: ChainLink | undefined;
+/** `current` of the code each running promise reaction interrupted (reactions do not nest in practice, but may). */
+const interrupted: (ChainLink | undefined)[] = [];
+/** The chain the next promise created must carry for its awaiters: set just before a guard form creates its promise. */
 let nextGuardLink: ChainLink | undefined;
-/**
- * The latest guard promise's async id and link: the promise created by `await m.acquire()` right after
- * comes from it, so the common case needs no map. Older guard promises whose entries are still live move
- * to `olderGuardLinks` (async id -> link), for code that awaits a guard promise later or twice.
- */
-let lastGuardId = -1;
-let lastGuardLink: ChainLink | undefined;
-const olderGuardLinks = new Map<number, ChainLink>();
 
-function lookUpAsyncHooks(): AsyncHooksApi | undefined {
+function lookUpPromiseHooks(): PromiseHooksApi | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const api = proc?.getBuiltinModule?.("node:async_hooks") as Partial<AsyncHooksApi> | undefined;
-  if (typeof api?.createHook !== "function" || typeof api.executionAsyncResource !== "function") return undefined;
-  return api as AsyncHooksApi;
+  const v8 = proc?.getBuiltinModule?.("node:v8") as { promiseHooks?: Partial<PromiseHooksApi> } | undefined;
+  if (typeof v8?.promiseHooks?.createHook !== "function") return undefined;
+  return v8.promiseHooks as PromiseHooksApi;
 }
 
 /**
- * Whether held sets can be tracked here. Finds `node:async_hooks` without enabling anything.
- * When it is missing, warns once per process and returns false (the caller turns checks off).
+ * Whether held sets can be tracked here. Finds `node:v8` without installing anything.
+ * When its promise hooks are missing, warns once per process and returns false (the caller turns checks off).
  */
 export function taskTrackingAvailable(): boolean {
-  hooks ??= lookUpAsyncHooks();
-  if (hooks !== undefined) return true;
+  promiseHooks ??= lookUpPromiseHooks();
+  if (promiseHooks !== undefined) return true;
   if (!missingWarned) {
     missingWarned = true;
-    console.warn("lock-discipline: node:async_hooks is not available here, so lock order checks are off.");
+    console.warn("lock-discipline: V8 promise hooks (node:v8) are not available here, so lock order checks are off.");
   }
   return false;
 }
 
-/** True once a checked acquisition has enabled the hook (tests assert `checks: "off"` never does). */
+/** True once a checked acquisition has installed the promise hooks (tests assert `checks: "off"` never does). */
 export function taskStorageCreated(): boolean {
-  return hook !== undefined;
+  return installed;
 }
 
-function propagate(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
-  if (type !== "PROMISE") return; // a scheduled callback: a task of its own, holding nothing
+function onInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   const guard = nextGuardLink;
   if (guard !== undefined) {
     nextGuardLink = undefined;
-    if (lastGuardLink !== undefined && lastGuardLink.entry.guardPromise === lastGuardId) olderGuardLinks.set(lastGuardId, lastGuardLink);
-    guard.entry.guardPromise = asyncId;
-    lastGuardId = asyncId;
-    lastGuardLink = guard;
-    (resource as Carrier)[CHAIN] = guard;
+    (promise as Carrier)[GUARD_CHAIN] = guard;
     return;
   }
-  let chain: ChainLink | undefined;
-  if (triggerAsyncId === lastGuardId) chain = lastGuardLink;
-  else if (olderGuardLinks.size !== 0) chain = olderGuardLinks.get(triggerAsyncId);
-  chain ??= (hooks!.executionAsyncResource() as Carrier)[CHAIN];
-  if (chain !== undefined) (resource as Carrier)[CHAIN] = chain;
+  const chain = (parent !== undefined && (parent as Carrier)[GUARD_CHAIN]) || current;
+  if (chain !== undefined) (promise as Carrier)[CHAIN] = chain;
 }
 
-function enableTracking(): AsyncHooksApi {
+function onBefore(promise: Promise<unknown>): void {
+  interrupted.push(current);
+  current = (promise as Carrier)[CHAIN];
+}
+
+function onAfter(): void {
+  // Installed inside a reaction, the first `after` has no `before`: the empty chain is right then.
+  current = interrupted.length === 0 ? undefined : interrupted.pop();
+}
+
+function install(): void {
+  if (installed) return;
   // Reached only through a checker, which exists only after taskTrackingAvailable() returned true.
-  const api = hooks!;
-  hook ??= api.createHook({ init: propagate }).enable();
-  return api;
+  promiseHooks!.createHook({ init: onInit, before: onBefore, after: onAfter });
+  installed = true;
 }
 
 /** The chain of the current task, finished entries pruned. */
 export function currentChain(): ChainLink | undefined {
-  if (hook === undefined) return undefined;
-  return withoutFinished((hooks!.executionAsyncResource() as Carrier)[CHAIN]);
+  return current === undefined ? undefined : withoutFinished(current);
 }
 
 /**
@@ -164,49 +165,45 @@ function withoutFinished(chain: ChainLink | undefined): ChainLink | undefined {
 }
 
 /**
- * Makes the next promise created carry `parent` plus `entry`: the guard forms call it right before
- * creating the promise they return, so the code awaiting that promise is the holder.
+ * Makes the next promise created carry `parent` plus `entry` for its awaiters: the guard forms call it
+ * right before creating the promise they return, so the code awaiting that promise is the holder.
  */
 export function carryOnNextPromise(entry: HeldEntry, parent: ChainLink | undefined): void {
-  enableTracking();
+  install();
   nextGuardLink = { entry, parent };
 }
 
-/** Clears a carry that no promise took (an acquisition that failed before creating one). */
-export function dropCarry(): void {
-  nextGuardLink = undefined;
-}
-
 /**
- * Records a synchronous grant (`tryAcquire`) on the current resource: the holder is the code running
- * now, so the rest of this synchronous stretch and everything it creates from here on see the lock.
+ * Records a synchronous grant (`tryAcquire`) as held by the code running now: the rest of this
+ * synchronous stretch and everything it creates from here on see the lock. Outside any reaction, the
+ * chain is set back once this stretch ends, so later callbacks do not inherit it.
  */
 export function holdInCurrentContext(entry: HeldEntry, parent: ChainLink | undefined): void {
-  const resource = enableTracking().executionAsyncResource() as Carrier;
-  resource[CHAIN] = { entry, parent };
+  install();
+  const previous = current;
+  const link: ChainLink = { entry, parent };
+  current = link;
+  if (interrupted.length === 0) {
+    queueMicrotask(() => {
+      if (current === link) current = previous;
+    });
+  }
 }
 
-/** Marks `entry` finished and stops promises from inheriting it. */
+/** Marks `entry` finished: chains skip it from now on. */
 export function finishEntry(entry: HeldEntry): void {
   entry.state = DONE;
-  const id = entry.guardPromise;
-  if (id === -1) return;
-  entry.guardPromise = -1;
-  if (id === lastGuardId) {
-    lastGuardId = -1;
-    lastGuardLink = undefined;
-  } else olderGuardLinks.delete(id);
 }
 
 /** Runs `fn` with `chain` as the current task's chain; what `fn` creates inherits it. Restores the previous chain after. */
 function runWithChain<T>(chain: ChainLink | undefined, fn: () => T): T {
-  const resource = enableTracking().executionAsyncResource() as Carrier;
-  const previous = resource[CHAIN];
-  resource[CHAIN] = chain;
+  install();
+  const previous = current;
+  current = chain;
   try {
     return fn();
   } finally {
-    resource[CHAIN] = previous;
+    current = previous;
   }
 }
 
@@ -217,9 +214,9 @@ export function runInChain<T>(entry: HeldEntry, parent: ChainLink | undefined, f
 
 /**
  * Runs `fn` as a task of its own that holds nothing: for work a section starts without awaiting it
- * (`void refresh()`), which the hook cannot tell from awaited work since both are promises.
+ * (`void refresh()`), which the hooks cannot tell from awaited work since both are promises.
  */
 export function runDetached<T>(fn: () => T): T {
-  if (hook === undefined) return fn();
+  if (!installed) return fn();
   return runWithChain(undefined, fn);
 }

@@ -1,5 +1,4 @@
 // What a "task" is: which code sees which held locks (docs/runtime.md, "Tasks").
-import { AsyncResource } from "node:async_hooks";
 import { EventEmitter } from "node:events";
 import { describe, expect, test } from "vitest";
 import { defineLockOrder, LockOrderError, RecursiveLockError, runDetached } from "../../runtime/index.js";
@@ -133,7 +132,7 @@ describe("tasks", () => {
       setImmediate: (callback) => setImmediate(callback),
       queueMicrotask: (callback) => queueMicrotask(callback),
       "process.nextTick": (callback) => process.nextTick(callback),
-      "AsyncResource.bind": (callback) => void Promise.resolve().then(AsyncResource.bind(callback)),
+      "runDetached in a promise reaction": (callback) => void Promise.resolve().then(() => runDetached(callback)),
       "an event listener emitted later": (callback) => {
         const emitter = new EventEmitter();
         emitter.once("refresh", callback);
@@ -213,6 +212,25 @@ describe("tasks", () => {
       });
       expect(await late.promise).toEqual([]);
     });
+  });
+
+  test("a lock taken with tryAcquire in a timer callback is held by that callback, not by callbacks that run later", async () => {
+    const locks = defineLockOrder(HABITAT_ORDER);
+    const sm = locks.mutex("sm");
+    const seen = deferred<{ inCallback: string[]; afterAwait: string[]; later: string[] }>();
+    setTimeout(() => {
+      const guard = sm.tryAcquire()!;
+      const inCallback = locks.held();
+      void (async () => {
+        await null;
+        const afterAwait = locks.held();
+        setTimeout(() => {
+          seen.resolve({ inCallback, afterAwait, later: locks.held() }); // sm is still held, by the first callback
+          guard.release();
+        }, 1);
+      })();
+    }, 1);
+    expect(await seen.promise).toEqual({ inCallback: ["sm"], afterAwait: ["sm"], later: [] });
   });
 
   test("a sibling that awaits before it locks waits for the guard another sibling took first thing, without an error", async () => {
