@@ -6,8 +6,8 @@
 // One process, two phases, rounds interleaved within each phase (every round runs every contender
 // once, in rotating order, so drift and GC hit them alike). The table shows median ops/s; a ratio of
 // two contenders of one phase is the median of their per-round ratios (robust on a busy machine).
-// Phase 1 runs bare / await-lock / async-mutex / checks off while no async hook is enabled.
-// Phase 2 starts with the first checked acquisition, which enables the runtime's async_hooks init hook;
+// Phase 1 runs bare / await-lock / async-mutex / checks off while no promise hook is installed.
+// Phase 2 starts with the first checked acquisition, which installs the runtime's V8 promise hooks;
 // from then on every await in this process is slower (Node 20/22), so checks on is measured there,
 // and bare and async-mutex are measured again beside it to show what the environment costs.
 // The bounds compare against the clean phase-1 numbers. The report never fails the process (exit 0).
@@ -245,36 +245,36 @@ console.log(
   `lock-discipline runtime benchmark: node ${process.version}, ${os.cpus().length} cpu(s) (${os.cpus()[0]?.model ?? "unknown"}), ` +
     `${ROUNDS} interleaved rounds per case`,
 );
-console.log("phase 1: bare await, await-lock, async-mutex, checks off (no async hook enabled yet)");
+console.log("phase 1: bare await, await-lock, async-mutex, checks off (no promise hook installed yet)");
 const clean = await measure([bare, awaitLock, asyncMutex, checksOff]);
-console.log("phase 2: checks on (its first acquisition enables the async hook), bare await and async-mutex again beside it");
-const afterAls = await measure([checksOn, { ...bare, name: "bare await (hook on)" }, { ...asyncMutex, name: "async-mutex (hook on)" }]);
+console.log("phase 2: checks on (its first acquisition installs the promise hooks), bare await and async-mutex again beside it");
+const afterHooks = await measure([checksOn, { ...bare, name: "bare await (hook on)" }, { ...asyncMutex, name: "async-mutex (hook on)" }]);
 
 const rows = [];
 const addRow = (name, perCase) => rows.push([name, ...CASES.map(({ key }) => fmt(perCase[key].median))]);
 for (const [name, perCase] of clean) addRow(name, perCase);
-for (const [name, perCase] of afterAls) addRow(name, perCase);
+for (const [name, perCase] of afterHooks) addRow(name, perCase);
 console.log("\nmedian ops/s (higher is better); an op is one acquire+release, one runExclusive, or one contended section");
 console.log(table(["contender", ...CASES.map((c) => c.label)], rows));
 
 const off = clean.get(checksOff.name);
-const on = afterAls.get(checksOn.name);
+const on = afterHooks.get(checksOn.name);
 const am = clean.get(asyncMutex.name);
 const al = clean.get(awaitLock.name);
-const amAls = afterAls.get("async-mutex (hook on)");
+const amHooks = afterHooks.get("async-mutex (hook on)");
 // Bounds per case: issue 12's goals for the uncontended cases, the earlier bounds for the contended one.
 const goals = { uncontended: [20, 1.0, 5], runExclusive: [20, 1.0, 5], contended: [5, 0.7, 1.5] };
 const ratios = [
   { label: "off / async-mutex", of: (k) => ratioOf(off, am, k, true), bound: (k) => goals[k][0] },
   { label: "off / await-lock", of: (k) => ratioOf(off, al, k, true), bound: (k) => goals[k][1] },
   { label: "on / async-mutex", of: (k) => ratioOf(on, am, k, false), bound: (k) => goals[k][2] },
-  { label: "on / async-mutex (both hook on)", of: (k) => ratioOf(on, amAls, k, true) },
+  { label: "on / async-mutex (both hook on)", of: (k) => ratioOf(on, amHooks, k, true) },
   { label: "on / off", of: (k) => ratioOf(on, off, k, false) },
 ];
 console.log("\nratios (same phase: median of per-round ratios; across phases: ratio of medians)");
 console.log(table(["case", ...ratios.map((r) => r.label)], CASES.map(({ key, label }) => [label, ...ratios.map((r) => times(r.of(key)))])));
 
-console.log("\nbounds (\"on / async-mutex\" uses async-mutex from phase 1, measured without the async hook)");
+console.log("\nbounds (\"on / async-mutex\" uses async-mutex from phase 1, measured without the promise hooks)");
 for (const r of ratios.filter((r) => r.bound !== undefined)) {
   for (const { key, label } of CASES) {
     const value = r.of(key);
