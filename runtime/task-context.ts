@@ -5,8 +5,9 @@
  *
  * Why promise hooks and not AsyncLocalStorage: AsyncLocalStorage copies its store into every async
  * resource created in a context, so a `setTimeout`, `setImmediate`, `queueMicrotask` or
- * `process.nextTick` callback scheduled inside a critical section looked like the section's own code,
- * and a sibling started after a guard was taken looked like its holder. Here:
+ * `process.nextTick` callback scheduled inside a critical section would look like the section's own
+ * code, and a callee can record a guard only in its caller's context (`enterWith`), where siblings the
+ * caller starts afterwards would look like its holder. Here:
  * - A promise inherits the chain of the code that creates it (the section's own `await`s, and the
  *   functions it calls and awaits); its reactions run with that chain, and so does what they create.
  * - Anything else (a timer, immediate, microtask or tick callback, I/O callbacks, event listeners fired
