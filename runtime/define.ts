@@ -4,7 +4,7 @@
  * the analyzer accept.
  */
 import { buildPolicy, type Policy } from "../core/policy.js";
-import { OrderChecker, type ViolationHandler } from "./checker.js";
+import { OrderChecker, type SchedulePoint, type ViolationHandler } from "./checker.js";
 import { LockDisciplineError } from "./errors.js";
 import { OrderedMutex } from "./mutex.js";
 import type { LockView, OrderedLock } from "./ordered-lock.js";
@@ -34,9 +34,51 @@ export interface LockSnapshot {
   readonly locks: readonly LockView[];
 }
 
+/**
+ * The shape of lock-order.json with readonly arrays, for `const order = { … } as const satisfies
+ * LockOrderDefinition`: the literal ids and kinds then type `mutex(id)` and `rwlock(id)`.
+ */
+export interface LockOrderDefinition {
+  readonly $schema?: string;
+  readonly methods?: { readonly [method: string]: readonly string[] };
+  readonly locks: readonly {
+    readonly id: string;
+    readonly target: string;
+    readonly kind: "mutex" | "rwlock" | "keyed";
+    readonly description?: string;
+    readonly methods?: { readonly [method: string]: readonly string[] };
+  }[];
+}
+
+type DeclaredLockOf<O> = O extends { readonly locks: readonly (infer L)[] } ? L : never;
+type IdsOfKind<L, K extends string> = L extends { readonly id: infer I extends string; readonly kind: infer LK }
+  ? string extends LK
+    ? I
+    : LK extends K
+      ? I
+      : never
+  : never;
+/** True when the order's ids are literal types (inline `as const`, a `const` type parameter, or a generated `lock-order.d.json.ts`). */
+type HasLiteralIds<O> = [DeclaredLockOf<O>] extends [never]
+  ? false
+  : DeclaredLockOf<O> extends { readonly id: infer I }
+    ? string extends I
+      ? false
+      : true
+    : false;
+
+/** The ids `mutex(id)` accepts: the declared mutex ids when they are known at compile time, else any string. */
+export type MutexId<O> = HasLiteralIds<O> extends true ? IdsOfKind<DeclaredLockOf<O>, "mutex"> : string;
+/** The ids `rwlock(id)` accepts: the declared rwlock ids when they are known at compile time, else any string. */
+export type RwLockId<O> = HasLiteralIds<O> extends true ? IdsOfKind<DeclaredLockOf<O>, "rwlock"> : string;
+
 const SOURCE_LABEL = "the lock order given to defineLockOrder";
 
-export class LockOrder {
+/** The option key under which the testing entry passes its `SchedulePoint` (not public API). */
+export const schedulePointOption: unique symbol = Symbol("lock-discipline.schedulePoint");
+
+/** `O` is the type of the order it was defined from: it decides which ids `mutex` and `rwlock` accept. */
+export class LockOrder<O = unknown> {
   /** The effective mode: "off" when requested, or when AsyncLocalStorage is missing. */
   readonly checks: CheckMode;
   readonly policy: Policy;
@@ -46,7 +88,7 @@ export class LockOrder {
   #pruneAt = 1024;
   readonly #instancesById = new Map<string, number>();
 
-  constructor(order: unknown, options: LockOrderOptions = {}) {
+  constructor(order: O, options: LockOrderOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("defineLockOrder: options must be an object");
     const { checks = "throw", onViolation, captureStacks = false, deadlockTimeout } = options;
     if (checks !== "throw" && checks !== "warn" && checks !== "off") {
@@ -59,18 +101,21 @@ export class LockOrder {
     }
     this.policy = buildPolicy(order, SOURCE_LABEL);
     this.checks = checks !== "off" && !taskTrackingAvailable() ? "off" : checks;
+    const schedulePoint = (options as { [schedulePointOption]?: SchedulePoint })[schedulePointOption];
     this.#checker =
-      this.checks === "off" ? undefined : new OrderChecker(this.checks, captureStacks, deadlockTimeout, onViolation, SOURCE_LABEL);
+      this.checks === "off"
+        ? undefined
+        : new OrderChecker(this.checks, captureStacks, deadlockTimeout, onViolation, SOURCE_LABEL, schedulePoint);
   }
 
   /** A new mutex for the declared `mutex` lock `id`; call once per lock object (e.g. in its owner's constructor). */
-  mutex(id: string): OrderedMutex {
+  mutex(id: MutexId<O>): OrderedMutex {
     const rank = this.#rankOf(id, "mutex");
     return this.#remember(new OrderedMutex(id, rank, this.#nextInstance(id), this.#checker));
   }
 
   /** A new read-write lock for the declared `rwlock` lock `id`. */
-  rwlock(id: string): OrderedRwLock {
+  rwlock(id: RwLockId<O>): OrderedRwLock {
     const rank = this.#rankOf(id, "rwlock");
     return this.#remember(new OrderedRwLock(id, rank, this.#nextInstance(id), this.#checker));
   }
@@ -129,8 +174,10 @@ export class LockOrder {
 
 /**
  * Builds the checked locks of a lock order (the parsed lock-order.json). Throws `LockOrderConfigError`
- * when the order is invalid, `TypeError` for bad options.
+ * when the order is invalid, `TypeError` for bad options. When the order's ids are literal types (an
+ * inline object, `as const`, or a JSON import typed by a generated `lock-order.d.json.ts`), `mutex(id)`
+ * and `rwlock(id)` accept only the ids declared with that kind.
  */
-export function defineLockOrder(order: unknown, options?: LockOrderOptions): LockOrder {
+export function defineLockOrder<const O>(order: O, options?: LockOrderOptions): LockOrder<O> {
   return new LockOrder(order, options);
 }

@@ -61,6 +61,34 @@ export class LockTimeoutError extends LockDisciplineError {
   }
 }
 
+/**
+ * The `signal` given to an acquisition was aborted, before or while it waited; the waiter has left the
+ * queue. `cause` is the signal's reason (`signal.reason`), unchanged.
+ */
+export class LockAbortError extends LockDisciplineError {
+  override name = "LockAbortError";
+  constructor(
+    readonly lock: string,
+    readonly mode: LockMode,
+    /** True when the signal was already aborted at the call, so the acquisition never waited. */
+    readonly beforeWaiting: boolean,
+    reason: unknown,
+  ) {
+    super(
+      `${beforeWaiting ? "signal already aborted when asking for" : "aborted while waiting for"} lock "${lock}" (${mode}): ${describeReason(reason)}`,
+      { cause: reason },
+    );
+  }
+}
+
+function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  if (typeof reason === "object" && reason !== null && typeof (reason as { message?: unknown }).message === "string") {
+    return String((reason as { message: string }).message);
+  }
+  return String(reason);
+}
+
 /** Releasing a guard twice, or a guard that does not hold its lock. */
 export class LockReleaseError extends LockDisciplineError {
   override name = "LockReleaseError";

@@ -43,7 +43,7 @@ export class OrderedMutex extends OrderedLock {
 
   override [releaseGrant](mode: LockMode, entry: HeldEntry | undefined): void {
     if (entry === undefined && this.queue.head === undefined) this.#locked = false;
-    else super[releaseGrant](mode, entry);
+    else this.releaseAndDispatch(mode, entry);
   }
 
   protected canTake(): boolean {

@@ -7,9 +7,9 @@
  * lock that never touches task tracking.
  */
 import type { OrderChecker } from "./checker.js";
-import { LockTimeoutError, type LockMode, type TaskView } from "./errors.js";
+import { LockAbortError, LockTimeoutError, type LockMode, type TaskView } from "./errors.js";
 import { LockGuard, releaseGrant, type GrantOwner } from "./guard.js";
-import { DONE, HELD, type HeldEntry } from "./task-context.js";
+import { HELD, carryOnNextPromise, finishEntry, type ChainLink, type HeldEntry } from "./task-context.js";
 import { Waiter, type WaiterOwner } from "./waiter.js";
 import { WaiterQueue } from "./waiter-queue.js";
 
@@ -112,41 +112,93 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     const chain = checker.chain();
     const refusal = checker.refuse(this, mode, chain, false);
     if (refusal !== undefined) return Promise.reject(refusal);
-    if (limits.signal?.aborted) return Promise.reject(limits.signal.reason);
+    if (limits.signal?.aborted) return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
     const entry = checker.entry(this, mode, chain, false);
-    checker.enterGuard(entry, chain, true);
-    return this.#grantOrWait(mode, limits, entry, true) as Promise<LockGuard>;
+    const schedulePoint = checker.schedulePoint;
+    if (schedulePoint === undefined) return this.#grantOrWait(mode, limits, entry, true, true, chain) as Promise<LockGuard>;
+    // The promise returned to the caller must be the one that carries the entry (its awaiter is the holder).
+    carryOnNextPromise(entry, chain);
+    return new Promise<LockGuard>((resolve, reject) => {
+      schedulePoint(this, mode, entry.task)
+        .then(() => this.#waitAfterSchedulePoint(mode, limits, entry, true))
+        .then(resolve as (guard: LockGuard | undefined) => void, reject);
+    });
   }
 
-  /** The callback forms: `runExclusive`, `runRead`, `runWrite`. The callback is a task of its own. */
-  protected async runCallback<T>(mode: LockMode, fn: () => T, options: AcquireOptions | undefined): Promise<Awaited<T>> {
-    if (typeof fn !== "function") throw new TypeError(`lock "${this.id}": the callback must be a function`);
+  /** After the exploration scheduler let an acquisition go on (testing entry): abort check, then grant or queue. */
+  #waitAfterSchedulePoint(mode: LockMode, limits: WaitLimits, entry: HeldEntry, wantsGuard: boolean): Promise<LockGuard | undefined> {
+    if (limits.signal?.aborted) {
+      finishEntry(entry);
+      return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
+    }
+    return this.#grantOrWait(mode, limits, entry, wantsGuard, false, undefined);
+  }
+
+  /**
+   * The callback forms: `runExclusive`, `runRead`, `runWrite`. The callback is a task of its own.
+   * Not an async function: an uncontended call runs `fn` at once and creates only the promise it returns.
+   */
+  protected runCallback<T>(mode: LockMode, fn: () => T, options: AcquireOptions | undefined): Promise<Awaited<T>> {
+    if (typeof fn !== "function") return Promise.reject(new TypeError(`lock "${this.id}": the callback must be a function`));
     const checker = this.checker;
     if (checker === undefined) {
-      if (options === undefined && this.canTake(mode)) this.take(mode);
-      else await this.#obtainUnchecked(mode, options, false);
-      try {
-        const result = fn();
-        // A plain value needs no extra microtask hop before the release.
-        return isThenable(result) ? await result : (result as Awaited<T>);
-      } finally {
-        this[releaseGrant](mode, undefined);
+      if (options === undefined && this.canTake(mode)) {
+        this.take(mode);
+        return this.#runHeld(mode, undefined, undefined, fn);
       }
+      return this.#obtainUnchecked(mode, options, false).then(() => this.#runHeld(mode, undefined, undefined, fn));
     }
-    const limits = readOptions(options, this.id);
+    let limits: WaitLimits;
+    try {
+      limits = readOptions(options, this.id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const chain = checker.chain();
     const refusal = checker.refuse(this, mode, chain, false);
-    if (refusal !== undefined) throw refusal;
-    if (limits.signal?.aborted) throw limits.signal.reason;
+    if (refusal !== undefined) return Promise.reject(refusal);
+    if (limits.signal?.aborted) return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
     const entry = checker.entry(this, mode, chain, true);
-    if (limits.signal === undefined && limits.timeout === undefined && this.canTake(mode)) this.#grant(mode, entry);
-    else await this.#grantOrWait(mode, limits, entry, false);
-    try {
-      const result = checker.runTask(entry, chain, fn);
-      return isThenable(result) ? await result : (result as Awaited<T>);
-    } finally {
-      this[releaseGrant](mode, entry);
+    if (limits.signal === undefined && limits.timeout === undefined && checker.schedulePoint === undefined && this.canTake(mode)) {
+      this.#grant(mode, entry);
+      return this.#runHeld(mode, entry, chain, fn);
     }
+    const run = () => this.#runHeld(mode, entry, chain, fn);
+    const schedulePoint = checker.schedulePoint;
+    if (schedulePoint !== undefined) {
+      return schedulePoint(this, mode, entry.task)
+        .then(() => this.#waitAfterSchedulePoint(mode, limits, entry, false))
+        .then(run);
+    }
+    return this.#grantOrWait(mode, limits, entry, false, false, undefined).then(run);
+  }
+
+  /**
+   * Runs `fn` while holding the grant (with checks: as a new task whose chain is `chain` plus `entry`),
+   * and releases it however `fn` ends; a plain value is released before returning.
+   */
+  #runHeld<T>(mode: LockMode, entry: HeldEntry | undefined, chain: ChainLink | undefined, fn: () => T): Promise<Awaited<T>> {
+    let result: T;
+    try {
+      result = entry === undefined ? fn() : this.checker!.runTask(entry, chain, fn);
+    } catch (error) {
+      this[releaseGrant](mode, entry);
+      return Promise.reject(error);
+    }
+    if (!isThenable(result)) {
+      this[releaseGrant](mode, entry);
+      return Promise.resolve(result as Awaited<T>);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this[releaseGrant](mode, entry);
+        return value as Awaited<T>;
+      },
+      (error: unknown) => {
+        this[releaseGrant](mode, entry);
+        throw error;
+      },
+    );
   }
 
   /** The try forms: grant now or return undefined; never waits. */
@@ -163,7 +215,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (!this.canTake(mode)) return undefined;
     const entry = checker.entry(this, mode, chain, false);
     this.#grant(mode, entry);
-    checker.enterGuard(entry, chain, false);
+    checker.holdHere(entry, chain);
     return new LockGuard(this, mode, entry);
   }
 
@@ -175,20 +227,35 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (limits.signal?.aborted) return Promise.reject(limits.signal.reason);
-    return this.#grantOrWait(mode, limits, undefined, wantsGuard);
+    if (limits.signal?.aborted) return Promise.reject(new LockAbortError(this.id, mode, true, limits.signal.reason));
+    return this.#grantOrWait(mode, limits, undefined, wantsGuard, false, undefined);
   }
 
-  #grantOrWait(mode: LockMode, limits: WaitLimits, entry: HeldEntry | undefined, wantsGuard: boolean): Promise<LockGuard | undefined> {
+  /**
+   * Grants now or queues. With `carry` (a checked guard form), the promise it returns carries `chain`
+   * plus `entry`: whoever awaits it holds the lock.
+   */
+  #grantOrWait(
+    mode: LockMode,
+    limits: WaitLimits,
+    entry: HeldEntry | undefined,
+    wantsGuard: boolean,
+    carry: boolean,
+    chain: ChainLink | undefined,
+  ): Promise<LockGuard | undefined> {
     if (this.canTake(mode)) {
       this.#grant(mode, entry);
-      return Promise.resolve(wantsGuard ? new LockGuard(this, mode, entry) : undefined);
+      const guard = wantsGuard ? new LockGuard(this, mode, entry) : undefined;
+      if (carry) carryOnNextPromise(entry!, chain);
+      return Promise.resolve(guard);
     }
     if (limits.timeout === 0) {
-      if (entry !== undefined) entry.state = DONE;
+      if (entry !== undefined) finishEntry(entry);
       return Promise.reject(new LockTimeoutError(this.id, mode, 0));
     }
+    if (entry !== undefined) entry.since = Date.now();
     const waiter = new Waiter(this, mode, entry, wantsGuard);
+    if (carry) carryOnNextPromise(entry!, chain);
     const promise = new Promise<LockGuard | undefined>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
@@ -230,15 +297,20 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
   cancelWaiter(waiter: Waiter, reason: unknown): void {
     if (!this.queue.remove(waiter)) return;
     waiter.disarm();
-    if (waiter.entry !== undefined) waiter.entry.state = DONE;
+    if (waiter.entry !== undefined) finishEntry(waiter.entry);
     waiter.reject(reason);
     // A cancelled writer may have been what kept the readers behind it waiting.
     this.dispatch();
   }
 
   [releaseGrant](mode: LockMode, entry: HeldEntry | undefined): void {
+    this.releaseAndDispatch(mode, entry);
+  }
+
+  /** Gives the grant back and serves the waiters it unblocks. A named method: `super[symbol]()` is a slow keyed super call in V8. */
+  protected releaseAndDispatch(mode: LockMode, entry: HeldEntry | undefined): void {
     if (entry !== undefined) {
-      entry.state = DONE;
+      finishEntry(entry);
       this.#forgetHolder(entry);
     }
     this.untake(mode);

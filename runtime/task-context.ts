@@ -1,22 +1,32 @@
 /**
- * Which locks the current task holds: a persistent linked list ("chain") of acquisitions stored in
- * an AsyncLocalStorage, so every async context carries the chain it inherited.
+ * Which locks the current task holds: a persistent linked list ("chain") of acquisitions that each
+ * promise carries from the code that created it, propagated by V8's promise hooks (`node:v8`
+ * `promiseHooks`: init, before, after).
  *
- * Why this shape:
- * - `node:async_hooks` is looked up only when a lock order with checks is defined, and the
- *   AsyncLocalStorage is constructed on the first checked acquisition. Once one is in use, every
- *   `await` in the process gets about 3x slower on Node 20/22, so `checks: "off"` must never get here.
- *   The module is fetched with `process.getBuiltinModule` (no static import), so the package also loads
- *   where `node:async_hooks` does not exist; checks are then turned off with one warning.
- * - Chains are immutable links over mutable entries. A link is shared by every context that inherited
- *   it; an entry's `state` says whether the acquisition it records is still held, so a context that
- *   outlives a critical section (a timer scheduled inside it) sees the lock as released once it is.
- * - A callback form (`runExclusive`) runs its callback under `storage.run(link)`: the section gets its
- *   own chain, awaited work inside inherits it, and the caller's context is untouched — two sections
- *   started side by side are separate tasks. A guard form (`acquire`) cannot scope the caller, so it
- *   uses `enterWith` on the caller's current context; see `enterGuardChain` for the consequences.
+ * Why promise hooks and not AsyncLocalStorage: AsyncLocalStorage copies its store into every async
+ * resource created in a context, so a `setTimeout`, `setImmediate`, `queueMicrotask` or
+ * `process.nextTick` callback scheduled inside a critical section would look like the section's own
+ * code, and a callee can record a guard only in its caller's context (`enterWith`), where siblings the
+ * caller starts afterwards would look like its holder. Here:
+ * - A promise inherits the chain of the code that creates it (the section's own `await`s, and the
+ *   functions it calls and awaits); its reactions run with that chain, and so does what they create.
+ * - Anything else (a timer, immediate, microtask or tick callback, I/O callbacks, event listeners fired
+ *   later) runs outside any promise reaction, where the chain is empty: a callback scheduled to run
+ *   later is a task of its own that holds nothing, as the linter and lock-audit treat it.
+ * - A guard form (`await m.acquire()`) records its acquisition on the promise it returns, and only the
+ *   promises created from that one (the `await` of it, a `.then` on it: their init hook names it as
+ *   parent) inherit it: the holder is the code that awaits the acquisition, not its caller nor the
+ *   siblings the caller starts afterwards.
+ * Three small functions per promise: cheaper than `async_hooks` (whose promise tracking runs several
+ * more per promise, and which AsyncLocalStorage uses on Node 20), but every `await` in the process
+ * still gets slower once they are installed, so they are installed on the first checked acquisition and
+ * never with `checks: "off"`. `node:v8` is fetched with `process.getBuiltinModule` (no static import),
+ * so the package also loads where it does not exist; checks are then turned off with one warning.
+ *
+ * Chains are immutable links over mutable entries. A link is shared by every context that inherited
+ * it; an entry's `state` says whether the acquisition it records is still held, so a context that
+ * outlives a critical section sees the lock as released once it is.
  */
-import type { AsyncLocalStorage } from "node:async_hooks";
 import type { LockMode } from "./errors.js";
 
 /** Acquisition requested, lock not granted yet. */
@@ -39,7 +49,10 @@ export interface HeldEntry {
   /** The task's chain when it asked for the lock (what it held then), for reports. */
   readonly parent: ChainLink | undefined;
   state: EntryState;
-  /** `Date.now()` when requested, then when granted (milliseconds are enough for reports, and it is cheap). */
+  /**
+   * `Date.now()` when it started waiting, then when granted; -1 for an uncontended grant of an order
+   * without deadlockTimeout or captureStacks (see OrderChecker.stampGrants).
+   */
   since: number;
   /** Position in the lock's holder list while held (swap-remove), -1 otherwise. */
   holderIndex: number;
@@ -50,67 +63,89 @@ export interface HeldEntry {
 export interface ChainLink {
   readonly entry: HeldEntry;
   readonly parent: ChainLink | undefined;
-  /**
-   * The async resource in which a guard form's `acquire()` was called, or undefined. The link is
-   * invisible while that resource is still the current one: code that runs after the call in the same
-   * synchronous stretch is not the holder (the holder only continues after its `await`), it is the
-   * caller or a sibling started by the same caller.
-   */
-  readonly origin: object | undefined;
 }
 
-interface AsyncHooksApi {
-  AsyncLocalStorage: typeof AsyncLocalStorage;
-  executionAsyncResource: () => object;
+interface PromiseHooksApi {
+  createHook(callbacks: {
+    init?: (promise: Promise<unknown>, parent: Promise<unknown> | undefined) => void;
+    before?: (promise: Promise<unknown>) => void;
+    after?: (promise: Promise<unknown>) => void;
+  }): () => void;
 }
 
-let hooks: AsyncHooksApi | undefined;
-let storage: AsyncLocalStorage<ChainLink> | undefined;
+/** The property under which a promise carries the chain of the code that created it. */
+const CHAIN: unique symbol = Symbol("lock-discipline.chain");
+/** The property under which a guard form's promise carries the chain its awaiters hold. */
+const GUARD_CHAIN: unique symbol = Symbol("lock-discipline.guardChain");
+type Carrier = { [CHAIN]?: ChainLink; [GUARD_CHAIN]?: ChainLink };
+
+let promiseHooks: PromiseHooksApi | undefined;
+let installed = false;
 let missingWarned = false;
+/** The chain of the code running now: the running promise reaction's, or a section's while `runWithChain` runs it. */
+let current: ChainLink | undefined;
+/** `current` of the code each running promise reaction interrupted (reactions do not nest in practice, but may). */
+const interrupted: (ChainLink | undefined)[] = [];
+/** The chain the next promise created must carry for its awaiters: set just before a guard form creates its promise. */
+let nextGuardLink: ChainLink | undefined;
 
-function lookUpAsyncHooks(): AsyncHooksApi | undefined {
+function lookUpPromiseHooks(): PromiseHooksApi | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const api = proc?.getBuiltinModule?.("node:async_hooks") as Partial<AsyncHooksApi> | undefined;
-  if (typeof api?.AsyncLocalStorage !== "function" || typeof api.executionAsyncResource !== "function") return undefined;
-  return api as AsyncHooksApi;
+  const v8 = proc?.getBuiltinModule?.("node:v8") as { promiseHooks?: Partial<PromiseHooksApi> } | undefined;
+  if (typeof v8?.promiseHooks?.createHook !== "function") return undefined;
+  return v8.promiseHooks as PromiseHooksApi;
 }
 
 /**
- * Whether held sets can be tracked here. Finds `node:async_hooks` without constructing anything.
- * When it is missing, warns once per process and returns false (the caller turns checks off).
+ * Whether held sets can be tracked here. Finds `node:v8` without installing anything.
+ * When its promise hooks are missing, warns once per process and returns false (the caller turns checks off).
  */
 export function taskTrackingAvailable(): boolean {
-  hooks ??= lookUpAsyncHooks();
-  if (hooks !== undefined) return true;
+  promiseHooks ??= lookUpPromiseHooks();
+  if (promiseHooks !== undefined) return true;
   if (!missingWarned) {
     missingWarned = true;
-    console.warn(
-      "lock-discipline: AsyncLocalStorage (node:async_hooks) is not available here, so lock order checks are off.",
-    );
+    console.warn("lock-discipline: V8 promise hooks (node:v8) are not available here, so lock order checks are off.");
   }
   return false;
 }
 
-/** True once a checked acquisition has created the AsyncLocalStorage (tests assert `checks: "off"` never does). */
+/** True once a checked acquisition has installed the promise hooks (tests assert `checks: "off"` never does). */
 export function taskStorageCreated(): boolean {
-  return storage !== undefined;
+  return installed;
 }
 
-function taskStorage(): AsyncLocalStorage<ChainLink> {
-  // Reached only through a checker, which exists only after taskTrackingAvailable() returned true.
-  return (storage ??= new hooks!.AsyncLocalStorage<ChainLink>());
-}
-
-/** The chain of the current task: links hidden from this resource skipped, finished entries pruned. */
-export function currentChain(): ChainLink | undefined {
-  if (storage === undefined) return undefined;
-  let link = storage.getStore();
-  if (link === undefined) return undefined;
-  if (link.origin !== undefined) {
-    const resource = hooks!.executionAsyncResource();
-    while (link !== undefined && link.origin === resource) link = link.parent;
+function onInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
+  const guard = nextGuardLink;
+  if (guard !== undefined) {
+    nextGuardLink = undefined;
+    (promise as Carrier)[GUARD_CHAIN] = guard;
+    return;
   }
-  return withoutFinished(link);
+  const chain = (parent !== undefined && (parent as Carrier)[GUARD_CHAIN]) || current;
+  if (chain !== undefined) (promise as Carrier)[CHAIN] = chain;
+}
+
+function onBefore(promise: Promise<unknown>): void {
+  interrupted.push(current);
+  current = (promise as Carrier)[CHAIN];
+}
+
+function onAfter(): void {
+  // Installed inside a reaction, the first `after` has no `before`: the empty chain is right then.
+  current = interrupted.length === 0 ? undefined : interrupted.pop();
+}
+
+function install(): void {
+  if (installed) return;
+  // Reached only through a checker, which exists only after taskTrackingAvailable() returned true.
+  promiseHooks!.createHook({ init: onInit, before: onBefore, after: onAfter });
+  installed = true;
+}
+
+/** The chain of the current task, finished entries pruned. */
+export function currentChain(): ChainLink | undefined {
+  return current === undefined ? undefined : withoutFinished(current);
 }
 
 /**
@@ -126,26 +161,63 @@ function withoutFinished(chain: ChainLink | undefined): ChainLink | undefined {
   const live: HeldEntry[] = [];
   for (link = chain; link !== undefined; link = link.parent) if (link.entry.state !== DONE) live.push(link.entry);
   let rebuilt: ChainLink | undefined;
-  for (let i = live.length - 1; i >= 0; i--) rebuilt = { entry: live[i], parent: rebuilt, origin: undefined };
+  for (let i = live.length - 1; i >= 0; i--) rebuilt = { entry: live[i], parent: rebuilt };
   return rebuilt;
 }
 
 /**
- * Records a guard-form acquisition in the caller's context with `enterWith`. A callee cannot change
- * its caller's context any other way, and the holder's code (after its `await`) must see the lock.
- * Consequence, documented in docs/runtime.md: contexts the same synchronous caller creates after this
- * call (its own continuation, a sibling that awaits before it locks) inherit the link too; they see
- * the lock as held by their task until it is released.
- * `async` marks acquisitions whose holder resumes only after an await (`acquire`, `read`, `write`);
- * their link is hidden from the current resource (see `ChainLink.origin`). `tryAcquire` grants
- * synchronously, so its holder is the current stretch and the link is visible at once.
+ * Makes the next promise created carry `parent` plus `entry` for its awaiters: the guard forms call it
+ * right before creating the promise they return, so the code awaiting that promise is the holder.
  */
-export function enterGuardChain(entry: HeldEntry, parent: ChainLink | undefined, async: boolean): void {
-  const origin = async ? hooks!.executionAsyncResource() : undefined;
-  taskStorage().enterWith({ entry, parent, origin });
+export function carryOnNextPromise(entry: HeldEntry, parent: ChainLink | undefined): void {
+  install();
+  nextGuardLink = { entry, parent };
+}
+
+/**
+ * Records a synchronous grant (`tryAcquire`) as held by the code running now: the rest of this
+ * synchronous stretch and everything it creates from here on see the lock. Outside any reaction, the
+ * chain is set back once this stretch ends, so later callbacks do not inherit it.
+ */
+export function holdInCurrentContext(entry: HeldEntry, parent: ChainLink | undefined): void {
+  install();
+  const previous = current;
+  const link: ChainLink = { entry, parent };
+  current = link;
+  if (interrupted.length === 0) {
+    queueMicrotask(() => {
+      if (current === link) current = previous;
+    });
+  }
+}
+
+/** Marks `entry` finished: chains skip it from now on. */
+export function finishEntry(entry: HeldEntry): void {
+  entry.state = DONE;
+}
+
+/** Runs `fn` with `chain` as the current task's chain; what `fn` creates inherits it. Restores the previous chain after. */
+function runWithChain<T>(chain: ChainLink | undefined, fn: () => T): T {
+  install();
+  const previous = current;
+  current = chain;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
 }
 
 /** Runs `fn` as a new task whose chain is `parent` plus `entry` (the callback forms). */
 export function runInChain<T>(entry: HeldEntry, parent: ChainLink | undefined, fn: () => T): T {
-  return taskStorage().run({ entry, parent, origin: undefined }, fn);
+  return runWithChain({ entry, parent }, fn);
+}
+
+/**
+ * Runs `fn` as a task of its own that holds nothing: for work a section starts without awaiting it
+ * (`void refresh()`), which the hooks cannot tell from awaited work since both are promises.
+ */
+export function runDetached<T>(fn: () => T): T {
+  if (!installed) return fn();
+  return runWithChain(undefined, fn);
 }

@@ -3,7 +3,7 @@
  * listener that may take it out of the queue early. Everything it registers is removed when it is
  * granted or cancelled, whichever comes first, so nothing outlives the wait.
  */
-import { LockTimeoutError, type LockMode } from "./errors.js";
+import { LockAbortError, LockTimeoutError, type LockMode } from "./errors.js";
 import type { LockGuard } from "./guard.js";
 import type { HeldEntry } from "./task-context.js";
 import type { QueueLinks } from "./waiter-queue.js";
@@ -62,10 +62,10 @@ export class Waiter implements QueueLinks<Waiter> {
     this.signal = undefined;
   }
 
-  /** The abort listener: leave the queue, rejecting with the signal's reason. */
+  /** The abort listener: leave the queue, rejecting with a LockAbortError whose cause is the signal's reason. */
   handleEvent(): void {
     const signal = this.signal;
-    if (signal !== undefined) this.owner.cancelWaiter(this, signal.reason);
+    if (signal !== undefined) this.owner.cancelWaiter(this, new LockAbortError(this.owner.id, this.mode, false, signal.reason));
   }
 }
 

@@ -64,6 +64,21 @@ describe("locks.snapshot()", () => {
     expect(locks.snapshot().locks).toEqual([]);
   });
 
+  test("an uncontended holder's time is recorded only when deadlockTimeout or captureStacks asks for durations; a waiter's always", async () => {
+    for (const [options, stamped] of [[{}, false], [{ deadlockTimeout: 60_000 }, true], [{ captureStacks: true }, true]] as const) {
+      const locks = defineLockOrder(HABITAT_ORDER, options);
+      const sm = locks.mutex("sm");
+      const held = await fromAnotherTask(() => sm.acquire());
+      const waiting = fromAnotherTask(() => sm.acquire());
+      await flushMicrotasks();
+      const [view] = locks.snapshot().locks;
+      expect("forMs" in view.holders[0]).toBe(stamped);
+      expect(view.waiters[0].forMs).toBeGreaterThanOrEqual(0);
+      held.release();
+      (await waiting).release();
+    }
+  });
+
   test("lists every reader of an rwlock and tells instances of one id apart", async () => {
     const locks = defineLockOrder(HABITAT_ORDER);
     const [first, second] = [locks.rwlock("ml"), locks.rwlock("ml")];

@@ -1,5 +1,5 @@
-// How the runtime treats node:async_hooks: untouched with checks off, created lazily, optional.
-// Each test loads fresh module instances, since the AsyncLocalStorage is per process (per module instance).
+// How the runtime treats node:v8's promise hooks: untouched with checks off, installed lazily, optional.
+// Each test loads fresh module instances, since the hooks are installed once per module instance.
 import { afterEach, expect, test, vi } from "vitest";
 import { HABITAT_ORDER } from "./helpers.js";
 
@@ -17,7 +17,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-test('checks: "off" never looks up node:async_hooks nor creates an AsyncLocalStorage', async () => {
+test('checks: "off" never looks up node:v8 nor installs promise hooks', async () => {
   const lookup = vi.spyOn(process, "getBuiltinModule");
   const { runtime, taskContext } = await freshRuntime();
   const locks = runtime.defineLockOrder(HABITAT_ORDER, { checks: "off", captureStacks: true, deadlockTimeout: 5 });
@@ -29,11 +29,11 @@ test('checks: "off" never looks up node:async_hooks nor creates an AsyncLocalSto
   });
   locks.held();
   locks.snapshot();
-  expect(lookup.mock.calls.filter(([id]) => String(id).includes("async_hooks"))).toEqual([]);
+  expect(lookup.mock.calls.filter(([id]) => /async_hooks|v8/.test(String(id)))).toEqual([]);
   expect(taskContext.taskStorageCreated()).toBe(false);
 });
 
-test("a checked lock order creates the AsyncLocalStorage on its first acquisition, not before", async () => {
+test("a checked lock order installs its promise hooks on its first acquisition, not before", async () => {
   const { runtime, taskContext } = await freshRuntime();
   const locks = runtime.defineLockOrder(HABITAT_ORDER, { checks: "throw" });
   const sm = locks.mutex("sm");
@@ -44,7 +44,7 @@ test("a checked lock order creates the AsyncLocalStorage on its first acquisitio
   expect(taskContext.taskStorageCreated()).toBe(true);
 });
 
-test("without AsyncLocalStorage, checks turn off with one warning for the process", async () => {
+test("without V8 promise hooks, checks turn off with one warning for the process", async () => {
   const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
   vi.spyOn(process, "getBuiltinModule").mockReturnValue(undefined as never);
   const { runtime, taskContext } = await freshRuntime();
@@ -53,7 +53,7 @@ test("without AsyncLocalStorage, checks turn off with one warning for the proces
   expect([locks.checks, again.checks]).toEqual(["off", "off"]);
   expect(warn).toHaveBeenCalledTimes(1);
   expect(warn.mock.calls[0][0]).toBe(
-    "lock-discipline: AsyncLocalStorage (node:async_hooks) is not available here, so lock order checks are off.",
+    "lock-discipline: V8 promise hooks (node:v8) are not available here, so lock order checks are off.",
   );
   const [ms, sm] = [locks.rwlock("ms"), locks.mutex("sm")];
   await sm.runExclusive(async () => {

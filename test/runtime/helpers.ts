@@ -1,5 +1,5 @@
 /** Shared fixtures of the runtime tests: the Habitat lock order and small async helpers. */
-import { AsyncResource } from "node:async_hooks";
+import { runDetached } from "../../runtime/index.js";
 
 /** The Habitat order of lock-order.json (issue 2): five rwlocks, then three mutexes. */
 export const HABITAT_ORDER = {
@@ -45,15 +45,15 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   return { promise, resolve };
 }
 
-// Bound while this module loads, when no context holds any lock; each call gets a fresh resource of
-// that context, so one call's locks are invisible to the next and to the caller.
-const runInLoadTimeContext = AsyncResource.bind((fn: () => unknown) => new AsyncResource("lock-test-task").runInAsyncScope(fn));
-
 /**
  * Runs `fn` as a separate task that holds nothing, whatever the caller holds: how a test plays "some
  * other request". Needed with checks on, where the test function holding a lock and then asking for
  * it again is (rightly) a recursive acquisition.
  */
 export function fromAnotherTask<T>(fn: () => T): T {
-  return runInLoadTimeContext(fn) as T;
+  const result = runDetached(fn);
+  // The code that awaits a guard form's promise is its holder; a promise made here and settled by the
+  // other task's one hands the guard over without making the caller the holder.
+  if (!(result instanceof Promise)) return result;
+  return new Promise((resolve, reject) => result.then(resolve, reject)) as T;
 }

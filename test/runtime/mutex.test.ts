@@ -1,6 +1,6 @@
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { defineLockOrder, LockGuard, LockReleaseError, LockTimeoutError, type CheckMode } from "../../runtime/index.js";
+import { defineLockOrder, LockAbortError, LockGuard, LockReleaseError, LockTimeoutError, type CheckMode } from "../../runtime/index.js";
 import { deferred, flushMicrotasks, fromAnotherTask, HABITAT_ORDER, outcome, sleep } from "./helpers.js";
 
 afterEach(() => {
@@ -190,7 +190,7 @@ describe.each<CheckMode>(["off", "throw"])("OrderedMutex (checks: %s)", (checks)
     expect(mutex.locked).toBe(false);
   });
 
-  test("abort rejects with the signal's reason, removes the waiter and its listener", async () => {
+  test("abort rejects with a LockAbortError naming the lock, caused by the signal's reason; removes the waiter and its listener", async () => {
     const mutex = newMutex();
     const holder = await fromAnotherTask(() => mutex.acquire());
     const controller = new AbortController();
@@ -200,7 +200,10 @@ describe.each<CheckMode>(["off", "throw"])("OrderedMutex (checks: %s)", (checks)
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
     const reason = new Error("caller gave up");
     controller.abort(reason);
-    expect(await aborted).toEqual({ ok: false, error: reason });
+    const { error } = (await aborted) as { error: LockAbortError };
+    expect(error).toBeInstanceOf(LockAbortError);
+    expect(error).toMatchObject({ lock: "sm", mode: "exclusive", beforeWaiting: false, cause: reason });
+    expect(error.message).toBe('aborted while waiting for lock "sm" (exclusive): Error: caller gave up');
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
     expect(mutex.waiting).toBe(1);
     holder.release();
@@ -226,8 +229,10 @@ describe.each<CheckMode>(["off", "throw"])("OrderedMutex (checks: %s)", (checks)
   test("an already aborted signal rejects at once, even when the mutex is free", async () => {
     const mutex = newMutex();
     const signal = AbortSignal.abort(new Error("too late"));
-    await expect(mutex.acquire({ signal })).rejects.toThrow("too late");
-    await expect(mutex.runExclusive(() => 1, { signal })).rejects.toThrow("too late");
+    const message = 'signal already aborted when asking for lock "sm" (exclusive): Error: too late';
+    await expect(mutex.acquire({ signal })).rejects.toThrow(message);
+    await expect(mutex.runExclusive(() => 1, { signal })).rejects.toThrow(message);
+    await expect(mutex.acquire({ signal })).rejects.toMatchObject({ cause: signal.reason, beforeWaiting: true });
     expect([mutex.locked, mutex.waiting]).toEqual([false, 0]);
   });
 

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import {
   defineLockOrder,
+  LockAbortError,
   LockOrderError,
   LockTimeoutError,
   type CheckMode,
@@ -225,7 +226,7 @@ describe("interleaving properties", () => {
                 }
                 outcomes[i] = "served";
               } catch (error) {
-                if (error === reason) outcomes[i] = "aborted";
+                if (error instanceof LockAbortError && error.cause === reason) outcomes[i] = "aborted";
                 else if (error instanceof LockTimeoutError && t.timeout !== undefined) outcomes[i] = "timed out";
                 else throw error;
               }

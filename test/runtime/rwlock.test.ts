@@ -148,7 +148,11 @@ describe.each<CheckMode>(["off", "throw"])("OrderedRwLock (checks: %s)", (checks
     const writer = await writeIn(lock);
     await expect(lock.read({ timeout: 0 })).rejects.toBeInstanceOf(LockTimeoutError);
     await expect(lock.runWrite(() => 1, { timeout: 1 })).rejects.toBeInstanceOf(LockTimeoutError);
-    await expect(lock.runRead(() => 1, { signal: AbortSignal.abort("no") })).rejects.toBe("no");
+    await expect(lock.runRead(() => 1, { signal: AbortSignal.abort("no") })).rejects.toMatchObject({
+      name: "LockAbortError",
+      message: 'signal already aborted when asking for lock "rs" (read): no',
+      cause: "no",
+    });
     expect(lock.waiting).toBe(0);
     writer.release();
   });

@@ -1,6 +1,7 @@
 // What a "task" is: which code sees which held locks (docs/runtime.md, "Tasks").
+import { EventEmitter } from "node:events";
 import { describe, expect, test } from "vitest";
-import { defineLockOrder, LockOrderError, RecursiveLockError } from "../../runtime/index.js";
+import { defineLockOrder, LockOrderError, RecursiveLockError, runDetached } from "../../runtime/index.js";
 import { deferred, flushMicrotasks, fromAnotherTask, HABITAT_ORDER, outcome, sleep } from "./helpers.js";
 
 describe("tasks", () => {
@@ -124,63 +125,170 @@ describe("tasks", () => {
     await releaser;
   });
 
-  test("a setTimeout callback scheduled in a critical section sees its locks while they are held, and nothing after", async () => {
-    const locks = defineLockOrder(HABITAT_ORDER);
-    const sm = locks.mutex("sm");
-    const whileHeld = deferred<{ held: string[]; retake: string }>();
-    const afterRelease = deferred<{ held: string[]; retake: string }>();
-    const probe = async () => {
-      const retake = await outcome(sm.acquire({ timeout: 100 }));
-      if (retake.ok) retake.value.release();
-      return { held: locks.held(), retake: retake.ok ? "acquired" : (retake.error as Error).name };
+  describe("callbacks scheduled inside a critical section are tasks of their own", () => {
+    // Each schedules, inside a section holding sm, a callback that takes sm again and reports what it saw.
+    const schedulers: Record<string, (callback: () => void) => void> = {
+      setTimeout: (callback) => setTimeout(callback, 1),
+      setImmediate: (callback) => setImmediate(callback),
+      queueMicrotask: (callback) => queueMicrotask(callback),
+      "process.nextTick": (callback) => process.nextTick(callback),
+      "runDetached in a promise reaction": (callback) => void Promise.resolve().then(() => runDetached(callback)),
+      "an event listener emitted later": (callback) => {
+        const emitter = new EventEmitter();
+        emitter.once("refresh", callback);
+        setTimeout(() => emitter.emit("refresh"), 1);
+      },
     };
-    await sm.runExclusive(async () => {
-      setTimeout(() => void probe().then(whileHeld.resolve), 1);
-      setTimeout(() => void probe().then(afterRelease.resolve), 30);
-      await sleep(10);
+    for (const [name, schedule] of Object.entries(schedulers)) {
+      test(`${name}: a fire-and-forget callback that takes the section's lock waits for it instead of failing`, async () => {
+        const locks = defineLockOrder(HABITAT_ORDER);
+        const [ms, sm] = [locks.rwlock("ms"), locks.mutex("sm")];
+        const seen = deferred<{ heldAtStart: string[]; earlier: boolean; inside: string[]; sectionDone: boolean }>();
+        let sectionDone = false;
+        await sm.runExclusive(async () => {
+          schedule(() => {
+            const heldAtStart = locks.held();
+            void (async () => {
+              // ms is declared before sm, which the section holds: fine, this is not the section's task.
+              const earlier = await outcome(ms.runRead(() => undefined));
+              await sleep(1); // after an await it is still its own task
+              const inside = await sm.runExclusive(() => locks.held());
+              seen.resolve({ heldAtStart, earlier: earlier.ok, inside, sectionDone });
+            })();
+          });
+          await sleep(10);
+          sectionDone = true;
+        });
+        expect(await seen.promise).toEqual({ heldAtStart: [], earlier: true, inside: ["sm"], sectionDone: true });
+      });
+    }
+
+    test("work the section awaits is still its own: retaking its lock there is a RecursiveLockError", async () => {
+      const locks = defineLockOrder(HABITAT_ORDER);
+      const sm = locks.mutex("sm");
+      async function refresh() {
+        await sleep(1);
+        using _sm = await sm.acquire();
+      }
+      const result = await outcome(sm.runExclusive(() => refresh()));
+      expect(result.ok).toBe(false);
+      expect((result as { error: unknown }).error).toBeInstanceOf(RecursiveLockError);
     });
-    // While the section ran, the timer counted as part of its task: retaking sm is a recursion.
-    expect(await whileHeld.promise).toEqual({ held: ["sm"], retake: "RecursiveLockError" });
-    // Once the section released sm, the inherited entry is stale and ignored.
-    expect(await afterRelease.promise).toEqual({ held: [], retake: "acquired" });
+
+    test("a promise started with void is indistinguishable from awaited work; the error says so and runDetached expresses it", async () => {
+      const locks = defineLockOrder(HABITAT_ORDER);
+      const sm = locks.mutex("sm");
+      const refreshed = deferred<unknown>();
+      async function refresh() {
+        await sleep(1);
+        return outcome(sm.runExclusive(() => locks.held()));
+      }
+      await sm.runExclusive(async () => {
+        void refresh().then(refreshed.resolve);
+        await sleep(10);
+      });
+      const refused = (await refreshed.promise) as { ok: false; error: Error };
+      expect(refused.error).toBeInstanceOf(RecursiveLockError);
+      expect(refused.error.message).toContain("runDetached");
+      expect(refused.error.message).not.toContain("\n");
+
+      const detached = deferred<unknown>();
+      let sectionDone = false;
+      await sm.runExclusive(async () => {
+        void runDetached(refresh).then(detached.resolve);
+        await sleep(10);
+        sectionDone = true;
+      });
+      expect(await detached.promise).toEqual({ ok: true, value: ["sm"] });
+      expect(sectionDone).toBe(true);
+    });
+
+    test("a callback scheduled outside any section sees nothing, and one that outlives its section sees nothing either", async () => {
+      const locks = defineLockOrder(HABITAT_ORDER);
+      const sm = locks.mutex("sm");
+      const late = deferred<string[]>();
+      await sm.runExclusive(() => {
+        setTimeout(() => late.resolve(locks.held()), 20);
+      });
+      expect(await late.promise).toEqual([]);
+    });
   });
 
-  test("known limitation: a sibling that awaits before it locks inherits a guard its caller's other callee took first thing", async () => {
-    // docs/runtime.md explains why: a callee cannot change its caller's context, so a guard taken
-    // before the first await lands in the caller's context, which later siblings inherit.
+  test("a lock taken with tryAcquire in a timer callback is held by that callback, not by callbacks that run later", async () => {
     const locks = defineLockOrder(HABITAT_ORDER);
     const sm = locks.mutex("sm");
+    const seen = deferred<{ inCallback: string[]; afterAwait: string[]; later: string[] }>();
+    setTimeout(() => {
+      const guard = sm.tryAcquire()!;
+      const inCallback = locks.held();
+      void (async () => {
+        await null;
+        const afterAwait = locks.held();
+        setTimeout(() => {
+          seen.resolve({ inCallback, afterAwait, later: locks.held() }); // sm is still held, by the first callback
+          guard.release();
+        }, 1);
+      })();
+    }, 1);
+    expect(await seen.promise).toEqual({ inCallback: ["sm"], afterAwait: ["sm"], later: [] });
+  });
+
+  test("a sibling that awaits before it locks waits for the guard another sibling took first thing, without an error", async () => {
+    const locks = defineLockOrder(HABITAT_ORDER);
+    const [ms, sm] = [locks.rwlock("ms"), locks.mutex("sm")];
     const firstHolds = deferred();
     const release = deferred();
     async function locksFirst() {
       using _sm = await sm.acquire();
       firstHolds.resolve();
       await release.promise;
+      return "released";
     }
     async function awaitsFirst() {
       await firstHolds.promise;
-      return outcome(sm.acquire());
+      const waiting = sm.acquire();
+      release.resolve();
+      (await waiting).release();
+      return "acquired";
     }
-    const [, late] = await Promise.all([locksFirst(), awaitsFirst().finally(() => release.resolve())]);
-    expect(late.ok).toBe(false);
-    expect((late as { error: unknown }).error).toBeInstanceOf(RecursiveLockError);
-    // The remedy: the callback form gives the first callee a task of its own.
-    const again = deferred();
-    const done = deferred();
-    const [, fine] = await Promise.all([
-      sm.runExclusive(async () => {
-        again.resolve();
-        await done.promise;
-      }),
-      (async () => {
-        await again.promise;
-        const waiting = sm.acquire();
-        done.resolve();
-        (await waiting).release();
-        return "acquired";
-      })(),
-    ]);
-    expect(fine).toBe("acquired");
+    const work = Promise.all([locksFirst(), awaitsFirst()]);
+    await firstHolds.promise;
+    // The caller, after its own await, does not hold the sibling's guard either.
+    expect(locks.held()).toEqual([]);
+    const earlier = await outcome(ms.runRead(() => locks.held()));
+    expect(earlier).toEqual({ ok: true, value: ["ms"] });
+    expect(await work).toEqual(["released", "acquired"]);
+  });
+
+  test("the code that awaits a guard's promise holds it, even after awaiting other things first", async () => {
+    const locks = defineLockOrder(HABITAT_ORDER);
+    const [ms, sm] = [locks.rwlock("ms"), locks.mutex("sm")];
+    const pending = sm.acquire();
+    await sleep(1);
+    expect(locks.held()).toEqual([]); // not yet: this code has not awaited the guard
+    using _sm = await pending;
+    expect(locks.held()).toEqual(["sm"]);
+    await expect(ms.read()).rejects.toBeInstanceOf(LockOrderError);
+    const viaThen = await sm.runExclusive(() => "unreachable").catch((error: unknown) => error);
+    expect(viaThen).toBeInstanceOf(RecursiveLockError);
+  });
+
+  test("known limitation: a guard returned from an async helper that awaited it is not seen by the helper's caller", async () => {
+    // The caller resumes from the helper's own promise, which it created before the acquisition; the
+    // hook sees no link from it to the guard. Checks then miss this holder's later acquisitions (no
+    // false alarm). A plain function that returns sm.acquire() keeps the link (next test).
+    const locks = defineLockOrder(HABITAT_ORDER);
+    const [ms, sm] = [locks.rwlock("ms"), locks.mutex("sm")];
+    async function takeMember() {
+      return await sm.acquire();
+    }
+    const guard = await takeMember();
+    expect(locks.held()).toEqual([]);
+    guard.release();
+    const takeMemberPlain = () => sm.acquire();
+    using _sm = await takeMemberPlain();
+    expect(locks.held()).toEqual(["sm"]);
+    await expect(ms.read()).rejects.toBeInstanceOf(LockOrderError);
   });
 
   test("a guard taken in another task and released there never shows up here", async () => {
