@@ -115,8 +115,8 @@ describe("formats", () => {
     ["json", (out: string) => expect(JSON.parse(out).findings[0].ruleId).toBe("order")],
     ["sarif", (out: string) => expect(JSON.parse(out).runs[0].results[0].ruleId).toBe("order")],
     ["markdown", (out: string) => expect(out).toMatch(/^### lock-audit: 1 error \(order 1\)\n/)],
-    ["dot", (out: string) => expect(out).toContain('"gs" -> "ms" [label="order: 1 site"')],
-    ["mermaid", (out: string) => expect(out).toMatch(/^flowchart LR\n/)],
+    ["dot", (out: string) => expect(out).toContain('"gs" -> "ms" [label="order violation\\nfixtures/audit/order-chain/src/gateway.ts:18\\n1 site"')],
+    ["mermaid", (out: string) => expect(out).toMatch(/^flowchart TB\n/)],
   ] as const)("--format %s", async (format, check) => {
     const run = await runCaptured(["--project", VIOLATING, "--format", format]);
     expect(run.code).toBe(1);

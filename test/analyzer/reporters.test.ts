@@ -145,22 +145,28 @@ describe("markdown", () => {
 });
 
 describe("dot and mermaid", () => {
-  it("dot: declared order, observed edges, violations in red, undeclared locks dashed", () => {
+  it("dot: top to bottom, declared order, edges with first site and count, violations in red, undeclared locks dashed, a legend", () => {
     const dot = formatDot(orderChain);
-    expect(dot).toMatch(/^digraph locks \{/);
+    expect(dot).toMatch(/^digraph locks \{\n {2}rankdir=TB;/);
     expect(dot).toContain('"ms" -> "gs" [style=dotted, color=gray, arrowhead=open];');
-    expect(dot).toContain('"gs" -> "ms" [label="order: 1 site", color=red, fontcolor=red, penwidth=2];');
-    expect(formatDot(cycles)).toContain('"Cache.lock" [label="Cache.lock\\n(undeclared)", style=dashed];');
+    const violation = orderChain.graph.edges.find((edge) => edge.violation === "order")!;
+    expect(violation.site.file).toBe("fixtures/audit/order-chain/src/gateway.ts");
+    expect(dot).toContain(`"gs" -> "ms" [label="order violation\\n${violation.site.file}:${violation.site.line}\\n1 site", color="#c62828", fontcolor="#c62828", penwidth=2];`);
+    expect(formatDot(cycles)).toContain('"Cache.lock" [label="Cache.lock\\n(undeclared)", style="rounded,dashed"];');
+    const legend = dot.split("\n").find((line) => line.includes("legend_box"));
+    for (const text of ["declared lock", "undeclared lock", "declared order", "first site, sites", "violation: order, no-recursion, cycle"]) expect(legend).toContain(text);
   });
 
   it("mermaid: one node per lock, styled violating links", () => {
     const mermaid = formatMermaid(cycles);
     const lines = mermaid.split("\n");
-    expect(lines[0]).toBe("flowchart LR");
+    expect(lines[0]).toBe("flowchart TB");
     expect(lines.filter((line) => /^ {2}L\d+[[(]/.test(line))).toHaveLength(cycles.graph.locks.length);
     const order = cycles.graph.order.length - 1;
     const violating = cycles.graph.edges.flatMap((edge, index) => (edge.violation ? [order + index] : []));
     expect(mermaid).toContain(`linkStyle ${violating.join(",")} stroke:#d00`);
+    const edge = cycles.graph.edges[0];
+    expect(mermaid).toContain(`-->|"${edge.violation ? `${edge.violation} violation<br/>` : ""}${edge.site.file}:${edge.site.line}<br/>${edge.sites} site`);
   });
 });
 
