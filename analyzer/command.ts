@@ -156,7 +156,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     progress.finish();
     if (options.quiet) result = { ...result, findings: result.findings.filter((finding) => finding.level === "error") };
     const color = options.output === undefined && options.format === "text" && io.stdout.isTTY === true && !io.env.NO_COLOR;
-    const report = REPORTERS[options.format](result, {
+    const report = await REPORTERS[options.format](result, {
       color,
       ...(options.format === "text" ? { sources: readSources(result) } : {}),
       ...(fixes ? { fixes } : {}),

@@ -44,7 +44,7 @@ export function formatDot(result: AnalysisResult): string {
   const lines = [
     "digraph locks {",
     "  rankdir=TB;",
-    '  graph [fontname="Helvetica", nodesep=0.5, ranksep=0.6];',
+    '  graph [fontname="Helvetica", nodesep=0.5, ranksep=0.4];',
     '  node [shape=box, style=rounded, fontname="Helvetica", fontsize=11];',
     '  edge [fontname="Helvetica", fontsize=9];',
   ];

@@ -13,6 +13,7 @@ import { formatJson } from "../../analyzer/reporters/json.js";
 import { formatMarkdown } from "../../analyzer/reporters/markdown.js";
 import { formatMermaid } from "../../analyzer/reporters/mermaid.js";
 import { formatSarif } from "../../analyzer/reporters/sarif.js";
+import { formatSvg } from "../../analyzer/reporters/svg.js";
 import type { AnalysisResult } from "../../analyzer/types.js";
 import { HOSTILE_FILE, HOSTILE_KEY, writeHostileProject } from "../../scripts/hostile-project.js";
 
@@ -112,6 +113,19 @@ describe("dot", () => {
     const texts = svgTexts(rendered.status === "success" ? rendered.output : "");
     expect(texts).toContain('a"b\\l');
     expect(texts).toContain(`&lt;c.ts:${result.graph.edges[0].site.line}`);
+  });
+});
+
+describe("svg", () => {
+  it("has no markup from the code, and shows each name and site as written", async () => {
+    const svg = await formatSvg(result);
+    expect(svg).not.toContain("<img");
+    expect(svg).toContain("jobs&lt;1&gt;|`main`.ts");
+    const texts = svgTexts(svg);
+    expect(texts).toContain(MODULE_LOCK);
+    for (const edge of result.graph.edges) expect(texts).toContain(`${edge.site.file}:${edge.site.line}`);
+    // Node and edge titles (tooltips) name the locks too, escaped the same way.
+    expect([...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((match) => xmlText(match[1]))).toContain(MODULE_LOCK);
   });
 });
 

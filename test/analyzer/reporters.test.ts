@@ -13,9 +13,10 @@ import { formatJson, JSON_REPORT_VERSION } from "../../analyzer/reporters/json.j
 import { formatMarkdown } from "../../analyzer/reporters/markdown.js";
 import { formatMermaid } from "../../analyzer/reporters/mermaid.js";
 import { FINGERPRINT_KEY, formatSarif, SRCROOT, toSarif } from "../../analyzer/reporters/sarif.js";
+import { formatSvg } from "../../analyzer/reporters/svg.js";
 import { formatText } from "../../analyzer/reporters/text.js";
 import { RULES } from "../../analyzer/rule-catalog.js";
-import type { AnalysisResult } from "../../analyzer/types.js";
+import type { AnalysisResult, LockGraph } from "../../analyzer/types.js";
 import { AUDIT_FIXTURES, REPO_ROOT, copyFixtures } from "./helpers.js";
 
 /**
@@ -167,6 +168,51 @@ describe("dot and mermaid", () => {
     expect(mermaid).toContain(`linkStyle ${violating.join(",")} stroke:#d00`);
     const edge = cycles.graph.edges[0];
     expect(mermaid).toContain(`-->|"${edge.violation ? `${edge.violation} violation<br/>` : ""}${edge.site.file}:${edge.site.line}<br/>${edge.sites} site`);
+  });
+});
+
+/** Width and height in points from Graphviz's `<svg width="…pt" height="…pt"`. */
+function svgSize(svg: string): { width: number; height: number } {
+  const match = /<svg width="([\d.]+)pt" height="([\d.]+)pt"/.exec(svg);
+  if (!match) throw new Error("no <svg width height> in the output");
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+/** A declared order of `count` locks, each nesting into the next two, and the last into the first (an order violation). */
+function manyLocks(base: AnalysisResult, count: number): AnalysisResult {
+  const ids = Array.from({ length: count }, (_, index) => `lock${index}`);
+  const site = (line: number) => ({ file: "src/locks.ts", line, column: 3, endLine: line, endColumn: 9 });
+  const graph: LockGraph = {
+    locks: ids.map((key, rank) => ({ key, declared: true, rank, kind: "mutex", target: `Service${rank}.lock` })),
+    order: ids,
+    edges: [
+      ...ids.flatMap((from, index) => ids.slice(index + 1, index + 3).map((to, step) => ({ from, to, sites: step + 1, site: site(10 * index + step) }))),
+      { from: ids[count - 1], to: ids[0], sites: 1, site: site(999), violation: "order" as const },
+    ],
+  };
+  return { ...base, graph };
+}
+
+describe("svg", () => {
+  it("is a self-contained SVG of the dot graph: every lock, every edge's site, violations in red, a legend", async () => {
+    const svg = await formatSvg(cycles);
+    expect(svg).toMatch(/^<\?xml version="1\.0" encoding="UTF-8" standalone="no"\?>\n/);
+    expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+    expect(svg).not.toContain("<!DOCTYPE");
+    // Namespace names are the only URLs: nothing to fetch.
+    expect(svg.replace(/xmlns(:xlink)?="[^"]*"/g, "")).not.toMatch(/https?:|href=|url\(/);
+    for (const lock of cycles.graph.locks) expect(svg).toContain(`>${lock.key}</text>`);
+    for (const edge of cycles.graph.edges) expect(svg).toContain(`>${edge.site.file}:${edge.site.line}</text>`);
+    const edgeGroups = svg.split('<g id="edge').slice(1);
+    const red = edgeGroups.filter((group) => group.includes('stroke="#c62828"'));
+    expect(red).toHaveLength(cycles.graph.edges.filter((edge) => edge.violation).length);
+    expect(svg).toContain(">legend</text>");
+  });
+
+  it("lays 20 locks out top to bottom, taller than wide, not a strip", async () => {
+    const { width, height } = svgSize(await formatSvg(manyLocks(orderChain, 20)));
+    expect(height).toBeGreaterThan(width);
+    expect(width).toBeLessThan(1200);
   });
 });
 
