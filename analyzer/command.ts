@@ -158,7 +158,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     const color = options.output === undefined && options.format === "text" && io.stdout.isTTY === true && !io.env.NO_COLOR;
     const report = await REPORTERS[options.format](result, {
       color,
-      ...(options.format === "text" ? { sources: readSources(result) } : {}),
+      ...(options.format === "text" || options.format === "html" ? { sources: readSources(result) } : {}),
       ...(fixes ? { fixes } : {}),
     });
     if (options.output === undefined) io.stdout.write(report);

@@ -4,6 +4,7 @@
  */
 import type { AnalysisResult, FixReport } from "../types.js";
 import { formatDot } from "./dot.js";
+import { formatHtml } from "./html.js";
 import { formatJson } from "./json.js";
 import { formatMarkdown } from "./markdown.js";
 import { formatMermaid } from "./mermaid.js";
@@ -11,7 +12,7 @@ import { formatSarif } from "./sarif.js";
 import { formatSvg } from "./svg.js";
 import { formatText } from "./text.js";
 
-export const FORMATS = ["text", "json", "sarif", "markdown", "dot", "mermaid", "svg"] as const;
+export const FORMATS = ["text", "json", "sarif", "markdown", "dot", "mermaid", "svg", "html"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface ReportOptions {
@@ -30,7 +31,8 @@ export const REPORTERS: Record<Format, Reporter> = {
   dot: (result) => formatDot(result),
   mermaid: (result) => formatMermaid(result),
   svg: (result) => formatSvg(result),
+  html: formatHtml,
 };
 
-export { formatDot, formatJson, formatMarkdown, formatMermaid, formatSarif, formatSvg, formatText };
+export { formatDot, formatHtml, formatJson, formatMarkdown, formatMermaid, formatSarif, formatSvg, formatText };
 export { toSarif } from "./sarif.js";

@@ -44,7 +44,7 @@ describe("docs/cli.md", () => {
 
   it("documents the command line contract", () => {
     expect(doc).toContain(
-      "lock-audit [--project tsconfig.json] [--config lock-order.json]\n           [--format text|json|sarif|markdown|dot|mermaid|svg] [--output FILE]\n           [--fix [--dry-run]] [--no-progress] [--quiet] [--help] [--version]",
+      "lock-audit [--project tsconfig.json] [--config lock-order.json]\n           [--format text|json|sarif|markdown|dot|mermaid|svg|html]\n           [--output FILE] [--fix [--dry-run]] [--no-progress] [--quiet] [--help] [--version]",
     );
     for (const code of ["`0`", "`1`", "`2`"]) expect(doc).toContain(`| ${code} |`);
   });

@@ -4,11 +4,13 @@
  * backticks and whose keyed lock's key is "<img src=x onerror=alert(1)>" (scripts/hostile-project.js):
  * each format shows those names exactly, and only escaped.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { instance, type Viz } from "@viz-js/viz";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
 import { formatDot } from "../../analyzer/reporters/dot.js";
+import { formatHtml } from "../../analyzer/reporters/html.js";
 import { formatJson } from "../../analyzer/reporters/json.js";
 import { formatMarkdown } from "../../analyzer/reporters/markdown.js";
 import { formatMermaid } from "../../analyzer/reporters/mermaid.js";
@@ -18,6 +20,9 @@ import type { AnalysisResult } from "../../analyzer/types.js";
 import { HOSTILE_FILE, HOSTILE_KEY, writeHostileProject } from "../../scripts/hostile-project.js";
 
 const MODULE_LOCK = `${HOSTILE_FILE}#registry`;
+
+/** Every element the html report writes itself: its page, its table, and Graphviz's SVG. */
+const REPORT_ELEMENTS = ["html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "code", "ul", "li", "ol", "table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "span", "br", "wbr", "pre", "figure", "svg", "g", "path", "polygon", "polyline", "ellipse", "text"];
 
 let dir: string;
 let result: AnalysisResult;
@@ -113,6 +118,26 @@ describe("dot", () => {
     const texts = svgTexts(rendered.status === "success" ? rendered.output : "");
     expect(texts).toContain('a"b\\l');
     expect(texts).toContain(`&lt;c.ts:${result.graph.edges[0].site.line}`);
+  });
+});
+
+describe("html", () => {
+  it("writes only its own elements and attributes, and shows every message, location and code line as written", async () => {
+    const source = readFileSync(join(dir, HOSTILE_FILE), "utf8");
+    const html = await formatHtml(result, { sources: new Map([[HOSTILE_FILE, source]]) });
+    expect(html).not.toContain("<img");
+    const tags = new Set([...html.matchAll(/<([a-zA-Z][a-zA-Z0-9]*)/g)].map((match) => match[1].toLowerCase()));
+    expect([...tags].filter((tag) => !REPORT_ELEMENTS.includes(tag))).toEqual([]);
+    expect(html).not.toMatch(/<[^>]*\son[a-z]+\s*=/i);
+    const messages = [...html.matchAll(/<td class="message">([^<]*)<\/td>/g)].map((match) => xmlText(match[1]));
+    expect(messages).toEqual(result.findings.map((finding) => finding.message));
+    const locations = [...html.matchAll(/<td class="location"><code>(.*?)<\/code>/g)].map((match) => xmlText(match[1].replace(/<wbr>/g, "")));
+    expect(locations).toEqual(result.findings.map((finding) => `${finding.location.file}:${finding.location.line}:${finding.location.column}`));
+    const frames = [...html.matchAll(/<pre class="frame">([\s\S]*?)<\/pre>/g)].map((match) => xmlText(match[1].replace(/<\/?span[^>]*>/g, "")));
+    expect(frames).toHaveLength(result.findings.length);
+    expect(frames[1]).toContain(`const again = await this.locks.acquire(${JSON.stringify(HOSTILE_KEY)});`);
+    const graph = /<figure class="graph">([\s\S]*)<\/figure>/.exec(html)?.[1] ?? "";
+    expect(svgTexts(graph)).toContain(MODULE_LOCK);
   });
 });
 
