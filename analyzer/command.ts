@@ -117,7 +117,7 @@ export function exitCodeOf(findings: readonly Finding[], maxWarnings: number | u
   return EXIT_CLEAN;
 }
 
-/** File contents for the text report's code frames (files that cannot be read get no frame). */
+/** File contents for the text and html reports' code frames (files that cannot be read get no frame). */
 function readSources(result: AnalysisResult): Map<string, string> {
   const sources = new Map<string, string>();
   for (const finding of result.findings) {
@@ -278,9 +278,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     }
     if (options.quiet) result = { ...result, findings: result.findings.filter((finding) => finding.level === "error") };
     const color = options.output === undefined && options.format === "text" && io.stdout.isTTY === true && !io.env.NO_COLOR;
-    const report = REPORTERS[options.format](result, {
+    const report = await REPORTERS[options.format](result, {
       color,
-      ...(options.format === "text" ? { sources: readSources(result), locks: !options.quiet } : {}),
+      ...(options.format === "text" || options.format === "html" ? { sources: readSources(result), locks: !options.quiet } : {}),
       ...(fixes ? { fixes } : {}),
     });
     if (options.output === undefined) io.stdout.write(report);

@@ -9,7 +9,7 @@ export { runCli, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, type CliIo } from "./com
 export { AuditError } from "./errors.js";
 export { fixSuffixes } from "./fix.js";
 export { RULES, RULES_BY_ID, TOOL_NAME, type RuleDescription } from "./rule-catalog.js";
-export { FORMATS, REPORTERS, formatDot, formatJson, formatMarkdown, formatMermaid, formatSarif, formatText, toSarif, type Format, type ReportOptions } from "./reporters/index.js";
+export { FORMATS, REPORTERS, formatDot, formatHtml, formatJson, formatMarkdown, formatMermaid, formatSarif, formatSvg, formatText, toSarif, type Format, type Reporter, type ReportOptions } from "./reporters/index.js";
 export { JSON_REPORT_VERSION } from "./reporters/json.js";
 export type * from "./types.js";
 export { TOOL_VERSION } from "./version.js";

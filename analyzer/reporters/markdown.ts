@@ -2,22 +2,13 @@
 import { TOOL_NAME } from "../rule-catalog.js";
 import type { AnalysisResult, FixReport, Level } from "../types.js";
 import { countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
+import { markdownCell as cell, markdownCode as code } from "./escape.js";
 
 export interface MarkdownReportOptions {
   fixes?: FixReport;
 }
 
 const LEVEL_MARK: Record<Level, string> = { error: "❌", warning: "⚠️", note: "ℹ️" };
-
-/** Text safe inside a table cell and outside code spans. */
-function cell(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/([`*_<>[\]])/g, "\\$1").replace(/\r?\n/g, " ");
-}
-
-function code(text: string): string {
-  const fence = text.includes("`") ? "``" : "`";
-  return `${fence}${text.replace(/\|/g, "\\|")}${fence}`;
-}
 
 export function formatMarkdown(result: AnalysisResult, options: MarkdownReportOptions = {}): string {
   const counts = countFindings(result.findings);

@@ -49,7 +49,7 @@ describe("exit codes", () => {
 
   const usageErrors: [string, string[], RegExp][] = [
     ["an unknown option", ["--projct", CLEAN], /^lock-audit: unknown option '--projct' \(Did you mean --project\?\); run lock-audit --help\n$/],
-    ["an unknown format", ["--project", CLEAN, "--format", "xml"], /^lock-audit: option '--format <format>' argument 'xml' is invalid\. Allowed choices are text, json, sarif, markdown, dot, mermaid; run lock-audit --help\n$/],
+    ["an unknown format", ["--project", CLEAN, "--format", "xml"], /^lock-audit: option '--format <format>' argument 'xml' is invalid\. Allowed choices are text, json, sarif, markdown, dot, mermaid, svg, html; run lock-audit --help\n$/],
     ["an extra argument", [CLEAN], /^lock-audit: too many arguments.*; run lock-audit --help\n$/],
     ["a missing tsconfig", ["--project", "no/such/tsconfig.json"], /^lock-audit: no\/such\/tsconfig\.json: no such file; pass --project path\/to\/tsconfig\.json\n$/],
     ["a folder without tsconfig.json", ["--project", "fixtures/audit/shared"], /^lock-audit: fixtures\/audit\/shared: the folder has no tsconfig\.json; pass --project path\/to\/tsconfig\.json\n$/],
@@ -119,8 +119,10 @@ describe("formats", () => {
     ["json", (out: string) => expect(JSON.parse(out).findings[0].ruleId).toBe("order")],
     ["sarif", (out: string) => expect(JSON.parse(out).runs[0].results[0].ruleId).toBe("order")],
     ["markdown", (out: string) => expect(out).toMatch(/^### lock-audit: 1 error \(order 1\)\n/)],
-    ["dot", (out: string) => expect(out).toContain('"gs" -> "ms" [label="order: 1 site"')],
-    ["mermaid", (out: string) => expect(out).toMatch(/^flowchart LR\n/)],
+    ["dot", (out: string) => expect(out).toContain('"gs" -> "ms" [label="order violation\\nfixtures/audit/order-chain/src/gateway.ts:18\\n1 site"')],
+    ["mermaid", (out: string) => expect(out).toMatch(/^flowchart TB\n/)],
+    ["html", (out: string) => expect(out).toMatch(/^<!DOCTYPE html>\n[\s\S]*<span class="at">&gt; 18 \|[\s\S]*<svg [\s\S]*<\/html>\n$/)],
+    ["svg", (out: string) => expect(out).toMatch(/^<\?xml [^>]*\?>\n[\s\S]*<svg [\s\S]*>order violation<\/text>[\s\S]*<\/svg>\n$/)],
   ] as const)("--format %s", async (format, check) => {
     const run = await runCaptured(["--project", VIOLATING, "--format", format]);
     expect(run.code).toBe(1);

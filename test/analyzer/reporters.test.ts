@@ -9,13 +9,15 @@ import type * as Sarif from "sarif";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
 import { formatDot } from "../../analyzer/reporters/dot.js";
+import { formatHtml, HTML_CONTENT_SECURITY_POLICY } from "../../analyzer/reporters/html.js";
 import { formatJson, JSON_REPORT_VERSION } from "../../analyzer/reporters/json.js";
 import { formatMarkdown } from "../../analyzer/reporters/markdown.js";
 import { formatMermaid } from "../../analyzer/reporters/mermaid.js";
 import { FINGERPRINT_KEY, formatSarif, SRCROOT, toSarif } from "../../analyzer/reporters/sarif.js";
+import { formatSvg } from "../../analyzer/reporters/svg.js";
 import { formatText } from "../../analyzer/reporters/text.js";
 import { RULES } from "../../analyzer/rule-catalog.js";
-import type { AnalysisResult } from "../../analyzer/types.js";
+import type { AnalysisResult, LockGraph } from "../../analyzer/types.js";
 import { AUDIT_FIXTURES, REPO_ROOT, copyFixtures } from "./helpers.js";
 
 /**
@@ -145,22 +147,119 @@ describe("markdown", () => {
 });
 
 describe("dot and mermaid", () => {
-  it("dot: declared order, observed edges, violations in red, undeclared locks dashed", () => {
+  it("dot: top to bottom, declared order, edges with first site and count, violations in red, undeclared locks dashed, a legend", () => {
     const dot = formatDot(orderChain);
-    expect(dot).toMatch(/^digraph locks \{/);
+    expect(dot).toMatch(/^digraph locks \{\n {2}rankdir=TB;/);
     expect(dot).toContain('"ms" -> "gs" [style=dotted, color=gray, arrowhead=open];');
-    expect(dot).toContain('"gs" -> "ms" [label="order: 1 site", color=red, fontcolor=red, penwidth=2];');
-    expect(formatDot(cycles)).toContain('"Cache.lock" [label="Cache.lock\\n(undeclared)", style=dashed];');
+    const violation = orderChain.graph.edges.find((edge) => edge.violation === "order")!;
+    expect(violation.site.file).toBe("fixtures/audit/order-chain/src/gateway.ts");
+    expect(dot).toContain(`"gs" -> "ms" [label="order violation\\n${violation.site.file}:${violation.site.line}\\n1 site", color="#c62828", fontcolor="#c62828", penwidth=2];`);
+    expect(formatDot(cycles)).toContain('"Cache.lock" [label="Cache.lock\\n(undeclared)", style="rounded,dashed"];');
+    const legend = dot.split("\n").find((line) => line.includes("legend_box"));
+    for (const text of ["declared lock", "undeclared lock", "declared order", "first site, sites", "violation: order, no-recursion, cycle"]) expect(legend).toContain(text);
   });
 
   it("mermaid: one node per lock, styled violating links", () => {
     const mermaid = formatMermaid(cycles);
     const lines = mermaid.split("\n");
-    expect(lines[0]).toBe("flowchart LR");
+    expect(lines[0]).toBe("flowchart TB");
     expect(lines.filter((line) => /^ {2}L\d+[[(]/.test(line))).toHaveLength(cycles.graph.locks.length);
     const order = cycles.graph.order.length - 1;
     const violating = cycles.graph.edges.flatMap((edge, index) => (edge.violation ? [order + index] : []));
     expect(mermaid).toContain(`linkStyle ${violating.join(",")} stroke:#d00`);
+    const edge = cycles.graph.edges[0];
+    expect(mermaid).toContain(`-->|"${edge.violation ? `${edge.violation} violation<br/>` : ""}${edge.site.file}:${edge.site.line}<br/>${edge.sites} site`);
+  });
+});
+
+/** Width and height in points from Graphviz's `<svg width="…pt" height="…pt"`. */
+function svgSize(svg: string): { width: number; height: number } {
+  const match = /<svg width="([\d.]+)pt" height="([\d.]+)pt"/.exec(svg);
+  if (!match) throw new Error("no <svg width height> in the output");
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+/** A declared order of `count` locks, each nesting into the next two, and the last into the first (an order violation). */
+function manyLocks(base: AnalysisResult, count: number): AnalysisResult {
+  const ids = Array.from({ length: count }, (_, index) => `lock${index}`);
+  const site = (line: number) => ({ file: "src/locks.ts", line, column: 3, endLine: line, endColumn: 9 });
+  const graph: LockGraph = {
+    locks: ids.map((key, rank) => ({ key, declared: true, rank, kind: "mutex", target: `Service${rank}.lock`, sites: 1, firstSite: site(10 * rank) })),
+    order: ids,
+    edges: [
+      ...ids.flatMap((from, index) => ids.slice(index + 1, index + 3).map((to, step) => ({ from, to, sites: step + 1, site: site(10 * index + step) }))),
+      { from: ids[count - 1], to: ids[0], sites: 1, site: site(999), violation: "order" as const },
+    ],
+  };
+  return { ...base, graph };
+}
+
+describe("svg", () => {
+  it("is a self-contained SVG of the dot graph: every lock, every edge's site, violations in red, a legend", async () => {
+    const svg = await formatSvg(cycles);
+    expect(svg).toMatch(/^<\?xml version="1\.0" encoding="UTF-8" standalone="no"\?>\n/);
+    expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+    expect(svg).not.toContain("<!DOCTYPE");
+    // Namespace names are the only URLs: nothing to fetch.
+    expect(svg.replace(/xmlns(:xlink)?="[^"]*"/g, "")).not.toMatch(/https?:|href=|url\(/);
+    for (const lock of cycles.graph.locks) expect(svg).toContain(`>${lock.key}</text>`);
+    for (const edge of cycles.graph.edges) expect(svg).toContain(`>${edge.site.file}:${edge.site.line}</text>`);
+    const edgeGroups = svg.split('<g id="edge').slice(1);
+    const red = edgeGroups.filter((group) => group.includes('stroke="#c62828"'));
+    expect(red).toHaveLength(cycles.graph.edges.filter((edge) => edge.violation).length);
+    expect(svg).toContain(">legend</text>");
+  });
+
+  it("lays 20 locks out top to bottom, taller than wide, not a strip", async () => {
+    const { width, height } = svgSize(await formatSvg(manyLocks(orderChain, 20)));
+    expect(height).toBeGreaterThan(width);
+    expect(width).toBeLessThan(1200);
+  });
+});
+
+describe("html", () => {
+  const gateway = "fixtures/audit/order-chain/src/gateway.ts";
+  const sources = () => new Map([[gateway, readFileSync(join(REPO_ROOT, gateway), "utf8")]]);
+
+  it("is one page: summary, a findings table with code frames and chains, the graph inline", async () => {
+    const html = await formatHtml(orderChain, { sources: sources(), toolVersion: "9.9.9" });
+    expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n/);
+    expect(html).toContain("<h1>lock-audit: 1 error</h1>");
+    expect(html).toMatch(/5 files · \d+ functions · 2 lock sites · \d+\.\d\d s · project <code>fixtures\/audit\/order-chain\/tsconfig\.json<\/code>/);
+    expect(html).toContain("lock-audit 9.9.9");
+    const rows = html.match(/<tr class="error">/g) ?? [];
+    expect(rows).toHaveLength(orderChain.findings.length);
+    expect(html).toContain('<td class="location"><code>fixtures/<wbr>audit/<wbr>order-chain/<wbr>src/<wbr>gateway.ts:18:13</code><br><span class="function">GatewayState.syncAll_msw_gsw</span></td>');
+    expect(html).toContain('<span class="at">&gt; 18 |       await refreshServices_msw(); // expect: order</span>');
+    const chain = /<ol class="chain">(.*?)<\/ol>/.exec(html)?.[1] ?? "";
+    expect(chain.match(/<li>/g)).toHaveLength(orderChain.findings[0].chain.length);
+    expect(chain).toContain("holds gs:w from here");
+    const graph = /<figure class="graph">([\s\S]*)<\/figure>/.exec(html)?.[1] ?? "";
+    expect(graph).toMatch(/^<!-- Generated by graphviz[\s\S]*<svg width="[\d.]+pt" height="[\d.]+pt"\n viewBox="[^"]+">[\s\S]*<\/svg>\n$/);
+    expect(graph).toContain(">order violation</text>");
+  });
+
+  it("needs nothing outside itself: no script, no URL, and a policy that forbids every request", async () => {
+    const html = await formatHtml(cycles, {});
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${HTML_CONTENT_SECURITY_POLICY.replace(/'/g, "&#39;")}">`);
+    expect(HTML_CONTENT_SECURITY_POLICY).toMatch(/^default-src 'none';/);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|\ssrc=|\shref=|url\(|https?:|@import/i);
+    // No sources given: no frames, the table stays.
+    expect(html).not.toContain('<pre class="frame">');
+    expect(html.match(/<tr class="(error|warning|note)">/g)).toHaveLength(cycles.findings.length);
+  });
+
+  it("a clean result says so, and still draws the graph", async () => {
+    const html = await formatHtml({ ...orderChain, findings: [] });
+    expect(html).toContain("<h1>lock-audit: no findings</h1>");
+    expect(html).toContain("<p>No findings.</p>");
+    expect(html).not.toContain("<table>");
+    expect(html).toContain("<svg ");
+  });
+
+  it("lists what --fix renamed", async () => {
+    const fixes = { renamed: [{ location: orderChain.findings[0].location, from: "sync_gsw", to: "sync_msw_gsw", references: 3 }], skipped: [] };
+    expect(await formatHtml(orderChain, { fixes })).toContain("<li>renamed <code>sync_gsw</code> → <code>sync_msw_gsw</code>");
   });
 });
 
