@@ -19,6 +19,9 @@ import type { ChainStep, Finding, RuleId } from "./types.js";
  */
 export type DraftFinding = Omit<Finding, "fingerprint"> & { detail: string; violatedEdges?: readonly (readonly [string, string])[] };
 
+/** How many unresolved modules the summary note names. */
+const MAX_MODULES_NAMED = 10;
+
 /** Chains longer than this are cut (a generated 1,000-deep chain stays readable). */
 const MAX_CHAIN_STEPS = 64;
 
@@ -278,17 +281,37 @@ export function unanalyzableFindings(
       `parse:${text}`,
     );
   }
+  // One note per run for every module that does not resolve: a real package without its
+  // dependencies installed has hundreds of such imports, and a note each would bury the findings.
+  const unresolved = new Map<string, { first: Finding["location"]; statements: number; files: Set<string> }>();
   for (const sourceFile of sourceFiles) {
     for (const statement of sourceFile.statements) {
       const specifier = (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier;
       if (!specifier || !ts.isStringLiteral(specifier)) continue;
       if (checker.getSymbolAtLocation(specifier)) continue;
-      note(
-        spans.of(specifier, sourceFile),
-        `cannot resolve module "${specifier.text}": calls into it are not analyzed`,
-        `module:${specifier.text}`,
-      );
+      const entry = unresolved.get(specifier.text);
+      if (entry) {
+        entry.statements += 1;
+        entry.files.add(sourceFile.fileName);
+      } else {
+        unresolved.set(specifier.text, { first: spans.of(specifier, sourceFile), statements: 1, files: new Set([sourceFile.fileName]) });
+      }
     }
+  }
+  if (unresolved.size === 1) {
+    const [[name, { first }]] = unresolved;
+    note(first, `cannot resolve module "${name}": calls into it are not analyzed`, `module:${name}`);
+  } else if (unresolved.size > 1) {
+    const entries = [...unresolved];
+    const statements = entries.reduce((sum, [, entry]) => sum + entry.statements, 0);
+    const files = new Set(entries.flatMap(([, entry]) => [...entry.files])).size;
+    const shown = entries.slice(0, MAX_MODULES_NAMED).map(([name]) => `"${name}"`);
+    const more = entries.length > shown.length ? `, and ${entries.length - shown.length} more` : "";
+    note(
+      entries[0][1].first,
+      `cannot resolve ${entries.length} modules (${shown.join(", ")}${more}), imported by ${statements} statements in ${files} ${files === 1 ? "file" : "files"}: calls into them are not analyzed; install the dependencies or fix the imports`,
+      "modules",
+    );
   }
   for (const unit of units) {
     if (!unit.unanalyzable) continue;

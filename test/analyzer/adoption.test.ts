@@ -148,3 +148,22 @@ describe("lock-audit init", () => {
     expect(lockIdFor("src/db-pool.ts#connectionLock")).toBe("dpc");
   });
 });
+
+describe("a package analyzed without its dependencies installed", () => {
+  it("gets one note for all the modules that do not resolve, not one per import", async () => {
+    const dir = writeProject();
+    writeFileSync(join(dir, "app/src/uses.ts"), 'import { a } from "@scope/missing-a";\nimport { b } from "missing-b";\nexport { c } from "./missing-c.js";\nexport const both = [a, b];\n');
+    writeFileSync(join(dir, "app/src/more.ts"), 'import { a } from "@scope/missing-a";\nexport const again = a;\n');
+    const result = await runCaptured(["--project", "app", "--format", "json"], { cwd: dir });
+    const notes = (JSON.parse(result.stdout) as { findings: { ruleId: string; message: string; location: { file: string; line: number } }[] }).findings.filter(
+      (finding) => finding.ruleId === "unanalyzable",
+    );
+    expect(notes).toEqual([
+      expect.objectContaining({
+        message:
+          'cannot resolve 3 modules ("@scope/missing-a", "missing-b", "./missing-c.js"), imported by 4 statements in 2 files: calls into them are not analyzed; install the dependencies or fix the imports',
+        location: expect.objectContaining({ file: "app/src/more.ts", line: 1 }),
+      }),
+    ]);
+  });
+});
