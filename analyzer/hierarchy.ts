@@ -146,11 +146,17 @@ export class ClassHierarchy {
     for (let current: ts.ClassLikeDeclaration | undefined = info.declaration; current && !chain.includes(current); current = this.baseClassOf(current)) {
       chain.push(current);
     }
-    // Overrides: a call resolved to a base class member may run this class's own member.
+    // Overrides: a call resolved to a base class member may run this class's own member. Only a
+    // name the base declares is overridden: same-named members of sibling classes are unrelated,
+    // and `#private` members are never reached through another class.
     for (const base of chain.slice(1)) {
       const symbol = this.declaredSymbol(base);
       if (!symbol) continue;
-      for (const [name, units] of info.members) for (const unit of units) this.add(symbol, name, unit);
+      const declared = new Set(base.members.map((member) => propertyNameText(member.name)));
+      for (const [name, units] of info.members) {
+        if (name.startsWith("#") || !declared.has(name)) continue;
+        for (const unit of units) this.add(symbol, name, unit);
+      }
     }
     // Implementations: for each interface member, the member this class runs (its own or inherited).
     for (const supertype of this.implementedTypes(chain)) {
