@@ -12,6 +12,7 @@
 import { relative } from "node:path";
 import { ts } from "ts-morph";
 import type { LockRef } from "../core/flow.js";
+import type { LockAction } from "../core/lowering.js";
 import { SAME_LOCK_WRAPPERS } from "../core/recognition.js";
 import { CALLBACK_METHODS, classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
@@ -21,7 +22,6 @@ const LOCK_TYPE_NAMES: ReadonlySet<string> = new Set(["Mutex", "Semaphore", "Mut
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
 
-export type LockAction = "write" | "read" | "release";
 
 export class LockResolver {
   /** Every method name that may acquire or release a lock; other calls are never lock calls. */
