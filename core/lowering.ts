@@ -88,6 +88,20 @@ export interface LoweredUnit<C> {
   readonly lockSites: number;
 }
 
+/** The environment variable that makes lowering errors fatal (the test suite sets it to `1`). */
+export const STRICT_LOWERING_ENV = "LOCK_DISCIPLINE_STRICT";
+
+/**
+ * Whether an error thrown while lowering a unit must be rethrown. Production leaves the unit out
+ * (ESLint: silent; lock-audit: an `unanalyzable` note); in strict mode only a `RangeError` — code
+ * nested deeper than the stack allows, a limit of the input rather than a lowering bug — is tolerated.
+ */
+export function isFatalLoweringError(error: unknown): boolean {
+  if (error instanceof RangeError) return false;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.[STRICT_LOWERING_ENV] === "1";
+}
+
 /** Lowers one unit. Throws on a shape it does not understand (the front end decides what to do). */
 export function lowerUnit<C, U>(node: LoweredNode, host: LoweringHost<C, U>, unit: U): LoweredUnit<C> {
   return new UnitWalker(host, unit, node.getSourceFile()).run(node);

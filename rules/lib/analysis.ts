@@ -6,6 +6,7 @@
  */
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type LockRef, type Step } from "../../core/flow.js";
+import { isFatalLoweringError } from "../../core/lowering.js";
 import { tokenLabel, type Mode, type Policy, type SuffixToken } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { extractFile, type CalleeRef, type ExtractedFunction, type ExtractedRoot } from "./extract.js";
@@ -68,6 +69,7 @@ function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
       const flow = compacted.takesLocks ? analyzeFlow(compacted.steps, { resolveCall }) : NO_FLOW;
       functions.push({ ...extracted, flow });
     } catch (error) {
+      if (isFatalLoweringError(error)) throw error;
       failures.push({ node: extracted.node, error });
     }
   }

@@ -12,6 +12,7 @@
  */
 import { AST_NODE_TYPES, ASTUtils, type TSESTree } from "@typescript-eslint/utils";
 import type { AcquireStep, CallbackArgument, Step } from "../../core/flow.js";
+import { isFatalLoweringError } from "../../core/lowering.js";
 import { isTaskBoundaryCall } from "../../core/recognition.js";
 import { CALLBACK_METHODS, type DeclaredLock } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
@@ -105,6 +106,7 @@ export function extractFile(env: LockEnv, options: ExtractOptions = {}): FileExt
       const name = isFunctionNode(root) || root.type === AST_NODE_TYPES.FunctionDeclaration ? functionNameOf(root) : undefined;
       functions.push({ node: root, name, steps });
     } catch (error) {
+      if (isFatalLoweringError(error)) throw error;
       failures.push({ node: root, error });
     }
   }
@@ -115,7 +117,8 @@ export function extractFile(env: LockEnv, options: ExtractOptions = {}): FileExt
 export function extractFunctionSteps(fn: FunctionNode, env: LockEnv): LockStep[] {
   try {
     return new BodyExtractor(env, () => {}).root(fn);
-  } catch {
+  } catch (error) {
+    if (isFatalLoweringError(error)) throw error;
     return [];
   }
 }
