@@ -203,6 +203,11 @@ function isSymbolDispose(ts: TypeScript, node: TS.Expression): boolean {
   );
 }
 
+/** `true`, `(true)`: a loop condition that never ends the loop. */
+function isTrueLiteral(ts: TypeScript, node: TS.Expression): boolean {
+  return skipOuterExpressions(ts, node).kind === ts.SyntaxKind.TrueKeyword;
+}
+
 function isLogicalOperator(ts: TypeScript, kind: TS.SyntaxKind): boolean {
   return kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken;
 }
@@ -341,7 +346,7 @@ class UnitWalker<C, U> {
           this.statement(node.statement, inner);
           if (node.incrementor) this.expression(node.incrementor, inner);
         });
-        if (body.length) out.push({ type: "loop", body });
+        if (body.length) out.push({ type: "loop", body, ...(!node.condition || isTrueLiteral(ts, node.condition) ? { endless: true } : {}) });
         return;
       }
       case ts.SyntaxKind.ForOfStatement:
@@ -356,14 +361,22 @@ class UnitWalker<C, U> {
         if (body.length) out.push({ type: "loop", body });
         return;
       }
-      case ts.SyntaxKind.WhileStatement:
-      case ts.SyntaxKind.DoStatement: {
-        const node = statement as TS.WhileStatement | TS.DoStatement;
+      case ts.SyntaxKind.WhileStatement: {
+        const node = statement as TS.WhileStatement;
         const body = this.loopBody((inner) => {
           this.expression(node.expression, inner);
           this.statement(node.statement, inner);
         });
-        if (body.length) out.push({ type: "loop", body });
+        if (body.length) out.push({ type: "loop", body, ...(isTrueLiteral(ts, node.expression) ? { endless: true } : {}) });
+        return;
+      }
+      case ts.SyntaxKind.DoStatement: {
+        const node = statement as TS.DoStatement;
+        const body = this.loopBody((inner) => {
+          this.statement(node.statement, inner);
+          this.expression(node.expression, inner);
+        });
+        if (body.length) out.push({ type: "loop", body, ...(isTrueLiteral(ts, node.expression) ? { endless: true } : { atLeastOnce: true }) });
         return;
       }
       case ts.SyntaxKind.ReturnStatement: {

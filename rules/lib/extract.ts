@@ -217,13 +217,13 @@ class BodyExtractor {
         this.expression(node.test, out);
         const body = this.loopBody(node.body);
         this.expression(node.test, body);
-        out.push({ type: "loop", body });
+        out.push({ type: "loop", body, ...(isTrueLiteral(node.test) ? { endless: true } : {}) });
         return;
       }
       case AST_NODE_TYPES.DoWhileStatement: {
         const body = this.loopBody(node.body);
         this.expression(node.test, body);
-        out.push({ type: "loop", body });
+        out.push({ type: "loop", body, ...(isTrueLiteral(node.test) ? { endless: true } : { atLeastOnce: true }) });
         return;
       }
       case AST_NODE_TYPES.ForStatement: {
@@ -232,7 +232,7 @@ class BodyExtractor {
         const body = this.loopBody(node.body);
         this.expression(node.update, body);
         this.expression(node.test, body);
-        out.push({ type: "loop", body });
+        out.push({ type: "loop", body, ...(!node.test || isTrueLiteral(node.test) ? { endless: true } : {}) });
         return;
       }
       case AST_NODE_TYPES.ForInStatement:
@@ -413,14 +413,10 @@ class BodyExtractor {
   }
 
   /** A function written where a value is expected (not as a call argument). */
-  private functionValue(fn: TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression, out: LockStep[]): void {
-    if (functionNameOf(fn)) {
-      this.discover(fn);
-      return;
-    }
-    // An anonymous closure (returned, stored): what it takes belongs to the enclosing function, so it is
-    // treated as running here, under what is held here.
-    out.push({ type: "call", node: fn, callee: { name: undefined, receiver: "none", node: fn }, callbacks: [{ argIndex: 0, body: this.functionBody(fn) }] });
+  private functionValue(fn: TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression): void {
+    // Named or not, a closure that is returned or stored runs later, when someone calls it: a unit of
+    // its own, whose locks are not the enclosing function's.
+    this.discover(fn);
   }
 
   // ---- expressions ----
@@ -432,6 +428,7 @@ class BodyExtractor {
       case AST_NODE_TYPES.MemberExpression:
         this.expression(node.object, out);
         if (node.computed) this.expression(node.property, out);
+        else this.getterRead(node, out);
         return;
       case AST_NODE_TYPES.Identifier:
       case AST_NODE_TYPES.Literal:
@@ -460,7 +457,7 @@ class BodyExtractor {
       }
       case AST_NODE_TYPES.ArrowFunctionExpression:
       case AST_NODE_TYPES.FunctionExpression:
-        this.functionValue(node, out);
+        this.functionValue(node);
         return;
       case AST_NODE_TYPES.ClassExpression:
         this.discoverClass(node);
@@ -692,6 +689,16 @@ class BodyExtractor {
     return undefined;
   }
 
+  /** Reading a suffixed getter declared in this file runs it: a call (`this.value_sa`). */
+  private getterRead(node: TSESTree.MemberExpression, out: LockStep[]): void {
+    const getters = this.env.suffixedGetterNames;
+    if (getters.size === 0) return;
+    const name = memberName(node);
+    if (name === undefined || !getters.has(name)) return;
+    const callee = referenceOf(node);
+    if (callee) out.push({ type: "call", node, callee, callbacks: [] });
+  }
+
   /** A function passed by reference whose name carries a suffix (`items.map(this.add_rsw)`): a call during the call. */
   private suffixedReference(node: TSESTree.Node): CalleeRef | undefined {
     // The name first, without building the reference: most arguments are not suffixed functions.
@@ -719,6 +726,11 @@ function isNode(value: unknown): value is TSESTree.Node {
 
 function isStatementNode(node: TSESTree.Node): boolean {
   return node.type.endsWith("Statement") || node.type.endsWith("Declaration");
+}
+
+/** `true`: a loop condition that never ends the loop. */
+function isTrueLiteral(node: TSESTree.Expression): boolean {
+  return node.type === AST_NODE_TYPES.Literal && node.value === true;
 }
 
 function isLoopStatement(node: TSESTree.Node): boolean {

@@ -29,6 +29,8 @@ export interface LockEnv {
   readonly lockMethodNames: ReadonlySet<string>;
   /** Present with typed linting (typescript-eslint `parserOptions.project` / `projectService`). */
   readonly types: TypeServices | undefined;
+  /** Names of the getters declared in this file that carry an underscore (reading one runs it: a call). */
+  readonly suffixedGetterNames: ReadonlySet<string>;
 }
 
 export interface TypeServices {
@@ -75,6 +77,17 @@ class FileLockEnv implements LockEnv {
   get modulePath(): string | undefined {
     if (this.#modulePath === null) this.#modulePath = this.filename === undefined ? undefined : toModulePath(this.policyDir, this.filename);
     return this.#modulePath;
+  }
+
+  /** Computed on first use, from the text (a getter's name follows `get`; a false match only names a non-getter). */
+  #suffixedGetterNames: ReadonlySet<string> | undefined;
+  get suffixedGetterNames(): ReadonlySet<string> {
+    if (!this.#suffixedGetterNames) {
+      const names = new Set<string>();
+      for (const match of this.sourceCode.text.matchAll(/\bget\s+(#?[A-Za-z_$][\w$]*_[\w$]*)\s*\(/g)) names.add(match[1]);
+      this.#suffixedGetterNames = names;
+    }
+    return this.#suffixedGetterNames;
   }
 }
 

@@ -39,7 +39,6 @@ export const CORPUS: readonly ParityCase[] = [
 }
 `),
     expected: [],
-    known: ["eslint"],
   },
   {
     name: "destructured-lock",
