@@ -93,9 +93,23 @@ export class LockResolver {
       const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
       return isConst && declaration.initializer ? this.resolve(declaration.initializer, depth + 1) : undefined;
     }
+    if (ts.isBindingElement(declaration)) return this.fromDestructuring(declaration, depth);
     const lock = this.lockOfDeclaration(declaration) ?? null;
     this.declarationCache.set(declaration, lock);
     return lock ?? undefined;
+  }
+
+  /** `const { a } = this`, `const { lock: m } = holder`: the member the binding copies, when it is a lock. */
+  private fromDestructuring(element: ts.BindingElement, depth: number): LockRef | undefined {
+    const pattern = element.parent;
+    const declaration = pattern.parent;
+    if (!ts.isObjectBindingPattern(pattern) || !ts.isVariableDeclaration(declaration) || !declaration.initializer || element.dotDotDotToken) return undefined;
+    if ((ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) === 0) return undefined;
+    const member = propertyNameText(element.propertyName ?? element.name);
+    if (member === undefined) return undefined;
+    const property = this.checker.getPropertyOfType(this.checker.getTypeAtLocation(declaration.initializer), member);
+    const target = property?.valueDeclaration ?? property?.declarations?.[0];
+    return target ? this.fromDeclaration(target, depth + 1) : undefined;
   }
 
   private lockOfDeclaration(declaration: ts.Node): LockRef | undefined {

@@ -534,15 +534,16 @@ class UnitWalker<C, U> {
       return;
     }
     let body: LockStep<C>[] | undefined;
+    // A callback method's callback is its first argument, or for a keyed lock the one after the key.
+    const callbackIndex = lockCall.lock.declared?.kind === "keyed" ? 1 : 0;
     call.arguments.forEach((arg, index) => {
       const node = skipOuterExpressions(ts, arg);
       if (body === undefined && isFunctionExpressionLike(ts, node)) {
         body = this.functionBody(node);
         return;
       }
-      // `runExclusive(fn)` with a function passed by reference (a wrapper's parameter, a method):
-      // only the first argument of a callback method is its callback; a keyed lock's key is not.
-      const mayBeCallback = index === 0 && CALLBACK_METHODS.has(lockCall.method) && mayReferenceFunction(ts, node);
+      // `runExclusive(fn)` with a function passed by reference (a wrapper's parameter, a method).
+      const mayBeCallback = index === callbackIndex && CALLBACK_METHODS.has(lockCall.method) && mayReferenceFunction(ts, node);
       const reference = mayBeCallback ? this.host.resolveReference(node, this.unit) : undefined;
       if (reference) {
         if (ts.isPropertyAccessExpression(node)) this.expression(node.expression, out);
