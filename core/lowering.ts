@@ -30,15 +30,48 @@ import { DISPOSE_SYMBOLS, isTaskBoundaryCall } from "./recognition.js";
  * What the lowering reads from the `ts` namespace of its caller: the `typescript` package, or
  * ts-morph's bundled copy (the two namespaces differ as wholes, but agree on these members).
  */
-export type TypeScript = Pick<typeof TS, "NodeFlags" | "SyntaxKind" | "forEachChild" | "isArrayBindingPattern" | "isAsExpression" | "isAwaitExpression" | "isBinaryExpression" | "isBindingElement" | "isBlock" | "isCallExpression" | "isCaseClause" | "isClassStaticBlockDeclaration" | "isComputedPropertyName" | "isDefaultClause" | "isElementAccessExpression" | "isForOfStatement" | "isIdentifier" | "isNewExpression" | "isNonNullExpression" | "isParenthesizedExpression" | "isPropertyAccessExpression" | "isPropertyAssignment" | "isSatisfiesExpression" | "isSourceFile" | "isSpreadAssignment" | "isTypeAssertionExpression" | "isVariableDeclarationList">;
+export type TypeScript = Pick<
+  typeof TS,
+  | "NodeFlags"
+  | "SyntaxKind"
+  | "forEachChild"
+  | "isArrayBindingPattern"
+  | "isAsExpression"
+  | "isAwaitExpression"
+  | "isBinaryExpression"
+  | "isBindingElement"
+  | "isBlock"
+  | "isCallExpression"
+  | "isCaseClause"
+  | "isClassStaticBlockDeclaration"
+  | "isComputedPropertyName"
+  | "isDefaultClause"
+  | "isElementAccessExpression"
+  | "isForOfStatement"
+  | "isIdentifier"
+  | "isNewExpression"
+  | "isNonNullExpression"
+  | "isParenthesizedExpression"
+  | "isPropertyAccessExpression"
+  | "isPropertyAssignment"
+  | "isPropertyDeclaration"
+  | "isSatisfiesExpression"
+  | "isSourceFile"
+  | "isSpreadAssignment"
+  | "isTypeAssertionExpression"
+  | "isVariableDeclarationList"
+>;
 
 export type LockAction = "write" | "read" | "release";
 
 /** A lowered step program; `C` is the front end's description of a callee. */
 export type LockStep<C> = Step<TS.Node, C>;
 
-/** What the lowering starts from: a function-like declaration, a class static block, or a file's top-level code. */
-export type LoweredNode = TS.FunctionLikeDeclaration | TS.ClassStaticBlockDeclaration | TS.SourceFile;
+/**
+ * What the lowering starts from: a function-like declaration, a class static block, a class field's
+ * initializer (it runs in the constructor), or a file's top-level code.
+ */
+export type LoweredNode = TS.FunctionLikeDeclaration | TS.ClassStaticBlockDeclaration | TS.PropertyDeclaration | TS.SourceFile;
 
 export interface ResolvedCall<C> {
   /** The callee, or undefined for a call that takes no lock as far as the front end knows. */
@@ -74,6 +107,12 @@ export interface LoweringHost<C, U> {
   resolveAccessor?(access: TS.PropertyAccessExpression, kind: "get" | "set", unit: U): C | undefined;
   /** Called for every call step, with its callee (lock-audit builds its call graph from these). */
   noteCallee?(callee: C, unit: U): void;
+  /**
+   * Whether the function releases the releaser or guard `call` returns into `handle` itself: false
+   * when it escapes (returned, stored, passed on, captured by a closure). Without it, every bound
+   * releaser is the function's own.
+   */
+  guardOwned?(call: TS.CallExpression, handle: string, unit: U): boolean;
   /** A task-boundary registration (`setTimeout(fn)`): a call that runs no program code during the call. */
   noteTaskBoundaryCall?(): void;
 }
@@ -161,6 +200,59 @@ export function isTypeOnly(ts: TypeScript, node: TS.Node): boolean {
   );
 }
 
+/** Whether a node is a unit of its own (see the module comment). */
+function isUnitNode(ts: TypeScript, node: TS.Node): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.FunctionDeclaration:
+    case ts.SyntaxKind.MethodDeclaration:
+    case ts.SyntaxKind.GetAccessor:
+    case ts.SyntaxKind.SetAccessor:
+    case ts.SyntaxKind.Constructor:
+      return (node as TS.FunctionLikeDeclaration).body !== undefined;
+    case ts.SyntaxKind.ArrowFunction:
+    case ts.SyntaxKind.FunctionExpression:
+      return !isInlineCallback(ts, node as TS.ArrowFunction | TS.FunctionExpression);
+    case ts.SyntaxKind.ClassStaticBlockDeclaration:
+      return true;
+    case ts.SyntaxKind.PropertyDeclaration: {
+      // A field whose value is a function is that function's unit; any other initializer runs in the constructor.
+      const initializer = (node as TS.PropertyDeclaration).initializer;
+      return initializer !== undefined && !isFunctionExpressionLike(ts, initializer);
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * The units of a file, outermost first: the file's top-level code, then every function, static block
+ * and field initializer that is a unit of its own. A unit for which `include` returns false is left
+ * out together with everything nested in it (a front end's filter for code that mentions no lock).
+ * The walk uses an explicit stack: generated code may nest deeper than the call stack allows.
+ */
+export function collectUnits(ts: TypeScript, sourceFile: TS.SourceFile, include: (unit: LoweredNode) => boolean = () => true): LoweredNode[] {
+  const units: LoweredNode[] = [sourceFile];
+  const stack: TS.Node[] = [];
+  const pushChildren = (node: TS.Node): void => {
+    const start = stack.length;
+    ts.forEachChild(node, (child) => {
+      if (!isTypeOnly(ts, child)) stack.push(child);
+    });
+    // Children were pushed in source order; reverse them so the first is walked first.
+    for (let low = start, high = stack.length - 1; low < high; low += 1, high -= 1) [stack[low], stack[high]] = [stack[high], stack[low]];
+  };
+  pushChildren(sourceFile);
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isUnitNode(ts, node)) {
+      if (!include(node as LoweredNode)) continue;
+      units.push(node as LoweredNode);
+    }
+    pushChildren(node);
+  }
+  return units;
+}
+
 // ---- the walk ----
 
 interface LockCall {
@@ -191,6 +283,28 @@ function endsClause(ts: TypeScript, statement: TS.Statement | undefined): boolea
   if (!statement) return false;
   const kind = statement.kind;
   return kind === ts.SyntaxKind.BreakStatement || kind === ts.SyntaxKind.ReturnStatement || kind === ts.SyntaxKind.ThrowStatement || kind === ts.SyntaxKind.ContinueStatement;
+}
+
+function flattenBlocks(ts: TypeScript, statements: readonly TS.Statement[]): TS.Statement[] {
+  const flat: TS.Statement[] = [];
+  for (const statement of statements) {
+    if (ts.isBlock(statement)) flat.push(...flattenBlocks(ts, statement.statements));
+    else flat.push(statement);
+  }
+  return flat;
+}
+
+function isIterationStatement(ts: TypeScript, node: TS.Statement): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.ForStatement:
+    case ts.SyntaxKind.ForInStatement:
+    case ts.SyntaxKind.ForOfStatement:
+    case ts.SyntaxKind.WhileStatement:
+    case ts.SyntaxKind.DoStatement:
+      return true;
+    default:
+      return false;
+  }
 }
 
 function isSymbolDispose(ts: TypeScript, node: TS.Expression): boolean {
@@ -240,7 +354,8 @@ function isTaskBoundary(ts: TypeScript, call: TS.CallExpression): boolean {
   return isTaskBoundaryCall(callee.name.text, true, ts.isIdentifier(receiver) ? receiver.text : undefined);
 }
 
-type BreakTarget = "loop" | "switch";
+/** What a `break` leaves: a loop (a `break` step for the core), or a switch or labeled block (no step). */
+type BreakTarget = "loop" | "other";
 
 /** Builds the steps of one unit. Inline callbacks are walked as part of it; other nested functions are units of their own. */
 class UnitWalker<C, U> {
@@ -251,6 +366,8 @@ class UnitWalker<C, U> {
   private readonly lockCalls = new Map<TS.CallExpression, LockCall | null>();
   private spawnDepth = 0;
   private breakTargets: BreakTarget[] = [];
+  /** Labels in scope (created at the first labeled statement: most code has none). */
+  private labels: Map<string, BreakTarget> | undefined;
   private acquires = false;
   private lockSites = 0;
 
@@ -267,7 +384,10 @@ class UnitWalker<C, U> {
     let steps: LockStep<C>[];
     if (ts.isSourceFile(node)) steps = this.statements(node.statements.filter((statement) => isModuleCode(ts, statement)));
     else if (ts.isClassStaticBlockDeclaration(node)) steps = this.statements(node.body.statements);
-    else steps = this.functionBody(node);
+    else if (ts.isPropertyDeclaration(node)) {
+      steps = [];
+      if (node.initializer) this.expression(node.initializer, steps);
+    } else steps = this.functionBody(node);
     return { steps, spawnNodes: this.spawnNodes, acquires: this.acquires, lockSites: this.lockSites };
   }
 
@@ -275,8 +395,10 @@ class UnitWalker<C, U> {
 
   private functionBody(fn: TS.FunctionLikeDeclaration): LockStep<C>[] {
     const ts = this.ts;
-    const saved = this.breakTargets;
+    const savedTargets = this.breakTargets;
+    const savedLabels = this.labels;
     this.breakTargets = [];
+    this.labels = undefined;
     try {
       const body = fn.body;
       if (!body) return [];
@@ -285,7 +407,8 @@ class UnitWalker<C, U> {
       this.expression(body, out);
       return out;
     } finally {
-      this.breakTargets = saved;
+      this.breakTargets = savedTargets;
+      this.labels = savedLabels;
     }
   }
 
@@ -403,17 +526,31 @@ class UnitWalker<C, U> {
       }
       case ts.SyntaxKind.BreakStatement: {
         const node = statement as TS.BreakStatement;
-        // A `break` that ends a switch clause is the end of that arm (see switchStatement), not a loop exit.
-        const leavesLoop = node.label ? this.breakTargets.includes("loop") : this.breakTargets[this.breakTargets.length - 1] === "loop";
-        if (leavesLoop) out.push({ type: "exit", kind: "break", node });
+        // Leaving a switch or a labeled block resumes right after it (a switch clause's `break` is the
+        // end of its arm, see switchStatement); the core's `break` leaves a loop.
+        const target = node.label ? this.labels?.get(node.label.text) : this.breakTargets[this.breakTargets.length - 1];
+        if (target === "loop") out.push({ type: "exit", kind: "break", node });
         return;
       }
       case ts.SyntaxKind.ContinueStatement:
         if (this.breakTargets.includes("loop")) out.push({ type: "exit", kind: "continue", node: statement });
         return;
-      case ts.SyntaxKind.LabeledStatement:
-        this.statement((statement as TS.LabeledStatement).statement, out);
+      case ts.SyntaxKind.LabeledStatement: {
+        const node = statement as TS.LabeledStatement;
+        const isLoop = isIterationStatement(ts, node.statement);
+        const labels = (this.labels ??= new Map());
+        const saved = labels.get(node.label.text);
+        labels.set(node.label.text, isLoop ? "loop" : "other");
+        if (!isLoop) this.breakTargets.push("other");
+        try {
+          this.statement(node.statement, out);
+        } finally {
+          if (!isLoop) this.breakTargets.pop();
+          if (saved === undefined) labels.delete(node.label.text);
+          else labels.set(node.label.text, saved);
+        }
         return;
+      }
       case ts.SyntaxKind.ExportAssignment:
         this.expression((statement as TS.ExportAssignment).expression, out);
         return;
@@ -423,18 +560,30 @@ class UnitWalker<C, U> {
     }
   }
 
-  /** Each clause is an arm; a clause that does not end in break/return/throw falls through into the next. */
+  /**
+   * Each clause is an arm; a clause that does not end in break/return/throw/continue falls through
+   * into the next. A `break` nested deeper in a clause (in an `if`) is not an arm's end: that path
+   * runs on into the rest of the clause (an over-approximation).
+   */
   private switchStatement(node: TS.SwitchStatement, out: LockStep<C>[]): void {
     const ts = this.ts;
     this.expression(node.expression, out);
-    this.breakTargets.push("switch");
+    this.breakTargets.push("other");
     const clauses: { steps: LockStep<C>[]; ends: boolean }[] = [];
     try {
       for (const clause of node.caseBlock.clauses) {
         const steps: LockStep<C>[] = [];
         if (ts.isCaseClause(clause)) this.expression(clause.expression, steps);
-        for (const statement of clause.statements) this.statement(statement, steps);
-        clauses.push({ steps, ends: endsClause(ts, clause.statements[clause.statements.length - 1]) });
+        // `case 1: { …; break; }` reads as `case 1: …; break;`; what follows a statement that leaves is unreachable.
+        let ends = false;
+        for (const statement of flattenBlocks(ts, clause.statements)) {
+          this.statement(statement, steps);
+          if (endsClause(ts, statement)) {
+            ends = true;
+            break;
+          }
+        }
+        clauses.push({ steps, ends });
       }
     } finally {
       this.breakTargets.pop();
@@ -472,9 +621,11 @@ class UnitWalker<C, U> {
     if (ts.isCallExpression(inner)) {
       const lockCall = this.lockCallOf(inner);
       if (lockCall) {
-        // The result is unused: `await m.acquire()` holds the lock until `m.release()`.
+        // The result is unused: `await m.acquire()` holds the lock until `m.release()`. Its rejection
+        // is the acquire step's own (before anything is held): no exception point follows it.
         this.lockCall(lockCall, "statement", out);
-        if (inner !== node) out.push({ type: "await", node });
+        const holdsAfter = lockCall.action !== "release" && !this.isCallbackForm(lockCall);
+        if (inner !== node && !holdsAfter) out.push({ type: "await", node });
         return;
       }
     }
@@ -514,7 +665,9 @@ class UnitWalker<C, U> {
     const lockCall = this.lockCallOf(node);
     if (!lockCall || lockCall.action === "release" || this.isCallbackForm(lockCall)) return false;
     for (const arg of node.arguments) this.expression(arg, out);
-    this.pushAcquire(lockCall, "guard", out, { ...(handle === undefined ? {} : { handle }), ...(scoped ? { scoped: true } : {}) });
+    // A bound releaser that escapes (returned, stored, captured by a closure) is someone else's to release.
+    const owned = handle === undefined || scoped || (this.host.guardOwned?.(node, handle, this.unit) ?? true);
+    this.pushAcquire(lockCall, "guard", out, { ...(handle === undefined ? {} : { handle }), ...(scoped ? { scoped: true } : {}), ...(owned ? {} : { owned: false }) });
     if (handle !== undefined) this.handles.add(handle);
     return true;
   }
@@ -523,8 +676,10 @@ class UnitWalker<C, U> {
     const ts = this.ts;
     const { call } = lockCall;
     if (lockCall.action === "release") {
-      for (const arg of call.arguments) this.expression(arg, out);
+      // The arguments (a keyed lock's key) belong to the release: `finally { locks.release(keyOf(x)) }`
+      // counts as releasing, so what they call is placed after the release, not as a throw before it.
       out.push({ type: "release", node: call, lock: lockCall.lock });
+      for (const arg of call.arguments) this.expression(arg, out);
       return;
     }
     if (!this.isCallbackForm(lockCall)) {
@@ -849,6 +1004,15 @@ class UnitWalker<C, U> {
       return;
     }
     this.expression(node.left, out);
-    if (!isFunctionExpressionLike(ts, skipOuterExpressions(ts, node.right))) this.expression(node.right, out);
+    if (isFunctionExpressionLike(ts, skipOuterExpressions(ts, node.right))) return;
+    const operator = node.operatorToken.kind;
+    if (operator === ts.SyntaxKind.BarBarEqualsToken || operator === ts.SyntaxKind.AmpersandAmpersandEqualsToken || operator === ts.SyntaxKind.QuestionQuestionEqualsToken) {
+      // `a ||= f()`, `a &&= f()`, `a ??= f()` may not evaluate the right side.
+      const arm: LockStep<C>[] = [];
+      this.expression(node.right, arm);
+      if (arm.length) out.push({ type: "branch", arms: [arm, []] });
+      return;
+    }
+    this.expression(node.right, out);
   }
 }

@@ -4,18 +4,20 @@
  * rule reads the part it reports. The cache is keyed by the file's AST (a per-file cache: nothing is
  * kept across files, so rules stay correct when ESLint lints files in parallel or re-lints a buffer).
  */
-import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import type { TSESLint, TSESTree } from "@typescript-eslint/utils";
+import type * as TS from "typescript";
 import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type LockRef, type Step } from "../../core/flow.js";
 import { isFatalLoweringError } from "../../core/lowering.js";
 import { tokenLabel, type Mode, type Policy, type SuffixToken } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
-import { extractFile, type CalleeRef, type ExtractedFunction, type ExtractedRoot } from "./extract.js";
+import { extractFile, toESTree, type CalleeRef, type ExtractedFunction } from "./lowering.js";
 import { policyFor } from "./policy.js";
 import { lockEnvFor, lockMethodNamesOf, lockRefOf, type LockEnv } from "./resolve-lock.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
 export interface AnalyzedFunction extends ExtractedFunction {
+  /** What the function does to locks, its findings' nodes mapped back to ESTree. */
   readonly flow: FlowResult<TSESTree.Node>;
 }
 
@@ -57,7 +59,8 @@ export function analyzeFileLocks(context: RuleContext): FileLockAnalysis | undef
 }
 
 function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
-  const extraction = extractFile(env, { skipRoot: (root) => !mentionedWithin(mentions, textRangeOf(root)) });
+  const extraction = extractFile(env, { includeUnit: (start, end) => mentionedWithin(mentions, start, end) });
+  if (!extraction) return { policy: env.policy, env, functions: [], findings: [], failures: [], suffixTokens: () => NO_TOKENS };
   const failures = [...extraction.failures];
   const suffixTokens = suffixMemo(env.policy);
   const resolveCall = callResolver(suffixTokens);
@@ -66,7 +69,7 @@ function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
     try {
       const compacted = compact(extracted.steps, resolveCall, true);
       // Nothing to hold, release or inherit: no findings and nothing acquired (the interpreter would agree, slower).
-      const flow = compacted.takesLocks ? analyzeFlow(compacted.steps, { resolveCall }) : NO_FLOW;
+      const flow = compacted.takesLocks ? toESTree(analyzeFlow(compacted.steps, { resolveCall }), extraction.maps) : NO_FLOW;
       functions.push({ ...extracted, flow });
     } catch (error) {
       if (isFatalLoweringError(error)) throw error;
@@ -111,7 +114,7 @@ function callResolver(suffixTokens: (name: string) => readonly SuffixToken[]): C
   };
 }
 
-type CallResolver = (step: CallStep<TSESTree.Node, CalleeRef>) => CallEffect | undefined;
+type CallResolver = (step: CallStep<TS.Node, CalleeRef>) => CallEffect | undefined;
 
 /** Compaction only looks at step kinds and asks `resolveCall`; it is generic so tests can feed it plain step programs. */
 type Resolver<N, C> = (step: CallStep<N, C>) => CallEffect | undefined;
@@ -278,7 +281,7 @@ export function lockMentions(text: string, policy: Policy): number[] {
 }
 
 /** Whether a sorted offset list has one in [start, end). */
-function mentionedWithin(offsets: readonly number[], [start, end]: TSESTree.Range): boolean {
+function mentionedWithin(offsets: readonly number[], start: number, end: number): boolean {
   let low = 0;
   let high = offsets.length;
   while (low < high) {
@@ -287,20 +290,6 @@ function mentionedWithin(offsets: readonly number[], [start, end]: TSESTree.Rang
     else high = middle;
   }
   return low < offsets.length && offsets[low] < end;
-}
-
-/** A root's text including its name (a method's key comes before its function node). */
-function textRangeOf(root: ExtractedRoot): TSESTree.Range {
-  const parent = root.parent;
-  const owner =
-    parent &&
-    (parent.type === AST_NODE_TYPES.MethodDefinition ||
-      parent.type === AST_NODE_TYPES.PropertyDefinition ||
-      parent.type === AST_NODE_TYPES.Property ||
-      parent.type === AST_NODE_TYPES.VariableDeclarator)
-      ? parent
-      : root;
-  return [Math.min(owner.range[0], root.range[0]), root.range[1]];
 }
 
 function escapeRegExp(text: string): string {

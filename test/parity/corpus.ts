@@ -69,7 +69,6 @@ export const CORPUS: readonly ParityCase[] = [
 }
 `),
     expected: [],
-    known: ["eslint"],
   },
   {
     name: "reference-through-local-wrapper",

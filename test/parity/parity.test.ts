@@ -132,3 +132,33 @@ export class S {
     expect(lint(code, ["suffix"])).toEqual([]);
   });
 });
+
+describe("under a parser without TypeScript nodes (espree on .js)", () => {
+  it("reads the text with the typescript package and reports on ESTree nodes", () => {
+    const code = `export class S {
+  constructor() { this.a = new Mutex(); this.b = new Mutex(); }
+  async k_sa_sb() {
+    await this.b.runExclusive(async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+  async wrong() {
+    await this.a.runExclusive(async () => 1);
+  }
+}
+export async function take_sb(s) {
+  await s.a.runExclusive(async () => 1);
+}
+`;
+    const espreeConfig: Linter.Config[] = [
+      {
+        files: ["**/*.js"],
+        plugins: { "lock-discipline": plugin as never },
+        settings: { "lock-discipline": { policy: PARITY_LOCK_ORDER, lockOrder: "/virtual/lock-order.json" } },
+        rules: { "lock-discipline/order": "error", "lock-discipline/suffix": "error" },
+      },
+    ];
+    const messages = linter.verify(code, espreeConfig, "/virtual/snippet.js");
+    expect(messages.map((message) => `${message.ruleId?.replace("lock-discipline/", "")} ${message.line}:${message.column}`)).toEqual(["order 5:13", "suffix 8:9", "suffix 12:23"]);
+  });
+});
