@@ -211,6 +211,30 @@ export class S {
       { rule: "order", line: 12 },
     ],
   },
+  {
+    name: "injected-member",
+    title: "a lock reached through a constructor-injected, annotated member or parameter",
+    code: snippet(`export class Holder {
+  readonly lock = new RwLock();
+}
+export class S {
+  readonly a = new Mutex();
+  constructor(private readonly holder: Holder) {}
+  async k_hlw_sa() {
+    await this.a.runExclusive(async () => {
+      await this.holder.lock.runWrite(async () => 1);
+    });
+  }
+  read(holder: Holder) {
+    return holder.lock.runRead(async () => 1);
+  }
+}
+`),
+    expected: [
+      { rule: "order", line: 14 },
+      { rule: "suffix", line: 17, wants: "read_hlr" },
+    ],
+  },
   // ---- calls through suffixed callees ----
   {
     name: "suffixed-callee",

@@ -13,9 +13,10 @@ import type { Finding } from "../../analyzer/types.js";
 import plugin from "../../rules/index.js";
 import { REPO_ROOT } from "../analyzer/helpers.js";
 
-/** The lock order of the corpus: two mutexes and an rwlock of `class S`, a keyed lock of `class K`. */
+/** The lock order of the corpus: an injected holder's rwlock, two mutexes and an rwlock of `class S`, a keyed lock of `class K`. */
 export const PARITY_LOCK_ORDER = {
   locks: [
+    { id: "hl", target: "Holder.lock", kind: "rwlock" },
     { id: "sa", target: "S.a", kind: "mutex" },
     { id: "sb", target: "S.b", kind: "mutex" },
     { id: "sr", target: "S.r", kind: "rwlock" },
