@@ -17,7 +17,11 @@ import { lockEnvFor, lockMethodNamesOf, lockRefOf, type LockEnv } from "./resolv
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
 export interface AnalyzedFunction extends ExtractedFunction {
-  /** What the function does to locks, its findings' nodes mapped back to ESTree. */
+  /**
+   * What the function does to locks, its findings' nodes mapped back to ESTree. `acquired` reports
+   * only what the file proves wrong: for a function that calls code the file cannot see (an
+   * unsuffixed import), it also holds the locks its suffix claims and the file does not show.
+   */
   readonly flow: FlowResult<TSESTree.Node>;
 }
 
@@ -69,7 +73,8 @@ function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
     try {
       const compacted = compact(extracted.steps, resolveCall, true);
       // Nothing to hold, release or inherit: no findings and nothing acquired (the interpreter would agree, slower).
-      const flow = compacted.takesLocks ? toESTree(analyzeFlow(compacted.steps, { resolveCall }), extraction.maps) : NO_FLOW;
+      const proven = compacted.takesLocks ? toESTree(analyzeFlow(compacted.steps, { resolveCall }), extraction.maps) : NO_FLOW;
+      const flow = extracted.name ? withUndisprovedClaims(proven, suffixTokens(extracted.name.name), extracted.steps) : proven;
       functions.push({ ...extracted, flow });
     } catch (error) {
       if (isFatalLoweringError(error)) throw error;
@@ -78,6 +83,42 @@ function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
   }
   const findings = functions.flatMap((fn) => fn.flow.findings);
   return { policy: env.policy, env, functions, findings, failures, suffixTokens };
+}
+
+/** The flow with the suffix's claimed locks added that the function may take through a call the file cannot see. */
+function withUndisprovedClaims(flow: FlowResult<TSESTree.Node>, claimed: readonly SuffixToken[], steps: readonly Step<TS.Node, CalleeRef>[]): FlowResult<TSESTree.Node> {
+  const unproven = claimed.filter((token) => !flow.acquired.has(token.lock.id));
+  if (unproven.length === 0 || !callsUnseen(steps)) return flow;
+  const acquired = new Map(flow.acquired);
+  for (const token of unproven) acquired.set(token.lock.id, { lock: lockRefOf(token.lock), mode: token.mode ?? "w" });
+  return { acquired, findings: flow.findings };
+}
+
+/** Whether the function, in its own task (spawned tasks aside), calls a function the file cannot see. */
+function callsUnseen(steps: readonly Step<TS.Node, CalleeRef>[]): boolean {
+  for (const step of steps) {
+    switch (step.type) {
+      case "call":
+        if (step.callee.unseen || step.callbacks.some((callback) => callsUnseen(callback.body))) return true;
+        break;
+      case "acquire":
+        if (step.body && callsUnseen(step.body)) return true;
+        break;
+      case "branch":
+        if (step.arms.some(callsUnseen)) return true;
+        break;
+      case "try":
+        if (callsUnseen(step.block) || (step.handler && callsUnseen(step.handler)) || (step.finalizer && callsUnseen(step.finalizer))) return true;
+        break;
+      case "loop":
+      case "scope":
+        if (callsUnseen(step.body)) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
 }
 
 /** `suffixOf(name).tokens`, memoized for the file (names repeat: every call of a method, every reference). */

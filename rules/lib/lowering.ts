@@ -23,6 +23,11 @@ import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn
 export interface CalleeRef {
   /** The name as written (`add_rsw`, `#flush_sm`), or undefined when the callee has none (computed, a call's result, an IIFE). */
   readonly name: string | undefined;
+  /**
+   * An unsuffixed function imported from another module (`helper()`, `ns.helper()`): the file cannot
+   * tell what it takes, so it cannot prove a suffix token of the caller extra.
+   */
+  readonly unseen?: boolean;
 }
 
 export type LockStep = Step<TS.Node, CalleeRef>;
@@ -256,7 +261,31 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
   resolveCall(call: TS.CallExpression | TS.NewExpression): ResolvedCall<CalleeRef> {
     const node = this.esTree(call);
     if (!node || (node.type !== AST_NODE_TYPES.CallExpression && node.type !== AST_NODE_TYPES.NewExpression)) return { callee: NO_UNIT, argumentShift: 0 };
-    return { callee: calleeRefOf(node.callee), argumentShift: 0 };
+    const callee = calleeRefOf(node.callee);
+    if (callee.name !== undefined && !this.hasSuffix(callee.name) && this.isImported(node.callee)) return { callee: { ...callee, unseen: true }, argumentShift: 0 };
+    return { callee, argumentShift: 0 };
+  }
+
+  /** `helper` bound by an import, or `ns.helper` on a namespace import. */
+  private isImported(calleeExpression: TSESTree.Node): boolean {
+    const callee = unwrapExpression(calleeExpression);
+    const binding = callee.type === AST_NODE_TYPES.Identifier ? callee : callee.type === AST_NODE_TYPES.MemberExpression ? unwrapExpression(callee.object) : undefined;
+    if (binding?.type !== AST_NODE_TYPES.Identifier) return false;
+    if (callee.type === AST_NODE_TYPES.MemberExpression && !this.isNamespaceImport(binding)) return false;
+    try {
+      return ASTUtils.findVariable(this.env.sourceCode.getScope(binding), binding)?.defs[0]?.type === "ImportBinding";
+    } catch {
+      return false;
+    }
+  }
+
+  private isNamespaceImport(identifier: TSESTree.Identifier): boolean {
+    try {
+      const definition = ASTUtils.findVariable(this.env.sourceCode.getScope(identifier), identifier)?.defs[0];
+      return definition?.type === "ImportBinding" && definition.node.type === AST_NODE_TYPES.ImportNamespaceSpecifier;
+    } catch {
+      return false;
+    }
   }
 
   /** Only functions whose name carries a suffix: a reference to any other function takes nothing the rules can see. */

@@ -118,8 +118,7 @@ export class S {
     expect(lint(code, ["suffix"])).toEqual(["suffix 7"]);
   });
 
-  // Needs "report only what the file proves" in the suffix rule, which is not done yet.
-  it.fails("suffix: no 'extra' token when the lock may be taken by an imported function the rule cannot see", () => {
+  it("suffix: no 'extra' token when the lock may be taken by an imported function the rule cannot see", () => {
     const code = `import { Mutex } from "async-mutex";
 import { helper } from "./other.js";
 export class S {
@@ -130,6 +129,21 @@ export class S {
 }
 `;
     expect(lint(code, ["suffix"])).toEqual([]);
+  });
+
+  it("suffix: still an 'extra' token when every callee is in the file or suffixed", () => {
+    const code = `import { Mutex } from "async-mutex";
+import { helper_sb } from "./other.js";
+export class S {
+  readonly a = new Mutex();
+  async k_sa_sb() {
+    await helper_sb();
+    local();
+  }
+}
+function local() {}
+`;
+    expect(lint(code, ["suffix"])).toEqual(["suffix 5"]);
   });
 });
 
