@@ -225,30 +225,23 @@ function isUnitNode(ts: TypeScript, node: TS.Node): boolean {
 }
 
 /**
- * The units of a file, outermost first: the file's top-level code, then every function, static block
- * and field initializer that is a unit of its own. A unit for which `include` returns false is left
- * out together with everything nested in it (a front end's filter for code that mentions no lock).
- * The walk uses an explicit stack: generated code may nest deeper than the call stack allows.
+ * The units of a file: its top-level code first, then every function, static block and field
+ * initializer that is a unit of its own, in no particular order. A node whose text range
+ * [pos, end) `relevant` rejects is left out with everything nested in it (a front end's filter for
+ * code that mentions no lock). The walk uses an explicit stack: generated code may nest deeper than
+ * the call stack allows.
  */
-export function collectUnits(ts: TypeScript, sourceFile: TS.SourceFile, include: (unit: LoweredNode) => boolean = () => true): LoweredNode[] {
+export function collectUnits(ts: TypeScript, sourceFile: TS.SourceFile, relevant?: (pos: number, end: number) => boolean): LoweredNode[] {
   const units: LoweredNode[] = [sourceFile];
   const stack: TS.Node[] = [];
-  const pushChildren = (node: TS.Node): void => {
-    const start = stack.length;
-    ts.forEachChild(node, (child) => {
-      if (!isTypeOnly(ts, child)) stack.push(child);
-    });
-    // Children were pushed in source order; reverse them so the first is walked first.
-    for (let low = start, high = stack.length - 1; low < high; low += 1, high -= 1) [stack[low], stack[high]] = [stack[high], stack[low]];
+  const push = (child: TS.Node): void => {
+    if (!isTypeOnly(ts, child) && (!relevant || relevant(child.pos, child.end))) stack.push(child);
   };
-  pushChildren(sourceFile);
+  ts.forEachChild(sourceFile, push);
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (isUnitNode(ts, node)) {
-      if (!include(node as LoweredNode)) continue;
-      units.push(node as LoweredNode);
-    }
-    pushChildren(node);
+    if (isUnitNode(ts, node)) units.push(node as LoweredNode);
+    ts.forEachChild(node, push);
   }
   return units;
 }

@@ -63,7 +63,7 @@ export function analyzeFileLocks(context: RuleContext): FileLockAnalysis | undef
 }
 
 function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
-  const extraction = extractFile(env, { includeUnit: (start, end) => mentionedWithin(mentions, start, end) });
+  const extraction = extractFile(env, { relevant: (start, end) => mentionedWithin(mentions, start, end) });
   if (!extraction) return { policy: env.policy, env, functions: [], findings: [], failures: [], suffixTokens: () => NO_TOKENS };
   const failures = [...extraction.failures];
   const suffixTokens = suffixMemo(env.policy);

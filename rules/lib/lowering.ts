@@ -56,8 +56,8 @@ export interface NodeMaps {
 }
 
 export interface ExtractOptions {
-  /** Units (other than the module's top level) for which this returns false are left out, with everything nested in them. */
-  readonly includeUnit?: (start: number, end: number) => boolean;
+  /** Code whose text range this rejects is left out, units nested in it included (the module's top level is always lowered). */
+  readonly relevant?: (start: number, end: number) => boolean;
 }
 
 const NO_UNIT: CalleeRef = Object.freeze({ name: undefined });
@@ -200,8 +200,7 @@ export function extractFile(env: LockEnv, options: ExtractOptions = {}): FileExt
   let sourceFile = maps?.esTreeNodeToTSNodeMap.get(env.sourceCode.ast) as TS.SourceFile | undefined;
   if (!maps || !sourceFile) ({ maps, sourceFile } = reparsedNodeMaps(ts, env.sourceCode, env.filename));
   const host = new EslintLoweringHost(ts, env, maps);
-  const includeUnit = options.includeUnit;
-  const units = collectUnits(ts, sourceFile, includeUnit ? (unit) => includeUnit(unit.pos, unit.end) : undefined);
+  const units = collectUnits(ts, sourceFile, options.relevant);
   const functions: ExtractedFunction[] = [];
   const failures: { node: TSESTree.Node; error: unknown }[] = [];
   for (const unit of units) {
@@ -234,6 +233,7 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
   readonly lockMethodNames: ReadonlySet<string>;
   readonly releaseNames: ReadonlySet<string>;
   private readonly suffixTokens = new Map<string, boolean>();
+  private imports: ImportedNames | undefined;
 
   constructor(
     readonly ts: TypeScript,
@@ -266,26 +266,17 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     return { callee, argumentShift: 0 };
   }
 
-  /** `helper` bound by an import, or `ns.helper` on a namespace import. */
+  /**
+   * `helper` bound by an import, or `ns.helper` on a namespace import, by the names the file's
+   * imports bind (a local that shadows one only makes an extra token go unreported).
+   */
   private isImported(calleeExpression: TSESTree.Node): boolean {
     const callee = unwrapExpression(calleeExpression);
-    const binding = callee.type === AST_NODE_TYPES.Identifier ? callee : callee.type === AST_NODE_TYPES.MemberExpression ? unwrapExpression(callee.object) : undefined;
-    if (binding?.type !== AST_NODE_TYPES.Identifier) return false;
-    if (callee.type === AST_NODE_TYPES.MemberExpression && !this.isNamespaceImport(binding)) return false;
-    try {
-      return ASTUtils.findVariable(this.env.sourceCode.getScope(binding), binding)?.defs[0]?.type === "ImportBinding";
-    } catch {
-      return false;
-    }
-  }
-
-  private isNamespaceImport(identifier: TSESTree.Identifier): boolean {
-    try {
-      const definition = ASTUtils.findVariable(this.env.sourceCode.getScope(identifier), identifier)?.defs[0];
-      return definition?.type === "ImportBinding" && definition.node.type === AST_NODE_TYPES.ImportNamespaceSpecifier;
-    } catch {
-      return false;
-    }
+    const imports = (this.imports ??= importedNames(this.env.sourceCode.ast));
+    if (callee.type === AST_NODE_TYPES.Identifier) return imports.functions.has(callee.name);
+    if (callee.type !== AST_NODE_TYPES.MemberExpression) return false;
+    const object = unwrapExpression(callee.object);
+    return object.type === AST_NODE_TYPES.Identifier && imports.namespaces.has(object.name);
   }
 
   /** Only functions whose name carries a suffix: a reference to any other function takes nothing the rules can see. */
@@ -323,6 +314,26 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     }
     return has;
   }
+}
+
+interface ImportedNames {
+  /** Local names of named and default imports. */
+  readonly functions: ReadonlySet<string>;
+  /** Local names of namespace imports (`import * as ns`). */
+  readonly namespaces: ReadonlySet<string>;
+}
+
+function importedNames(program: TSESTree.Program): ImportedNames {
+  const functions = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const statement of program.body) {
+    if (statement.type !== AST_NODE_TYPES.ImportDeclaration || statement.importKind === "type") continue;
+    for (const specifier of statement.specifiers) {
+      if (specifier.type === AST_NODE_TYPES.ImportNamespaceSpecifier) namespaces.add(specifier.local.name);
+      else functions.add(specifier.local.name);
+    }
+  }
+  return { functions, namespaces };
 }
 
 const releaseNamesByPolicy = new WeakMap<Policy, ReadonlySet<string>>();
