@@ -5,6 +5,7 @@
 import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
+import { isFatalLoweringError } from "../core/lowering.js";
 import { buildPolicy, type Policy } from "../core/policy.js";
 import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings } from "./checks.js";
 import { AuditError, auditErrorOf } from "./errors.js";
@@ -111,6 +112,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
     try {
       unit.facts = extractor.extract(unit);
     } catch (error) {
+      if (isFatalLoweringError(error)) throw error;
       // Code nested deeper than the stack allows (or that the checker trips over): note it, analyze the rest.
       unit.unanalyzable = error instanceof RangeError ? "nested too deeply to analyze" : `not analyzable (${firstLine(error)})`;
     }

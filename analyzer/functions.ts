@@ -4,11 +4,12 @@
  * value is a function, object-literal methods, other closures, and each file's top-level code.
  *
  * A function written inline as an argument (`xs.map((x) => ...)`, `m.runExclusive(async () => ...)`)
- * is not a unit: it runs during that call, so it belongs to the enclosing function (the shared
- * held-set semantics), and the fact extractor walks it as part of that function.
+ * is not a unit: it runs during that call, so it belongs to the enclosing function, and the shared
+ * lowering (core/lowering.ts, `isInlineCallback`) walks it as part of that function.
  */
 import { ts } from "ts-morph";
 import type { Step } from "../core/flow.js";
+import * as lowering from "../core/lowering.js";
 
 export type UnitKind = "function" | "method" | "getter" | "setter" | "constructor" | "closure" | "module";
 
@@ -90,40 +91,15 @@ export function propertyNameText(name: ts.PropertyName | ts.BindingName | undefi
 
 /** Parentheses, `as`, `satisfies`, `!` and `<T>x` do not change what an expression is. */
 export function skipOuterExpressions(node: ts.Expression): ts.Expression {
-  let current = node;
-  for (;;) {
-    if (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isSatisfiesExpression(current) || ts.isNonNullExpression(current) || ts.isTypeAssertionExpression(current)) {
-      current = current.expression;
-    } else {
-      return current;
-    }
-  }
+  return lowering.skipOuterExpressions(ts, node);
 }
 
 function outerExpressionParent(node: ts.Node): { parent: ts.Node; child: ts.Node } {
-  let child = node;
-  let parent = node.parent;
-  while (
-    parent &&
-    (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isSatisfiesExpression(parent) || ts.isNonNullExpression(parent) || ts.isTypeAssertionExpression(parent))
-  ) {
-    child = parent;
-    parent = parent.parent;
-  }
-  return { parent, child };
+  return lowering.outerExpressionParent(ts, node);
 }
 
 export function isFunctionExpressionLike(node: ts.Node): node is ts.ArrowFunction | ts.FunctionExpression {
-  return node.kind === ts.SyntaxKind.ArrowFunction || node.kind === ts.SyntaxKind.FunctionExpression;
-}
-
-/** An arrow or function expression written as a call argument or called on the spot: part of the enclosing function. */
-export function isInlineCallback(fn: ts.ArrowFunction | ts.FunctionExpression): boolean {
-  const { parent, child } = outerExpressionParent(fn);
-  if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
-    return parent.expression === child || (parent.arguments?.includes(child as ts.Expression) ?? false);
-  }
-  return false;
+  return lowering.isFunctionExpressionLike(ts, node);
 }
 
 function className(declaration: ts.ClassLikeDeclaration): string {
@@ -180,7 +156,7 @@ function namingOf(fn: FunctionNode): Naming | undefined {
       return { kind: "closure", container: memberContainer(fn) };
     case ts.SyntaxKind.ArrowFunction:
     case ts.SyntaxKind.FunctionExpression: {
-      if (isInlineCallback(fn)) return undefined;
+      if (lowering.isInlineCallback(ts, fn)) return undefined;
       const { parent } = outerExpressionParent(fn);
       if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) {
         return { kind: "function", name: parent.name.text, nameNode: parent.name, declaration: parent };
@@ -197,15 +173,7 @@ function namingOf(fn: FunctionNode): Naming | undefined {
 
 /** Type annotations, interfaces and type aliases: no code runs in them. */
 export function isTypeOnly(node: ts.Node): boolean {
-  const kind = node.kind;
-  return (
-    (kind >= ts.SyntaxKind.FirstTypeNode && kind <= ts.SyntaxKind.LastTypeNode) ||
-    kind === ts.SyntaxKind.InterfaceDeclaration ||
-    kind === ts.SyntaxKind.TypeAliasDeclaration ||
-    kind === ts.SyntaxKind.TypeParameter ||
-    kind === ts.SyntaxKind.HeritageClause ||
-    kind === ts.SyntaxKind.Decorator
-  );
+  return lowering.isTypeOnly(ts, node);
 }
 
 function hasBody(node: ts.Node): node is FunctionNode {

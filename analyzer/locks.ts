@@ -12,6 +12,7 @@
 import { relative } from "node:path";
 import { ts } from "ts-morph";
 import type { LockRef } from "../core/flow.js";
+import type { LockAction } from "../core/lowering.js";
 import { SAME_LOCK_WRAPPERS } from "../core/recognition.js";
 import { CALLBACK_METHODS, classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
@@ -21,7 +22,6 @@ const LOCK_TYPE_NAMES: ReadonlySet<string> = new Set(["Mutex", "Semaphore", "Mut
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
 
-export type LockAction = "write" | "read" | "release";
 
 export class LockResolver {
   /** Every method name that may acquire or release a lock; other calls are never lock calls. */
@@ -93,9 +93,23 @@ export class LockResolver {
       const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
       return isConst && declaration.initializer ? this.resolve(declaration.initializer, depth + 1) : undefined;
     }
+    if (ts.isBindingElement(declaration)) return this.fromDestructuring(declaration, depth);
     const lock = this.lockOfDeclaration(declaration) ?? null;
     this.declarationCache.set(declaration, lock);
     return lock ?? undefined;
+  }
+
+  /** `const { a } = this`, `const { lock: m } = holder`: the member the binding copies, when it is a lock. */
+  private fromDestructuring(element: ts.BindingElement, depth: number): LockRef | undefined {
+    const pattern = element.parent;
+    const declaration = pattern.parent;
+    if (!ts.isObjectBindingPattern(pattern) || !ts.isVariableDeclaration(declaration) || !declaration.initializer || element.dotDotDotToken) return undefined;
+    if ((ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) === 0) return undefined;
+    const member = propertyNameText(element.propertyName ?? element.name);
+    if (member === undefined) return undefined;
+    const property = this.checker.getPropertyOfType(this.checker.getTypeAtLocation(declaration.initializer), member);
+    const target = property?.valueDeclaration ?? property?.declarations?.[0];
+    return target ? this.fromDeclaration(target, depth + 1) : undefined;
   }
 
   private lockOfDeclaration(declaration: ts.Node): LockRef | undefined {

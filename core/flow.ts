@@ -74,8 +74,7 @@ export type Step<N, C = unknown> =
   | CallStep<N, C>
   /** if/else, switch, `?:`, `&&`: each arm may run; an `if` without `else` has an empty arm. */
   | { readonly type: "branch"; readonly arms: readonly (readonly Step<N, C>[])[] }
-  /** A loop body: runs zero or more times. */
-  | { readonly type: "loop"; readonly body: readonly Step<N, C>[] }
+  | LoopStep<N, C>
   | {
       readonly type: "try";
       readonly block: readonly Step<N, C>[];
@@ -89,6 +88,16 @@ export type Step<N, C = unknown> =
   | { readonly type: "await"; readonly node: N }
   /** Work that runs as a separate task (setTimeout, event handlers, `void p`): empty held set, not part of the suffix. */
   | { readonly type: "spawn"; readonly node: N; readonly body: readonly Step<N, C>[] };
+
+/** A loop body: runs zero or more times, unless the loop says otherwise. */
+export interface LoopStep<N, C = unknown> {
+  readonly type: "loop";
+  readonly body: readonly Step<N, C>[];
+  /** `do … while`: the body runs at least once. */
+  readonly atLeastOnce?: boolean;
+  /** `while (true)`, `for (;;)`: no condition ends it, so only `break` (or a return or throw) leaves it. */
+  readonly endless?: boolean;
+}
 
 export interface LockAcquisition {
   readonly lock: LockRef;
@@ -141,6 +150,11 @@ export interface FlowOptions<N, C> {
   onAcquire?(acquired: LockAcquisition, held: readonly HeldLock<N>[], node: N, via: CallEffect | undefined): void;
   /** Called at every call with what was held (lock-audit's wrappers: which locks an invoked parameter runs under). */
   onCall?(step: CallStep<N, C>, held: readonly HeldLock<N>[]): void;
+  /**
+   * Never take the stateless fast path (bodies that hold nothing of their own): the property test
+   * runs both interpretations on random programs and requires the same result.
+   */
+  readonly generalOnly?: boolean;
 }
 
 export interface FlowResult<N> {
@@ -288,7 +302,7 @@ class FlowInterpreter<N, C> {
   run(body: readonly Step<N, C>[]): FlowResult<N> {
     const initialHeld = this.options.initialHeld;
     const initial = initialHeld && initialHeld.length ? initialHeld.map((held) => ({ ...held, owned: false })) : (NO_HELD as readonly HeldLock<N>[]);
-    if (holdsNothingOwn(body)) this.runStateless(body, initial);
+    if (!this.options.generalOnly && holdsNothingOwn(body)) this.runStateless(body, initial);
     else this.runFunction(body, initial);
     return { acquired: this.acquired, findings: this.findings };
   }
@@ -360,7 +374,11 @@ class FlowInterpreter<N, C> {
         // Two passes, as above: the second runs when the first can come round again.
         const first = this.statelessSteps(step.body, held, copies) & WAYS;
         const second = first & (NORMAL | CONTINUED) ? this.statelessSteps(step.body, held, 1) & WAYS : 0;
-        return NORMAL | ((first | second) & (RETURNED | THROWN));
+        // After the loop: it never ran (not a do-while), its condition ended it after a pass that got
+        // round (not an endless loop), or a `break` left it.
+        const passes = first | second;
+        const goesOn = step.endless ? passes & BROKE : step.atLeastOnce ? passes & (NORMAL | CONTINUED | BROKE) : NORMAL;
+        return (goesOn ? NORMAL : 0) | ((first | second) & (RETURNED | THROWN));
       }
       case "try": {
         const block = this.statelessSteps(step.block, held, copies);
@@ -564,8 +582,12 @@ class FlowInterpreter<N, C> {
         if (second) addExits(exits, "returned", second.returned);
         addExits(exits, "thrown", first.thrown);
         if (second) addExits(exits, "thrown", second.thrown);
-        if (!second) return [...states, ...again, ...first.broke];
-        return [...states, ...again, ...second.normal, ...second.continued, ...first.broke, ...second.broke];
+        const broke = second ? [...first.broke, ...second.broke] : first.broke;
+        // What goes on after the loop: it never ran (unless it runs at least once), or its condition
+        // ended it after some pass (unless it has none), or a `break` left it.
+        if (step.endless) return broke;
+        const ended = second ? [...again, ...second.normal, ...second.continued] : again;
+        return step.atLeastOnce ? [...ended, ...broke] : [...states, ...ended, ...broke];
       }
       case "try":
         return this.execTry(step, states, exits);

@@ -13,6 +13,9 @@ export const EVENT_REGISTRATION_METHODS: ReadonlySet<string> = new Set(["on", "o
 /** Wrappers that return the same lock: async-mutex `withTimeout(lock, ms)`, and `tryAcquire(lock)`, which only fails faster. */
 export const SAME_LOCK_WRAPPERS: ReadonlySet<string> = new Set(["withTimeout", "tryAcquire"]);
 
+/** `guard[Symbol.dispose]()` and its async twin release a guard. */
+export const DISPOSE_SYMBOLS: ReadonlySet<string> = new Set(["dispose", "asyncDispose"]);
+
 /**
  * Whether a call's function arguments cross a task boundary: timers, `queueMicrotask`,
  * `process.nextTick`, and event registration. `receiver` is the plain identifier before the dot

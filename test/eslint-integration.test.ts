@@ -27,7 +27,7 @@ const UNTYPED = [
   "lock-discipline/key-source src/workflow-locks.ts:41",
 ];
 
-/** Typed linting also resolves `store.list` (a parameter `store: RumorStore`) in Server.countWithSelf_sm. */
+/** Typed linting also resolves `stores[0].list` (an element of `stores: readonly RumorStore[]`) in Server.countWithSelf_sm. */
 const TYPED = [...UNTYPED, "lock-discipline/suffix src/server.ts:94", "lock-discipline/order src/server.ts:96"];
 
 const recommended = plugin.configs.recommended as unknown as Linter.Config;

@@ -4,17 +4,24 @@
  * rule reads the part it reports. The cache is keyed by the file's AST (a per-file cache: nothing is
  * kept across files, so rules stay correct when ESLint lints files in parallel or re-lints a buffer).
  */
-import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import type { TSESLint, TSESTree } from "@typescript-eslint/utils";
+import type * as TS from "typescript";
 import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type LockRef, type Step } from "../../core/flow.js";
+import { isFatalLoweringError } from "../../core/lowering.js";
 import { tokenLabel, type Mode, type Policy, type SuffixToken } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
-import { extractFile, type CalleeRef, type ExtractedFunction, type ExtractedRoot } from "./extract.js";
+import { extractFile, toESTree, type CalleeRef, type ExtractedFunction } from "./lowering.js";
 import { policyFor } from "./policy.js";
 import { lockEnvFor, lockMethodNamesOf, lockRefOf, type LockEnv } from "./resolve-lock.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
 export interface AnalyzedFunction extends ExtractedFunction {
+  /**
+   * What the function does to locks, its findings' nodes mapped back to ESTree. `acquired` reports
+   * only what the file proves wrong: for a function that calls code the file cannot see (an
+   * unsuffixed import), it also holds the locks its suffix claims and the file does not show.
+   */
   readonly flow: FlowResult<TSESTree.Node>;
 }
 
@@ -56,7 +63,8 @@ export function analyzeFileLocks(context: RuleContext): FileLockAnalysis | undef
 }
 
 function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
-  const extraction = extractFile(env, { skipRoot: (root) => !mentionedWithin(mentions, textRangeOf(root)) });
+  const extraction = extractFile(env, { relevant: (start, end) => mentionedWithin(mentions, start, end) });
+  if (!extraction) return { policy: env.policy, env, functions: [], findings: [], failures: [], suffixTokens: () => NO_TOKENS };
   const failures = [...extraction.failures];
   const suffixTokens = suffixMemo(env.policy);
   const resolveCall = callResolver(suffixTokens);
@@ -65,14 +73,52 @@ function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
     try {
       const compacted = compact(extracted.steps, resolveCall, true);
       // Nothing to hold, release or inherit: no findings and nothing acquired (the interpreter would agree, slower).
-      const flow = compacted.takesLocks ? analyzeFlow(compacted.steps, { resolveCall }) : NO_FLOW;
+      const proven = compacted.takesLocks ? toESTree(analyzeFlow(compacted.steps, { resolveCall }), extraction.maps) : NO_FLOW;
+      const flow = extracted.name ? withUndisprovedClaims(proven, suffixTokens(extracted.name.name), extracted.steps) : proven;
       functions.push({ ...extracted, flow });
     } catch (error) {
+      if (isFatalLoweringError(error)) throw error;
       failures.push({ node: extracted.node, error });
     }
   }
   const findings = functions.flatMap((fn) => fn.flow.findings);
   return { policy: env.policy, env, functions, findings, failures, suffixTokens };
+}
+
+/** The flow with the suffix's claimed locks added that the function may take through a call the file cannot see. */
+function withUndisprovedClaims(flow: FlowResult<TSESTree.Node>, claimed: readonly SuffixToken[], steps: readonly Step<TS.Node, CalleeRef>[]): FlowResult<TSESTree.Node> {
+  const unproven = claimed.filter((token) => !flow.acquired.has(token.lock.id));
+  if (unproven.length === 0 || !callsUnseen(steps)) return flow;
+  const acquired = new Map(flow.acquired);
+  for (const token of unproven) acquired.set(token.lock.id, { lock: lockRefOf(token.lock), mode: token.mode ?? "w" });
+  return { acquired, findings: flow.findings };
+}
+
+/** Whether the function, in its own task (spawned tasks aside), calls a function the file cannot see. */
+function callsUnseen(steps: readonly Step<TS.Node, CalleeRef>[]): boolean {
+  for (const step of steps) {
+    switch (step.type) {
+      case "call":
+        if (step.callee.unseen || step.callbacks.some((callback) => callsUnseen(callback.body))) return true;
+        break;
+      case "acquire":
+        if (step.body && callsUnseen(step.body)) return true;
+        break;
+      case "branch":
+        if (step.arms.some(callsUnseen)) return true;
+        break;
+      case "try":
+        if (callsUnseen(step.block) || (step.handler && callsUnseen(step.handler)) || (step.finalizer && callsUnseen(step.finalizer))) return true;
+        break;
+      case "loop":
+      case "scope":
+        if (callsUnseen(step.body)) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
 }
 
 /** `suffixOf(name).tokens`, memoized for the file (names repeat: every call of a method, every reference). */
@@ -109,7 +155,7 @@ function callResolver(suffixTokens: (name: string) => readonly SuffixToken[]): C
   };
 }
 
-type CallResolver = (step: CallStep<TSESTree.Node, CalleeRef>) => CallEffect | undefined;
+type CallResolver = (step: CallStep<TS.Node, CalleeRef>) => CallEffect | undefined;
 
 /** Compaction only looks at step kinds and asks `resolveCall`; it is generic so tests can feed it plain step programs. */
 type Resolver<N, C> = (step: CallStep<N, C>) => CallEffect | undefined;
@@ -276,7 +322,7 @@ export function lockMentions(text: string, policy: Policy): number[] {
 }
 
 /** Whether a sorted offset list has one in [start, end). */
-function mentionedWithin(offsets: readonly number[], [start, end]: TSESTree.Range): boolean {
+function mentionedWithin(offsets: readonly number[], start: number, end: number): boolean {
   let low = 0;
   let high = offsets.length;
   while (low < high) {
@@ -285,20 +331,6 @@ function mentionedWithin(offsets: readonly number[], [start, end]: TSESTree.Rang
     else high = middle;
   }
   return low < offsets.length && offsets[low] < end;
-}
-
-/** A root's text including its name (a method's key comes before its function node). */
-function textRangeOf(root: ExtractedRoot): TSESTree.Range {
-  const parent = root.parent;
-  const owner =
-    parent &&
-    (parent.type === AST_NODE_TYPES.MethodDefinition ||
-      parent.type === AST_NODE_TYPES.PropertyDefinition ||
-      parent.type === AST_NODE_TYPES.Property ||
-      parent.type === AST_NODE_TYPES.VariableDeclarator)
-      ? parent
-      : root;
-  return [Math.min(owner.range[0], root.range[0]), root.range[1]];
 }
 
 function escapeRegExp(text: string): string {

@@ -29,6 +29,8 @@ export interface LockEnv {
   readonly lockMethodNames: ReadonlySet<string>;
   /** Present with typed linting (typescript-eslint `parserOptions.project` / `projectService`). */
   readonly types: TypeServices | undefined;
+  /** Names of the getters declared in this file that carry an underscore (reading one runs it: a call). */
+  readonly suffixedGetterNames: ReadonlySet<string>;
 }
 
 export interface TypeServices {
@@ -75,6 +77,17 @@ class FileLockEnv implements LockEnv {
   get modulePath(): string | undefined {
     if (this.#modulePath === null) this.#modulePath = this.filename === undefined ? undefined : toModulePath(this.policyDir, this.filename);
     return this.#modulePath;
+  }
+
+  /** Computed on first use, from the text (a getter's name follows `get`; a false match only names a non-getter). */
+  #suffixedGetterNames: ReadonlySet<string> | undefined;
+  get suffixedGetterNames(): ReadonlySet<string> {
+    if (!this.#suffixedGetterNames) {
+      const names = new Set<string>();
+      for (const match of this.sourceCode.text.matchAll(/\bget\s+(#?[A-Za-z_$][\w$]*_[\w$]*)\s*\(/g)) names.add(match[1]);
+      this.#suffixedGetterNames = names;
+    }
+    return this.#suffixedGetterNames;
   }
 }
 
@@ -230,7 +243,47 @@ function lockOfMember(member: TSESTree.MemberExpression, env: LockEnv, depth: nu
     const namespaceTarget = namespaceImportTarget(object, name, env);
     if (namespaceTarget) return namespaceTarget;
   }
+  // `this.holder.lock` with `holder: Holder` (a field or constructor parameter property), `holder.lock`
+  // with a parameter or variable `holder: Holder`: the annotation names the class, no checker needed.
+  const annotated = annotatedClassOf(object, env);
+  if (annotated !== undefined) {
+    const found = memberTarget(env.policy, annotated, name);
+    if (found) return found;
+  }
   return typedMemberLock(member, name, env);
+}
+
+/** The class named by a type annotation, `Holder` in `x: Holder` (generic arguments ignored), or undefined. */
+function annotationClassName(annotation: TSESTree.TSTypeAnnotation | undefined): string | undefined {
+  const type = annotation?.typeAnnotation;
+  return type?.type === AST_NODE_TYPES.TSTypeReference && type.typeName.type === AST_NODE_TYPES.Identifier ? type.typeName.name : undefined;
+}
+
+/** The annotated class of `this.member` (a field or constructor parameter property of the enclosing class) or of an annotated identifier. */
+function annotatedClassOf(object: TSESTree.Node, env: LockEnv): string | undefined {
+  if (object.type === AST_NODE_TYPES.Identifier) {
+    const definition = findVariableOf(object, env)?.defs[0];
+    const name = definition?.name;
+    if (name?.type === AST_NODE_TYPES.Identifier) return annotationClassName(name.typeAnnotation);
+    return undefined;
+  }
+  if (object.type !== AST_NODE_TYPES.MemberExpression || unwrapExpression(object.object).type !== AST_NODE_TYPES.ThisExpression) return undefined;
+  const member = memberName(object);
+  const classNode = member === undefined ? undefined : classOfThis(object);
+  if (!classNode || member === undefined) return undefined;
+  for (const element of classNode.body.body) {
+    if (element.type === AST_NODE_TYPES.PropertyDefinition && !element.computed) {
+      const key = element.key.type === AST_NODE_TYPES.Identifier ? element.key.name : element.key.type === AST_NODE_TYPES.PrivateIdentifier ? `#${element.key.name}` : undefined;
+      if (key === member) return annotationClassName(element.typeAnnotation);
+    } else if (element.type === AST_NODE_TYPES.MethodDefinition && element.kind === "constructor") {
+      for (const parameter of element.value.params) {
+        if (parameter.type !== AST_NODE_TYPES.TSParameterProperty) continue;
+        const bound = parameter.parameter.type === AST_NODE_TYPES.AssignmentPattern ? parameter.parameter.left : parameter.parameter;
+        if (bound.type === AST_NODE_TYPES.Identifier && bound.name === member) return annotationClassName(bound.typeAnnotation);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The class whose instance (or constructor, in static code) `this` is at `node`, or undefined (plain functions, object literals). */

@@ -4,13 +4,13 @@
  * the built package, to check the executable itself.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createProgressReporter, progressEnabled } from "../../analyzer/progress.js";
 import { TOOL_VERSION } from "../../analyzer/version.js";
 import { REPO_ROOT, runCaptured } from "./helpers.js";
+import { tempDir } from "../support/temp.js";
 
 const VIOLATING = "fixtures/audit/order-chain";
 const CLEAN = "fixtures/audit/order-chain-clean";
@@ -29,7 +29,7 @@ describe("exit codes", () => {
   });
 
   it("0 when only notes remain (--quiet hides them)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lock-audit-notes-"));
+    const dir = tempDir("lock-audit-notes-");
     mkdirSync(join(dir, "src"));
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { types: [], noEmit: true }, include: ["src"] }));
     writeFileSync(join(dir, "lock-order.json"), JSON.stringify({ locks: [] }));
@@ -64,7 +64,7 @@ describe("exit codes", () => {
   });
 
   it("2 for an invalid lock-order.json, naming the file, the JSON path and the fix", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lock-audit-config-"));
+    const dir = tempDir("lock-audit-config-");
     const config = join(dir, "lock-order.json");
     writeFileSync(config, JSON.stringify({ locks: [{ id: "Bad Id", target: "A.b", kind: "mutex" }] }));
     const run = await runCaptured(["--project", CLEAN, "--config", config]);
@@ -73,7 +73,7 @@ describe("exit codes", () => {
   });
 
   it("analyzes in discovery mode when no lock-order.json is found from the project folder up, and says how to create one", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lock-audit-noconfig-"));
+    const dir = tempDir("lock-audit-noconfig-");
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { types: [] }, files: ["a.ts"] }));
     writeFileSync(join(dir, "a.ts"), "export const a = 1;\n");
     const run = await runCaptured(["--project", dir]);
@@ -82,11 +82,10 @@ describe("exit codes", () => {
     expect(run.stdout).toMatch(/^✔ no findings · 1 file,/);
     expect(run.stdout).toContain("no lock-order.json: nothing is declared");
     expect(run.stdout).toContain("`lock-audit init --write`");
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("2 for a tsconfig that includes no files, or that is not valid", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lock-audit-empty-"));
+    const dir = tempDir("lock-audit-empty-");
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ include: ["src"] }));
     writeFileSync(join(dir, "lock-order.json"), JSON.stringify({ locks: [] }));
     const empty = await runCaptured(["--project", dir]);
@@ -130,7 +129,7 @@ describe("formats", () => {
   });
 
   it("--output writes the report to a file and nothing to stdout", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lock-audit-out-"));
+    const dir = tempDir("lock-audit-out-");
     const run = await runCaptured(["--project", VIOLATING, "--format", "sarif", "--output", join(dir, "audit.sarif")]);
     expect(run).toMatchObject({ code: 1, stdout: "" });
     expect(JSON.parse(readFileSync(join(dir, "audit.sarif"), "utf8")).version).toBe("2.1.0");

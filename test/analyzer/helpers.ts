@@ -1,10 +1,10 @@
 /** Shared by the analyzer tests: fixture paths, expectation markers, a captured CLI. */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli, type CliIo } from "../../analyzer/command.js";
 import type { Finding } from "../../analyzer/types.js";
+import { tempDir } from "../support/temp.js";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const AUDIT_FIXTURES = join(REPO_ROOT, "fixtures/audit");
@@ -76,7 +76,7 @@ export async function runCaptured(argv: string[], options: { cwd?: string; env?:
  * shared/ beside them, so relative paths still work) into a fresh temporary folder.
  */
 export function copyFixtures(cases: readonly string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), "lock-audit-"));
+  const dir = tempDir("lock-audit-");
   for (const entry of ["tsconfig.base.json", "shared", ...cases]) {
     cpSync(join(AUDIT_FIXTURES, entry), join(dir, entry), { recursive: true });
   }

@@ -3,11 +3,11 @@
  * recursive ring (one strongly connected component), a huge file, and code that must never run.
  * Projects are written to temporary folders; each declares its own tiny lock classes.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
+import { tempDir } from "../support/temp.js";
 
 const LOCKS = `export class RwLock {
   async read(): Promise<() => void> { return () => undefined; }
@@ -32,7 +32,7 @@ const TSCONFIG = JSON.stringify({
  * nothing acquires is itself reported (`unused-lock`).
  */
 function writeProject(files: Record<string, string>, lockIds: readonly string[] = ["rs", "ml"]): string {
-  const dir = mkdtempSync(join(tmpdir(), "lock-audit-robust-"));
+  const dir = tempDir("lock-audit-robust-");
   writeFileSync(join(dir, "tsconfig.json"), TSCONFIG);
   writeFileSync(join(dir, "lock-order.json"), JSON.stringify({ locks: DECLARED_LOCKS.filter((lock) => lockIds.includes(lock.id)) }));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));

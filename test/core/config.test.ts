@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findLockOrder, loadLockOrder, parseLockOrder } from "../../core/config.js";
 import { buildPolicy, classifyMethod, LockOrderConfigError, parseTarget } from "../../core/policy.js";
+import { tempDir } from "../support/temp.js";
 
 const habitatJson = readFileSync(new URL("../../lock-order.json", import.meta.url), "utf8");
 
@@ -99,7 +99,7 @@ describe("lock-order.json", () => {
   });
 
   it("finds the nearest lock-order.json walking up and reloads it after a change", () => {
-    const root = mkdtempSync(join(tmpdir(), "lock-order-"));
+    const root = tempDir("lock-order-");
     const file = join(root, "lock-order.json");
     writeFileSync(file, '{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}]}');
     const nested = join(root, "src", "deep");

@@ -90,6 +90,19 @@ describe("held-set interpreter", () => {
     expect(balanced.findings).toEqual([]);
   });
 
+  it("goes on after an endless loop only through break, and after a do-while only after a pass", () => {
+    // while (true) { m.acquire(); if (…) break; m.release(); } m.release();
+    const retry: S[] = [manual("take", "sm"), { type: "branch", arms: [[{ type: "exit", kind: "break", node: "leave" }], []] }, releaseLock("again", "sm")];
+    expect(summary(run([{ type: "loop", endless: true, body: retry }, releaseLock("give", "sm")]).findings)).toEqual([]);
+    expect(summary(run([{ type: "loop", body: retry }, releaseLock("give", "sm")]).findings)).toEqual(["double-release@give", "unowned-release@give"]);
+    // do { m.acquire(); break; } while (…); m.release();
+    const once: S[] = [manual("take", "sm"), { type: "exit", kind: "break", node: "leave" }];
+    expect(summary(run([{ type: "loop", atLeastOnce: true, body: once }, releaseLock("give", "sm")]).findings)).toEqual([]);
+    expect(summary(run([{ type: "loop", body: once }, releaseLock("give", "sm")]).findings)).toEqual(["unowned-release@give"]);
+    // An endless loop without a break: nothing after it runs.
+    expect(summary(run([{ type: "loop", endless: true, body: [call("work", "x")] }, releaseLock("give", "sm")]).findings)).toEqual([]);
+  });
+
   it("requires release on every path, exceptions included", () => {
     // const release = await m.acquire(); work(); release();  → leaks if work() throws
     expect(summary(run([guard("take", "sm", "w", "release"), call("work", "x"), release("give", "release")]).findings)).toEqual(["leak(exception)@take"]);

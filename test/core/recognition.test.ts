@@ -3,8 +3,7 @@
  * ESLint rules and lock-audit reach the same verdict on the same code: task boundaries do not count
  * toward a suffix, and same-lock wrappers are the lock they wrap.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import tsParser from "@typescript-eslint/parser";
 import { Linter, type ESLint } from "eslint";
@@ -12,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
 import { isTaskBoundaryCall, SAME_LOCK_WRAPPERS } from "../../core/recognition.js";
 import plugin from "../../rules/index.js";
+import { tempDir } from "../support/temp.js";
 
 describe("recognition names", () => {
   it("knows timers, microtasks, process.nextTick and event registration as task boundaries", () => {
@@ -84,7 +84,7 @@ describe("the ESLint rules and lock-audit agree", () => {
     );
     expect(messages.map((m) => `${m.ruleId}:${m.line}${m.ruleId ? "" : ` ${m.message}`}`)).toEqual([`lock-discipline/suffix:${MISNAMED_LINE}`]);
 
-    const dir = mkdtempSync(join(tmpdir(), "recognition-"));
+    const dir = tempDir("recognition-");
     writeFileSync(join(dir, "server.ts"), SOURCE);
     writeFileSync(join(dir, "lock-order.json"), JSON.stringify(LOCK_ORDER));
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", strict: true, noEmit: true, types: [] }, files: ["server.ts"] }));

@@ -55,7 +55,9 @@ const { program } = fc.letrec<{ program: TestStep[]; step: TestStep }>((tie) => 
     tie("program").map((body): TestStep => ({ type: "acquire", node: node(), lock: lockB, mode: "r", form: "callback", body })),
     tie("program").map((body): TestStep => ({ type: "call", node: node(), callee: { name: "map" }, callbacks: [{ argIndex: 0, body }] })),
     fc.array(tie("program"), { maxLength: 3 }).map((arms): TestStep => ({ type: "branch", arms })),
-    tie("program").map((body): TestStep => ({ type: "loop", body })),
+    fc
+      .tuple(tie("program"), fc.constantFrom({}, { atLeastOnce: true }, { endless: true }))
+      .map(([body, kind]): TestStep => ({ type: "loop", body, ...kind })),
     tie("program").map((body): TestStep => ({ type: "scope", body })),
     tie("program").map((body): TestStep => ({ type: "spawn", node: node(), body })),
     fc

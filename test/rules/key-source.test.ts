@@ -53,8 +53,8 @@ ruleTester.run("key-source", testable(rule), {
     }`,
     // Not a keyed lock: RumorStore.list is an rwlock.
     "class RumorStore { list = new RwLock(); async f(a: string) { await this.list.write(`${a}/x`); } }",
-    // A receiver the rule cannot tie to a declared lock (untyped `other.locks`) is left alone.
-    "async function f(other: WorkflowLocks, a: string) { await other.locks.acquire(`${a}/x`); }",
+    // A receiver the rule cannot tie to a declared lock (untyped, unannotated `other.locks`) is left alone.
+    "async function f(other, a: string) { await other.locks.acquire(`${a}/x`); }",
     // A `join` with several arguments is not Array.prototype.join (path.join and friends).
     inWorkflowLocks("    await this.locks.acquire(path.join(wf.namespace, wf.name));\n    this.locks.release(path.join(wf.namespace, wf.name));"),
     // `format` that does not come from node:util is some function of the project.

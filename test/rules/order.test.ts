@@ -47,11 +47,11 @@ ruleTester.run("order", testable(rule), {
     await this.member.runExclusive(() => this.store.insertService());
   }
 }`,
-    // Without type information, \`store.list\` is not known to be RumorStore.list.
+    // Without type information, \`stores[0].list\` is not known to be RumorStore.list (no annotation names its class).
     `class Server {
   member = new Mutex();
-  async count_sm(store: RumorStore) {
-    return this.member.runExclusive(() => store.list.runRead(() => 0));
+  async count_sm(stores: RumorStore[]) {
+    return this.member.runExclusive(() => stores[0].list.runRead(() => 0));
   }
 }`,
   ],
@@ -143,6 +143,32 @@ ruleTester.run("order", testable(rule), {
   }
 }`,
       errors: [{ messageId: "callOutOfOrder", data: { callee: "count_rsr", acquired: "rs:r", held: "gs:r" }, line: 6, column: 13 }],
+    },
+  ],
+});
+
+// Without type information, an annotation names the class: `store: RumorStore`, and a constructor-injected `private readonly store: RumorStore`.
+ruleTester.run("order (untyped, annotated)", testable(rule), {
+  valid: [],
+  invalid: [
+    {
+      code: `class Server {
+  readonly member = new Mutex();
+  async count_rsr_sm(store: RumorStore) {
+    return this.member.runExclusive(() => store.list.runRead(() => 0));
+  }
+}`,
+      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "store.list.runRead", acquired: "rs:r", held: "sm" }, line: 4, column: 43, endColumn: 61 }],
+    },
+    {
+      code: `class Server {
+  readonly member = new Mutex();
+  constructor(private readonly store: RumorStore) {}
+  async count_rsr_sm() {
+    return this.member.runExclusive(() => this.store.list.runRead(() => 0));
+  }
+}`,
+      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "this.store.list.runRead", acquired: "rs:r", held: "sm" }, line: 5, column: 43, endColumn: 66 }],
     },
   ],
 });

@@ -526,15 +526,40 @@ export async function count_rsr(store: RumorStore) {
   ],
 });
 
-// Without type information, `store.list` is unknown: silent rather than guessing.
+// Without type information, an inferred `stores[0].list` is unknown: silent rather than guessing; an
+// annotated `store: RumorStore` names the class.
 ruleTester.run("suffix (untyped other.member)", testable(rule), {
   valid: [
     `class RumorStore { readonly list = new RwLock(); }
+export async function count(stores: RumorStore[]) {
+  return stores[0].list.runRead(() => 0);
+}`,
+  ],
+  invalid: [
+    {
+      code: `class RumorStore { readonly list = new RwLock(); }
 export async function count(store: RumorStore) {
   return store.list.runRead(() => 0);
 }`,
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          data: { name: "count", expected: "count_rsr", problem: "missing rs:r", required: "rs:r" },
+          line: 2,
+          column: 23,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              output: `class RumorStore { readonly list = new RwLock(); }
+export async function count_rsr(store: RumorStore) {
+  return store.list.runRead(() => 0);
+}`,
+            },
+          ],
+        },
+      ],
+    },
   ],
-  invalid: [],
 });
 
 

@@ -1,0 +1,1011 @@
+/**
+ * The lowering: one function body of the TypeScript AST → the `Step` program that core/flow.ts runs.
+ *
+ * It knows the syntax of acquisitions, releases, calls, callbacks, task boundaries and control flow;
+ * what a name denotes (which lock a receiver is, which function a call runs) is asked of the front
+ * end through `LoweringHost`. It never imports `typescript` at run time: the caller hands it the `ts`
+ * namespace its nodes come from, because ts-morph bundles its own TypeScript, whose `SyntaxKind`
+ * values need not match those of the `typescript` package that typescript-eslint uses.
+ *
+ * What is one unit: a function written inline as a call argument, or called on the spot, runs during
+ * that call and is lowered as part of the enclosing unit (`isInlineCallback`); any other function
+ * (declared, returned, stored) is a unit of its own, and its body is not walked here.
+ *
+ * The recognized forms (names in core/recognition.ts and the lock's `methods`):
+ * - callback forms (`runExclusive(fn)`, …, or any acquisition given an inline function): held in `fn`;
+ * - guards and releasers (`const release = await m.acquire()`, `using g = await l.write()`), released by
+ *   `release()`, `g.release()`, `g[Symbol.dispose]()` or the end of the `using` scope;
+ * - `m.acquire().then((release) => …)`: held while the callback runs;
+ * - manual `await m.acquire()` (result unused), released by `m.release()`;
+ * - task boundaries (timers, `process.nextTick`, event registration, `void expr`) become `spawn` steps;
+ * - inline function arguments run during the call (`callbacks`), and so do functions passed by
+ *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
+ */
+import type * as TS from "typescript";
+import type { CallbackArgument, LockRef, Step } from "./flow.js";
+import { CALLBACK_METHODS } from "./policy.js";
+import { DISPOSE_SYMBOLS, isTaskBoundaryCall } from "./recognition.js";
+
+/**
+ * What the lowering reads from the `ts` namespace of its caller: the `typescript` package, or
+ * ts-morph's bundled copy (the two namespaces differ as wholes, but agree on these members).
+ */
+export type TypeScript = Pick<
+  typeof TS,
+  | "NodeFlags"
+  | "SyntaxKind"
+  | "forEachChild"
+  | "isArrayBindingPattern"
+  | "isAsExpression"
+  | "isAwaitExpression"
+  | "isBinaryExpression"
+  | "isBindingElement"
+  | "isBlock"
+  | "isCallExpression"
+  | "isCaseClause"
+  | "isClassStaticBlockDeclaration"
+  | "isComputedPropertyName"
+  | "isDefaultClause"
+  | "isElementAccessExpression"
+  | "isForOfStatement"
+  | "isIdentifier"
+  | "isNewExpression"
+  | "isNonNullExpression"
+  | "isParenthesizedExpression"
+  | "isPropertyAccessExpression"
+  | "isPropertyAssignment"
+  | "isPropertyDeclaration"
+  | "isSatisfiesExpression"
+  | "isSourceFile"
+  | "isSpreadAssignment"
+  | "isTypeAssertionExpression"
+  | "isVariableDeclarationList"
+>;
+
+export type LockAction = "write" | "read" | "release";
+
+/** A lowered step program; `C` is the front end's description of a callee. */
+export type LockStep<C> = Step<TS.Node, C>;
+
+/**
+ * What the lowering starts from: a function-like declaration, a class static block, a class field's
+ * initializer (it runs in the constructor), or a file's top-level code.
+ */
+export type LoweredNode = TS.FunctionLikeDeclaration | TS.ClassStaticBlockDeclaration | TS.PropertyDeclaration | TS.SourceFile;
+
+export interface ResolvedCall<C> {
+  /** The callee, or undefined for a call that takes no lock as far as the front end knows. */
+  readonly callee: C | undefined;
+  /**
+   * Argument i of the call is argument `i - argumentShift` of the callee (`f.call(thisArg, a)`
+   * shifts by one); undefined when arguments are not passed one by one (`f.apply(thisArg, args)`),
+   * or when the front end does not track arguments.
+   */
+  readonly argumentShift: number | undefined;
+}
+
+/**
+ * What a front end answers about names; `U` is its notion of the unit being lowered (handed back
+ * unchanged, so a resolver can be shared by every unit of a run).
+ */
+export interface LoweringHost<C, U> {
+  readonly ts: TypeScript;
+  /** Every method name that may acquire or release a lock: other calls are never lock calls. */
+  readonly lockMethodNames: ReadonlySet<string>;
+  /** Method names that release a guard (`guard.release()`). */
+  readonly releaseNames: ReadonlySet<string>;
+  /** The callee of a call step whose callee is unknown but whose inline callbacks must still run. */
+  readonly unknownCallee: C;
+  /** The lock a receiver denotes, or undefined. */
+  resolveLock(receiver: TS.Expression, unit: U): LockRef | undefined;
+  /** What `method` does on `lock`, or undefined when it is not one of its lock methods. */
+  classify(lock: LockRef, method: string): LockAction | undefined;
+  resolveCall(call: TS.CallExpression | TS.NewExpression, unit: U): ResolvedCall<C>;
+  /** A function passed by reference (`this.visit`, `helper`, `this.visit.bind(this)`), or undefined. */
+  resolveReference(expression: TS.Expression, unit: U): C | undefined;
+  /** The getter or setter a property access runs, or undefined. */
+  resolveAccessor?(access: TS.PropertyAccessExpression, kind: "get" | "set", unit: U): C | undefined;
+  /** Called for every call step, with its callee (lock-audit builds its call graph from these). */
+  noteCallee?(callee: C, unit: U): void;
+  /**
+   * Whether the function releases the releaser or guard `call` returns into `handle` itself: false
+   * when it escapes (returned, stored, passed on, captured by a closure). Without it, every bound
+   * releaser is the function's own.
+   */
+  guardOwned?(call: TS.CallExpression, handle: string, unit: U): boolean;
+  /** A task-boundary registration (`setTimeout(fn)`): a call that runs no program code during the call. */
+  noteTaskBoundaryCall?(): void;
+}
+
+export interface LoweredUnit<C> {
+  readonly steps: LockStep<C>[];
+  /** Acquire and call nodes inside task boundaries: they do not count toward the unit's own locks. */
+  readonly spawnNodes: Set<TS.Node>;
+  /** The body acquires a lock itself. */
+  readonly acquires: boolean;
+  /** How many acquisition sites the body has. */
+  readonly lockSites: number;
+}
+
+/** The environment variable that makes lowering errors fatal (the test suite sets it to `1`). */
+export const STRICT_LOWERING_ENV = "LOCK_DISCIPLINE_STRICT";
+
+/**
+ * Whether an error thrown while lowering a unit must be rethrown. Production leaves the unit out
+ * (ESLint: silent; lock-audit: an `unanalyzable` note); in strict mode only a `RangeError` — code
+ * nested deeper than the stack allows, a limit of the input rather than a lowering bug — is tolerated.
+ */
+export function isFatalLoweringError(error: unknown): boolean {
+  if (error instanceof RangeError) return false;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.[STRICT_LOWERING_ENV] === "1";
+}
+
+/** Lowers one unit. Throws on a shape it does not understand (the front end decides what to do). */
+export function lowerUnit<C, U>(node: LoweredNode, host: LoweringHost<C, U>, unit: U): LoweredUnit<C> {
+  return new UnitWalker(host, unit, node.getSourceFile()).run(node);
+}
+
+// ---- syntax shared with the front ends' unit partition ----
+
+/** Parentheses, `as`, `satisfies`, `!` and `<T>x` do not change what an expression is. */
+export function skipOuterExpressions(ts: TypeScript, node: TS.Expression): TS.Expression {
+  let current = node;
+  for (;;) {
+    if (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isSatisfiesExpression(current) || ts.isNonNullExpression(current) || ts.isTypeAssertionExpression(current)) {
+      current = current.expression;
+    } else {
+      return current;
+    }
+  }
+}
+
+/** The nearest parent that is not a parenthesis or type assertion around `node`, and the child of it that holds `node`. */
+export function outerExpressionParent(ts: TypeScript, node: TS.Node): { parent: TS.Node; child: TS.Node } {
+  let child = node;
+  let parent = node.parent;
+  while (
+    parent &&
+    (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isSatisfiesExpression(parent) || ts.isNonNullExpression(parent) || ts.isTypeAssertionExpression(parent))
+  ) {
+    child = parent;
+    parent = parent.parent;
+  }
+  return { parent, child };
+}
+
+export function isFunctionExpressionLike(ts: TypeScript, node: TS.Node): node is TS.ArrowFunction | TS.FunctionExpression {
+  return node.kind === ts.SyntaxKind.ArrowFunction || node.kind === ts.SyntaxKind.FunctionExpression;
+}
+
+/** An arrow or function expression written as a call argument or called on the spot: part of the enclosing unit. */
+export function isInlineCallback(ts: TypeScript, fn: TS.ArrowFunction | TS.FunctionExpression): boolean {
+  const { parent, child } = outerExpressionParent(ts, fn);
+  if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
+    return parent.expression === child || (parent.arguments?.includes(child as TS.Expression) ?? false);
+  }
+  return false;
+}
+
+/** Type annotations, interfaces and type aliases: no code runs in them. */
+export function isTypeOnly(ts: TypeScript, node: TS.Node): boolean {
+  const kind = node.kind;
+  return (
+    (kind >= ts.SyntaxKind.FirstTypeNode && kind <= ts.SyntaxKind.LastTypeNode) ||
+    kind === ts.SyntaxKind.InterfaceDeclaration ||
+    kind === ts.SyntaxKind.TypeAliasDeclaration ||
+    kind === ts.SyntaxKind.TypeParameter ||
+    kind === ts.SyntaxKind.HeritageClause ||
+    kind === ts.SyntaxKind.Decorator
+  );
+}
+
+/** Whether a node is a unit of its own (see the module comment). */
+function isUnitNode(ts: TypeScript, node: TS.Node): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.FunctionDeclaration:
+    case ts.SyntaxKind.MethodDeclaration:
+    case ts.SyntaxKind.GetAccessor:
+    case ts.SyntaxKind.SetAccessor:
+    case ts.SyntaxKind.Constructor:
+      return (node as TS.FunctionLikeDeclaration).body !== undefined;
+    case ts.SyntaxKind.ArrowFunction:
+    case ts.SyntaxKind.FunctionExpression:
+      return !isInlineCallback(ts, node as TS.ArrowFunction | TS.FunctionExpression);
+    case ts.SyntaxKind.ClassStaticBlockDeclaration:
+      return true;
+    case ts.SyntaxKind.PropertyDeclaration: {
+      // A field whose value is a function is that function's unit; any other initializer runs in the constructor.
+      const initializer = (node as TS.PropertyDeclaration).initializer;
+      return initializer !== undefined && !isFunctionExpressionLike(ts, initializer);
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * The units of a file: its top-level code first, then every function, static block and field
+ * initializer that is a unit of its own, in no particular order. A node whose text range
+ * [pos, end) `relevant` rejects is left out with everything nested in it (a front end's filter for
+ * code that mentions no lock). The walk uses an explicit stack: generated code may nest deeper than
+ * the call stack allows.
+ */
+export function collectUnits(ts: TypeScript, sourceFile: TS.SourceFile, relevant?: (pos: number, end: number) => boolean): LoweredNode[] {
+  const units: LoweredNode[] = [sourceFile];
+  const stack: TS.Node[] = [];
+  const push = (child: TS.Node): void => {
+    if (!isTypeOnly(ts, child) && (!relevant || relevant(child.pos, child.end))) stack.push(child);
+  };
+  ts.forEachChild(sourceFile, push);
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isUnitNode(ts, node)) units.push(node as LoweredNode);
+    ts.forEachChild(node, push);
+  }
+  return units;
+}
+
+// ---- the walk ----
+
+interface LockCall {
+  call: TS.CallExpression;
+  lock: LockRef;
+  method: string;
+  action: LockAction;
+}
+
+function isModuleCode(ts: TypeScript, statement: TS.Statement): boolean {
+  switch (statement.kind) {
+    case ts.SyntaxKind.FunctionDeclaration:
+    case ts.SyntaxKind.ClassDeclaration:
+    case ts.SyntaxKind.InterfaceDeclaration:
+    case ts.SyntaxKind.TypeAliasDeclaration:
+    case ts.SyntaxKind.EnumDeclaration:
+    case ts.SyntaxKind.ModuleDeclaration:
+    case ts.SyntaxKind.ImportDeclaration:
+    case ts.SyntaxKind.ImportEqualsDeclaration:
+    case ts.SyntaxKind.ExportDeclaration:
+      return false;
+    default:
+      return true;
+  }
+}
+
+function endsClause(ts: TypeScript, statement: TS.Statement | undefined): boolean {
+  if (!statement) return false;
+  const kind = statement.kind;
+  return kind === ts.SyntaxKind.BreakStatement || kind === ts.SyntaxKind.ReturnStatement || kind === ts.SyntaxKind.ThrowStatement || kind === ts.SyntaxKind.ContinueStatement;
+}
+
+function flattenBlocks(ts: TypeScript, statements: readonly TS.Statement[]): TS.Statement[] {
+  const flat: TS.Statement[] = [];
+  for (const statement of statements) {
+    if (ts.isBlock(statement)) flat.push(...flattenBlocks(ts, statement.statements));
+    else flat.push(statement);
+  }
+  return flat;
+}
+
+function isIterationStatement(ts: TypeScript, node: TS.Statement): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.ForStatement:
+    case ts.SyntaxKind.ForInStatement:
+    case ts.SyntaxKind.ForOfStatement:
+    case ts.SyntaxKind.WhileStatement:
+    case ts.SyntaxKind.DoStatement:
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isSymbolDispose(ts: TypeScript, node: TS.Expression): boolean {
+  const expression = skipOuterExpressions(ts, node);
+  return (
+    ts.isPropertyAccessExpression(expression) &&
+    DISPOSE_SYMBOLS.has(expression.name.text) &&
+    ts.isIdentifier(expression.expression) &&
+    expression.expression.text === "Symbol"
+  );
+}
+
+/** `true`, `(true)`: a loop condition that never ends the loop. */
+function isTrueLiteral(ts: TypeScript, node: TS.Expression): boolean {
+  return skipOuterExpressions(ts, node).kind === ts.SyntaxKind.TrueKeyword;
+}
+
+function isLogicalOperator(ts: TypeScript, kind: TS.SyntaxKind): boolean {
+  return kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken;
+}
+
+function isAssignmentOperator(ts: TypeScript, kind: TS.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+}
+
+/** The variable a releaser or guard is bound to: `release`, `guard`, or `[, release]` from a Semaphore. */
+function handleName(ts: TypeScript, name: TS.BindingName | TS.Expression): string | undefined {
+  if (ts.isIdentifier(name)) return name.text;
+  if (ts.isArrayBindingPattern(name)) {
+    const last = name.elements[name.elements.length - 1];
+    return last && ts.isBindingElement(last) && ts.isIdentifier(last.name) ? last.name.text : undefined;
+  }
+  return undefined;
+}
+
+/** An argument that may name a function: `helper`, `this.visit`, `this.visit.bind(this)`. */
+function mayReferenceFunction(ts: TypeScript, node: TS.Expression): boolean {
+  if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) return true;
+  return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "bind";
+}
+
+function isTaskBoundary(ts: TypeScript, call: TS.CallExpression): boolean {
+  const callee = skipOuterExpressions(ts, call.expression);
+  if (ts.isIdentifier(callee)) return isTaskBoundaryCall(callee.text, false, undefined);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const receiver = skipOuterExpressions(ts, callee.expression);
+  return isTaskBoundaryCall(callee.name.text, true, ts.isIdentifier(receiver) ? receiver.text : undefined);
+}
+
+/** What a `break` leaves: a loop (a `break` step for the core), or a switch or labeled block (no step). */
+type BreakTarget = "loop" | "other";
+
+/** Builds the steps of one unit. Inline callbacks are walked as part of it; other nested functions are units of their own. */
+class UnitWalker<C, U> {
+  private readonly ts: TypeScript;
+  private readonly spawnNodes = new Set<TS.Node>();
+  /** Variables bound to a releaser or guard in this function. */
+  private readonly handles = new Set<string>();
+  private readonly lockCalls = new Map<TS.CallExpression, LockCall | null>();
+  private spawnDepth = 0;
+  private breakTargets: BreakTarget[] = [];
+  /** Labels in scope (created at the first labeled statement: most code has none). */
+  private labels: Map<string, BreakTarget> | undefined;
+  private acquires = false;
+  private lockSites = 0;
+
+  constructor(
+    private readonly host: LoweringHost<C, U>,
+    private readonly unit: U,
+    private readonly sourceFile: TS.SourceFile,
+  ) {
+    this.ts = host.ts;
+  }
+
+  run(node: LoweredNode): LoweredUnit<C> {
+    const ts = this.ts;
+    let steps: LockStep<C>[];
+    if (ts.isSourceFile(node)) steps = this.statements(node.statements.filter((statement) => isModuleCode(ts, statement)));
+    else if (ts.isClassStaticBlockDeclaration(node)) steps = this.statements(node.body.statements);
+    else if (ts.isPropertyDeclaration(node)) {
+      steps = [];
+      if (node.initializer) this.expression(node.initializer, steps);
+    } else steps = this.functionBody(node);
+    return { steps, spawnNodes: this.spawnNodes, acquires: this.acquires, lockSites: this.lockSites };
+  }
+
+  // ---- statements ----
+
+  private functionBody(fn: TS.FunctionLikeDeclaration): LockStep<C>[] {
+    const ts = this.ts;
+    const savedTargets = this.breakTargets;
+    const savedLabels = this.labels;
+    this.breakTargets = [];
+    this.labels = undefined;
+    try {
+      const body = fn.body;
+      if (!body) return [];
+      if (ts.isBlock(body)) return this.statements(body.statements);
+      const out: LockStep<C>[] = [];
+      this.expression(body, out);
+      return out;
+    } finally {
+      this.breakTargets = savedTargets;
+      this.labels = savedLabels;
+    }
+  }
+
+  private statements(list: readonly TS.Statement[]): LockStep<C>[] {
+    const out: LockStep<C>[] = [];
+    for (const statement of list) this.statement(statement, out);
+    return out;
+  }
+
+  private nested(statement: TS.Statement): LockStep<C>[] {
+    const out: LockStep<C>[] = [];
+    this.statement(statement, out);
+    return out;
+  }
+
+  private loopBody(build: (out: LockStep<C>[]) => void): LockStep<C>[] {
+    this.breakTargets.push("loop");
+    const body: LockStep<C>[] = [];
+    try {
+      build(body);
+    } finally {
+      this.breakTargets.pop();
+    }
+    return body;
+  }
+
+  private statement(statement: TS.Statement, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    switch (statement.kind) {
+      case ts.SyntaxKind.Block:
+        out.push({ type: "scope", body: this.statements((statement as TS.Block).statements) });
+        return;
+      case ts.SyntaxKind.VariableStatement:
+        this.variables((statement as TS.VariableStatement).declarationList, out);
+        return;
+      case ts.SyntaxKind.ExpressionStatement:
+        this.expressionStatement((statement as TS.ExpressionStatement).expression, out);
+        return;
+      case ts.SyntaxKind.IfStatement: {
+        const node = statement as TS.IfStatement;
+        this.expression(node.expression, out);
+        const then = this.nested(node.thenStatement);
+        const otherwise = node.elseStatement ? this.nested(node.elseStatement) : [];
+        if (then.length || otherwise.length) out.push({ type: "branch", arms: [then, otherwise] });
+        return;
+      }
+      case ts.SyntaxKind.SwitchStatement:
+        this.switchStatement(statement as TS.SwitchStatement, out);
+        return;
+      case ts.SyntaxKind.ForStatement: {
+        const node = statement as TS.ForStatement;
+        if (node.initializer) {
+          if (ts.isVariableDeclarationList(node.initializer)) this.variables(node.initializer, out);
+          else this.expression(node.initializer, out);
+        }
+        const body = this.loopBody((inner) => {
+          if (node.condition) this.expression(node.condition, inner);
+          this.statement(node.statement, inner);
+          if (node.incrementor) this.expression(node.incrementor, inner);
+        });
+        if (body.length) out.push({ type: "loop", body, ...(!node.condition || isTrueLiteral(ts, node.condition) ? { endless: true } : {}) });
+        return;
+      }
+      case ts.SyntaxKind.ForOfStatement:
+      case ts.SyntaxKind.ForInStatement: {
+        const node = statement as TS.ForOfStatement | TS.ForInStatement;
+        this.expression(node.expression, out);
+        const isAwait = ts.isForOfStatement(node) && node.awaitModifier !== undefined;
+        const body = this.loopBody((inner) => {
+          if (isAwait) inner.push({ type: "await", node });
+          this.statement(node.statement, inner);
+        });
+        if (body.length) out.push({ type: "loop", body });
+        return;
+      }
+      case ts.SyntaxKind.WhileStatement: {
+        const node = statement as TS.WhileStatement;
+        const body = this.loopBody((inner) => {
+          this.expression(node.expression, inner);
+          this.statement(node.statement, inner);
+        });
+        if (body.length) out.push({ type: "loop", body, ...(isTrueLiteral(ts, node.expression) ? { endless: true } : {}) });
+        return;
+      }
+      case ts.SyntaxKind.DoStatement: {
+        const node = statement as TS.DoStatement;
+        const body = this.loopBody((inner) => {
+          this.statement(node.statement, inner);
+          this.expression(node.expression, inner);
+        });
+        if (body.length) out.push({ type: "loop", body, ...(isTrueLiteral(ts, node.expression) ? { endless: true } : { atLeastOnce: true }) });
+        return;
+      }
+      case ts.SyntaxKind.ReturnStatement: {
+        const node = statement as TS.ReturnStatement;
+        if (node.expression) this.expression(node.expression, out);
+        out.push({ type: "exit", kind: "return", node });
+        return;
+      }
+      case ts.SyntaxKind.ThrowStatement: {
+        const node = statement as TS.ThrowStatement;
+        this.expression(node.expression, out);
+        out.push({ type: "exit", kind: "throw", node });
+        return;
+      }
+      case ts.SyntaxKind.TryStatement: {
+        const node = statement as TS.TryStatement;
+        out.push({
+          type: "try",
+          block: this.statements(node.tryBlock.statements),
+          ...(node.catchClause ? { handler: this.statements(node.catchClause.block.statements) } : {}),
+          ...(node.finallyBlock ? { finalizer: this.statements(node.finallyBlock.statements) } : {}),
+        });
+        return;
+      }
+      case ts.SyntaxKind.BreakStatement: {
+        const node = statement as TS.BreakStatement;
+        // Leaving a switch or a labeled block resumes right after it (a switch clause's `break` is the
+        // end of its arm, see switchStatement); the core's `break` leaves a loop.
+        const target = node.label ? this.labels?.get(node.label.text) : this.breakTargets[this.breakTargets.length - 1];
+        if (target === "loop") out.push({ type: "exit", kind: "break", node });
+        return;
+      }
+      case ts.SyntaxKind.ContinueStatement:
+        if (this.breakTargets.includes("loop")) out.push({ type: "exit", kind: "continue", node: statement });
+        return;
+      case ts.SyntaxKind.LabeledStatement: {
+        const node = statement as TS.LabeledStatement;
+        const isLoop = isIterationStatement(ts, node.statement);
+        const labels = (this.labels ??= new Map());
+        const saved = labels.get(node.label.text);
+        labels.set(node.label.text, isLoop ? "loop" : "other");
+        if (!isLoop) this.breakTargets.push("other");
+        try {
+          this.statement(node.statement, out);
+        } finally {
+          if (!isLoop) this.breakTargets.pop();
+          if (saved === undefined) labels.delete(node.label.text);
+          else labels.set(node.label.text, saved);
+        }
+        return;
+      }
+      case ts.SyntaxKind.ExportAssignment:
+        this.expression((statement as TS.ExportAssignment).expression, out);
+        return;
+      default:
+        // Declarations (functions, classes, types, imports) hold no code that runs here.
+        return;
+    }
+  }
+
+  /**
+   * Each clause is an arm; a clause that does not end in break/return/throw/continue falls through
+   * into the next. A `break` nested deeper in a clause (in an `if`) is not an arm's end: that path
+   * runs on into the rest of the clause (an over-approximation).
+   */
+  private switchStatement(node: TS.SwitchStatement, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    this.expression(node.expression, out);
+    this.breakTargets.push("other");
+    const clauses: { steps: LockStep<C>[]; ends: boolean }[] = [];
+    try {
+      for (const clause of node.caseBlock.clauses) {
+        const steps: LockStep<C>[] = [];
+        if (ts.isCaseClause(clause)) this.expression(clause.expression, steps);
+        // `case 1: { …; break; }` reads as `case 1: …; break;`; what follows a statement that leaves is unreachable.
+        let ends = false;
+        for (const statement of flattenBlocks(ts, clause.statements)) {
+          this.statement(statement, steps);
+          if (endsClause(ts, statement)) {
+            ends = true;
+            break;
+          }
+        }
+        clauses.push({ steps, ends });
+      }
+    } finally {
+      this.breakTargets.pop();
+    }
+    const arms: LockStep<C>[][] = [];
+    for (let i = 0; i < clauses.length; i += 1) {
+      const arm: LockStep<C>[] = [];
+      for (let j = i; j < clauses.length; j += 1) {
+        arm.push(...clauses[j].steps);
+        if (clauses[j].ends) break;
+      }
+      arms.push(arm);
+    }
+    if (!node.caseBlock.clauses.some((clause) => ts.isDefaultClause(clause))) arms.push([]);
+    if (arms.some((arm) => arm.length > 0)) out.push({ type: "branch", arms });
+  }
+
+  private variables(list: TS.VariableDeclarationList, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    // `using` and `await using` release their value at the end of the enclosing block.
+    const isUsing = (list.flags & ts.NodeFlags.Using) !== 0;
+    for (const declaration of list.declarations) {
+      const initializer = declaration.initializer;
+      if (!initializer) continue;
+      if (isFunctionExpressionLike(ts, skipOuterExpressions(ts, initializer))) continue; // a unit of its own
+      if (this.guardAcquisition(initializer, handleName(ts, declaration.name), isUsing, out)) continue;
+      this.expression(initializer, out);
+    }
+  }
+
+  private expressionStatement(expression: TS.Expression, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    const node = skipOuterExpressions(ts, expression);
+    const inner = ts.isAwaitExpression(node) ? skipOuterExpressions(ts, node.expression) : node;
+    if (ts.isCallExpression(inner)) {
+      const lockCall = this.lockCallOf(inner);
+      if (lockCall) {
+        // The result is unused: `await m.acquire()` holds the lock until `m.release()`. Its rejection
+        // is the acquire step's own (before anything is held): no exception point follows it.
+        this.lockCall(lockCall, "statement", out);
+        const holdsAfter = lockCall.action !== "release" && !this.isCallbackForm(lockCall);
+        if (inner !== node && !holdsAfter) out.push({ type: "await", node });
+        return;
+      }
+    }
+    this.expression(expression, out);
+  }
+
+  // ---- locks ----
+
+  private lockCallOf(call: TS.CallExpression): LockCall | undefined {
+    const ts = this.ts;
+    const cached = this.lockCalls.get(call);
+    if (cached !== undefined) return cached ?? undefined;
+    let result: LockCall | undefined;
+    const callee = skipOuterExpressions(ts, call.expression);
+    if (ts.isPropertyAccessExpression(callee) && this.host.lockMethodNames.has(callee.name.text)) {
+      const receiver = skipOuterExpressions(ts, callee.expression);
+      const isHandle = ts.isIdentifier(receiver) && this.handles.has(receiver.text);
+      const lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
+      const action = lock && this.host.classify(lock, callee.name.text);
+      if (lock && action) result = { call, lock, method: callee.name.text, action };
+    }
+    this.lockCalls.set(call, result ?? null);
+    return result;
+  }
+
+  private isCallbackForm(lockCall: LockCall): boolean {
+    const ts = this.ts;
+    return CALLBACK_METHODS.has(lockCall.method) || lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)));
+  }
+
+  /** `const release = await m.acquire()` and friends: a guard bound to `handle`. */
+  private guardAcquisition(initializer: TS.Expression, handle: string | undefined, scoped: boolean, out: LockStep<C>[]): boolean {
+    const ts = this.ts;
+    let node = skipOuterExpressions(ts, initializer);
+    if (ts.isAwaitExpression(node)) node = skipOuterExpressions(ts, node.expression);
+    if (!ts.isCallExpression(node)) return false;
+    const lockCall = this.lockCallOf(node);
+    if (!lockCall || lockCall.action === "release" || this.isCallbackForm(lockCall)) return false;
+    for (const arg of node.arguments) this.expression(arg, out);
+    // A bound releaser that escapes (returned, stored, captured by a closure) is someone else's to release.
+    const owned = handle === undefined || scoped || (this.host.guardOwned?.(node, handle, this.unit) ?? true);
+    this.pushAcquire(lockCall, "guard", out, { ...(handle === undefined ? {} : { handle }), ...(scoped ? { scoped: true } : {}), ...(owned ? {} : { owned: false }) });
+    if (handle !== undefined) this.handles.add(handle);
+    return true;
+  }
+
+  private lockCall(lockCall: LockCall, context: "statement" | "value", out: LockStep<C>[]): void {
+    const ts = this.ts;
+    const { call } = lockCall;
+    if (lockCall.action === "release") {
+      // The arguments (a keyed lock's key) belong to the release: `finally { locks.release(keyOf(x)) }`
+      // counts as releasing, so what they call is placed after the release, not as a throw before it.
+      out.push({ type: "release", node: call, lock: lockCall.lock });
+      for (const arg of call.arguments) this.expression(arg, out);
+      return;
+    }
+    if (!this.isCallbackForm(lockCall)) {
+      for (const arg of call.arguments) this.expression(arg, out);
+      // A value nobody binds (returned, passed on): held from here, released by whoever gets it.
+      this.pushAcquire(lockCall, context === "statement" ? "manual" : "guard", out, context === "statement" ? {} : { owned: false });
+      return;
+    }
+    let body: LockStep<C>[] | undefined;
+    // A callback method's callback is its first argument, or for a keyed lock the one after the key.
+    const callbackIndex = lockCall.lock.declared?.kind === "keyed" ? 1 : 0;
+    call.arguments.forEach((arg, index) => {
+      const node = skipOuterExpressions(ts, arg);
+      if (body === undefined && isFunctionExpressionLike(ts, node)) {
+        body = this.functionBody(node);
+        return;
+      }
+      // `runExclusive(fn)` with a function passed by reference (a wrapper's parameter, a method).
+      const mayBeCallback = index === callbackIndex && CALLBACK_METHODS.has(lockCall.method) && mayReferenceFunction(ts, node);
+      const reference = mayBeCallback ? this.host.resolveReference(node, this.unit) : undefined;
+      if (reference) {
+        if (ts.isPropertyAccessExpression(node)) this.expression(node.expression, out);
+        body = [this.callStep(node, reference, [])];
+        return;
+      }
+      this.expression(arg, out);
+    });
+    this.pushAcquire(lockCall, "callback", out, { body: body ?? [] });
+  }
+
+  private pushAcquire(
+    lockCall: LockCall,
+    form: "callback" | "guard" | "manual",
+    out: LockStep<C>[],
+    extra: { handle?: string; scoped?: boolean; owned?: boolean; body?: LockStep<C>[] },
+  ): void {
+    const ts = this.ts;
+    const { call, lock } = lockCall;
+    const keyArgument = call.arguments[0];
+    const keyText =
+      lock.declared?.kind === "keyed" && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
+        ? keyArgument.getText(this.sourceFile)
+        : undefined;
+    this.lockSites += 1;
+    this.acquires = true;
+    if (this.spawnDepth > 0) this.spawnNodes.add(call);
+    out.push({
+      type: "acquire",
+      node: call,
+      lock,
+      mode: lockCall.action === "read" ? "r" : "w",
+      form,
+      ...extra,
+      ...(keyText === undefined ? {} : { keyText }),
+    });
+  }
+
+  // ---- calls ----
+
+  private callStep(node: TS.Node, callee: C, callbacks: CallbackArgument<TS.Node, C>[]): LockStep<C> {
+    this.host.noteCallee?.(callee, this.unit);
+    if (this.spawnDepth > 0) this.spawnNodes.add(node);
+    return { type: "call", node, callee, callbacks };
+  }
+
+  /** Builds the body of a `spawn` step: nodes inside are marked as belonging to another task. */
+  private spawnBody(build: (body: LockStep<C>[]) => void): LockStep<C>[] {
+    const body: LockStep<C>[] = [];
+    this.spawnDepth += 1;
+    try {
+      build(body);
+    } finally {
+      this.spawnDepth -= 1;
+    }
+    return body;
+  }
+
+  private call(call: TS.CallExpression, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    const callee = skipOuterExpressions(ts, call.expression);
+    // Releasing a guard or releaser: `release()`, `guard.release()`, `guard[Symbol.dispose]()`.
+    if (ts.isIdentifier(callee) && this.handles.has(callee.text)) {
+      for (const arg of call.arguments) this.expression(arg, out);
+      out.push({ type: "release", node: call, handle: callee.text });
+      return;
+    }
+    if (
+      (ts.isPropertyAccessExpression(callee) && this.host.releaseNames.has(callee.name.text)) ||
+      (ts.isElementAccessExpression(callee) && isSymbolDispose(ts, callee.argumentExpression))
+    ) {
+      const receiver = skipOuterExpressions(ts, callee.expression);
+      if (ts.isIdentifier(receiver) && this.handles.has(receiver.text)) {
+        out.push({ type: "release", node: call, handle: receiver.text });
+        return;
+      }
+    }
+    const lockCall = this.lockCallOf(call);
+    if (lockCall) {
+      this.lockCall(lockCall, "value", out);
+      return;
+    }
+    if (this.acquisitionThen(call, callee, out)) return;
+    if (isTaskBoundary(ts, call)) {
+      this.taskBoundary(call, callee, out);
+      return;
+    }
+
+    const callbacks: CallbackArgument<TS.Node, C>[] = [];
+    if (ts.isPropertyAccessExpression(callee)) this.expression(callee.expression, out);
+    else if (ts.isElementAccessExpression(callee)) {
+      this.expression(callee.expression, out);
+      this.expression(callee.argumentExpression, out);
+    } else if (isFunctionExpressionLike(ts, callee)) {
+      // An immediately invoked function runs right here.
+      callbacks.push({ argIndex: -1, body: this.functionBody(callee) });
+    } else if (!ts.isIdentifier(callee)) {
+      this.expression(callee, out);
+    }
+    const resolved = this.host.resolveCall(call, this.unit);
+    this.arguments(call.arguments, resolved.argumentShift, callbacks, out);
+    if (resolved.callee !== undefined || callbacks.length > 0) out.push(this.callStep(call, resolved.callee ?? this.host.unknownCallee, callbacks));
+  }
+
+  /**
+   * `m.acquire().then((release) => { …; release(); })`: the lock is held while the callback runs,
+   * as in the callback forms — not for the rest of the function, as an unbound guard would be.
+   */
+  private acquisitionThen(call: TS.CallExpression, callee: TS.Expression, out: LockStep<C>[]): boolean {
+    const ts = this.ts;
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "then") return false;
+    const receiver = skipOuterExpressions(ts, callee.expression);
+    const callback = call.arguments[0] && skipOuterExpressions(ts, call.arguments[0]);
+    if (!ts.isCallExpression(receiver) || !callback || !isFunctionExpressionLike(ts, callback)) return false;
+    const lockCall = this.lockCallOf(receiver);
+    if (!lockCall || lockCall.action === "release" || this.isCallbackForm(lockCall)) return false;
+    for (const arg of receiver.arguments) this.expression(arg, out);
+    this.pushAcquire(lockCall, "callback", out, { body: this.functionBody(callback) });
+    for (const arg of call.arguments.slice(1)) this.expression(arg, out);
+    return true;
+  }
+
+  private newExpression(node: TS.NewExpression, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    const callbacks: CallbackArgument<TS.Node, C>[] = [];
+    const callee = skipOuterExpressions(ts, node.expression);
+    if (!ts.isIdentifier(callee)) this.expression(callee, out);
+    const resolved = this.host.resolveCall(node, this.unit);
+    this.arguments(node.arguments ?? [], resolved.argumentShift, callbacks, out);
+    if (resolved.callee !== undefined || callbacks.length > 0) out.push(this.callStep(node, resolved.callee ?? this.host.unknownCallee, callbacks));
+  }
+
+  /** Arguments are evaluated before the call; functions among them run during it. */
+  private arguments(args: readonly TS.Expression[], shift: number | undefined, callbacks: CallbackArgument<TS.Node, C>[], out: LockStep<C>[]): void {
+    const ts = this.ts;
+    args.forEach((arg, i) => {
+      const node = skipOuterExpressions(ts, arg);
+      const argIndex = shift === undefined ? -1 : i - shift;
+      if (isFunctionExpressionLike(ts, node)) {
+        callbacks.push({ argIndex, body: this.functionBody(node) });
+        return;
+      }
+      if (shift !== undefined && mayReferenceFunction(ts, node)) {
+        const reference = this.host.resolveReference(node, this.unit);
+        if (reference) {
+          if (ts.isPropertyAccessExpression(node)) this.expression(node.expression, out);
+          callbacks.push({ argIndex, body: [this.callStep(node, reference, [])] });
+          return;
+        }
+      }
+      this.expression(arg, out);
+    });
+  }
+
+  /** Callbacks given to timers and event registration run later, as a task of their own. */
+  private taskBoundary(call: TS.CallExpression, callee: TS.Expression, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    this.host.noteTaskBoundaryCall?.();
+    if (ts.isPropertyAccessExpression(callee)) this.expression(callee.expression, out);
+    for (const arg of call.arguments) {
+      const node = skipOuterExpressions(ts, arg);
+      if (isFunctionExpressionLike(ts, node)) {
+        out.push({ type: "spawn", node, body: this.spawnBody((inner) => inner.push(...this.functionBody(node))) });
+        continue;
+      }
+      const reference = mayReferenceFunction(ts, node) ? this.host.resolveReference(node, this.unit) : undefined;
+      if (reference) {
+        out.push({ type: "spawn", node, body: this.spawnBody((inner) => inner.push(this.callStep(node, reference, []))) });
+        continue;
+      }
+      this.expression(arg, out);
+    }
+  }
+
+  // ---- expressions ----
+
+  private accessor(access: TS.PropertyAccessExpression, kind: "get" | "set", out: LockStep<C>[]): void {
+    const callee = this.host.resolveAccessor?.(access, kind, this.unit);
+    if (callee !== undefined) out.push(this.callStep(access, callee, []));
+  }
+
+  private expression(node: TS.Node, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    switch (node.kind) {
+      case ts.SyntaxKind.Identifier:
+      case ts.SyntaxKind.PrivateIdentifier:
+      case ts.SyntaxKind.ThisKeyword:
+      case ts.SyntaxKind.SuperKeyword:
+      case ts.SyntaxKind.StringLiteral:
+      case ts.SyntaxKind.NumericLiteral:
+      case ts.SyntaxKind.BigIntLiteral:
+      case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+      case ts.SyntaxKind.RegularExpressionLiteral:
+      case ts.SyntaxKind.TrueKeyword:
+      case ts.SyntaxKind.FalseKeyword:
+      case ts.SyntaxKind.NullKeyword:
+      case ts.SyntaxKind.ArrowFunction: // a function not passed inline is a unit of its own
+      case ts.SyntaxKind.FunctionExpression:
+      case ts.SyntaxKind.ClassExpression:
+      case ts.SyntaxKind.MethodDeclaration:
+      case ts.SyntaxKind.GetAccessor:
+      case ts.SyntaxKind.SetAccessor:
+        return;
+      case ts.SyntaxKind.TaggedTemplateExpression:
+        this.expression((node as TS.TaggedTemplateExpression).template, out);
+        return;
+      case ts.SyntaxKind.CallExpression:
+        this.call(node as TS.CallExpression, out);
+        return;
+      case ts.SyntaxKind.NewExpression:
+        this.newExpression(node as TS.NewExpression, out);
+        return;
+      case ts.SyntaxKind.AwaitExpression:
+        this.expression((node as TS.AwaitExpression).expression, out);
+        out.push({ type: "await", node });
+        return;
+      case ts.SyntaxKind.YieldExpression: {
+        const inner = (node as TS.YieldExpression).expression;
+        if (inner) this.expression(inner, out);
+        out.push({ type: "await", node });
+        return;
+      }
+      case ts.SyntaxKind.VoidExpression: {
+        // `void promise`: the work goes on as a task of its own.
+        const body = this.spawnBody((inner) => this.expression((node as TS.VoidExpression).expression, inner));
+        if (body.length) out.push({ type: "spawn", node, body });
+        return;
+      }
+      case ts.SyntaxKind.ConditionalExpression: {
+        const conditional = node as TS.ConditionalExpression;
+        this.expression(conditional.condition, out);
+        const whenTrue: LockStep<C>[] = [];
+        const whenFalse: LockStep<C>[] = [];
+        this.expression(conditional.whenTrue, whenTrue);
+        this.expression(conditional.whenFalse, whenFalse);
+        if (whenTrue.length || whenFalse.length) out.push({ type: "branch", arms: [whenTrue, whenFalse] });
+        return;
+      }
+      case ts.SyntaxKind.BinaryExpression:
+        this.binary(node as TS.BinaryExpression, out);
+        return;
+      case ts.SyntaxKind.PropertyAccessExpression: {
+        const access = node as TS.PropertyAccessExpression;
+        this.expression(access.expression, out);
+        this.accessor(access, "get", out);
+        return;
+      }
+      case ts.SyntaxKind.ObjectLiteralExpression:
+        for (const property of (node as TS.ObjectLiteralExpression).properties) {
+          if (ts.isPropertyAssignment(property)) {
+            if (ts.isComputedPropertyName(property.name)) this.expression(property.name.expression, out);
+            if (!isFunctionExpressionLike(ts, skipOuterExpressions(ts, property.initializer))) this.expression(property.initializer, out);
+          } else if (ts.isSpreadAssignment(property)) {
+            this.expression(property.expression, out);
+          }
+        }
+        return;
+      default:
+        ts.forEachChild(node, (child) => {
+          if (!isTypeOnly(ts, child)) this.expression(child, out);
+        });
+    }
+  }
+
+  private binary(node: TS.BinaryExpression, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    const operator = node.operatorToken.kind;
+    if (isAssignmentOperator(ts, operator)) {
+      this.assignment(node, out);
+      return;
+    }
+    // Long chains (`a + b + c + …`, `a && b && …`) nest to the left: walk the spine with a loop, not recursion.
+    const logical = isLogicalOperator(ts, operator);
+    const rights: TS.Expression[] = [];
+    let left: TS.Expression = node;
+    while (ts.isBinaryExpression(left) && isLogicalOperator(ts, left.operatorToken.kind) === logical && !isAssignmentOperator(ts, left.operatorToken.kind)) {
+      rights.push(left.right);
+      left = left.left;
+    }
+    this.expression(left, out);
+    for (let i = rights.length - 1; i >= 0; i -= 1) {
+      if (!logical) {
+        this.expression(rights[i], out);
+        continue;
+      }
+      // The right operand of `&&`, `||`, `??` may not run.
+      const arm: LockStep<C>[] = [];
+      this.expression(rights[i], arm);
+      if (arm.length) out.push({ type: "branch", arms: [arm, []] });
+    }
+  }
+
+  private assignment(node: TS.BinaryExpression, out: LockStep<C>[]): void {
+    const ts = this.ts;
+    const target = skipOuterExpressions(ts, node.left);
+    const isPlain = node.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+    if (isPlain && ts.isIdentifier(target) && this.guardAcquisition(node.right, target.text, false, out)) return;
+    if (ts.isPropertyAccessExpression(target)) {
+      this.expression(target.expression, out);
+      if (!isPlain) this.accessor(target, "get", out);
+      if (!isFunctionExpressionLike(ts, skipOuterExpressions(ts, node.right))) this.expression(node.right, out);
+      this.accessor(target, "set", out);
+      return;
+    }
+    this.expression(node.left, out);
+    if (isFunctionExpressionLike(ts, skipOuterExpressions(ts, node.right))) return;
+    const operator = node.operatorToken.kind;
+    if (operator === ts.SyntaxKind.BarBarEqualsToken || operator === ts.SyntaxKind.AmpersandAmpersandEqualsToken || operator === ts.SyntaxKind.QuestionQuestionEqualsToken) {
+      // `a ||= f()`, `a &&= f()`, `a ??= f()` may not evaluate the right side.
+      const arm: LockStep<C>[] = [];
+      this.expression(node.right, arm);
+      if (arm.length) out.push({ type: "branch", arms: [arm, []] });
+      return;
+    }
+    this.expression(node.right, out);
+  }
+}

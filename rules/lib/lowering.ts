@@ -1,0 +1,489 @@
+/**
+ * The ESLint side of the lowering. core/lowering.ts lowers each unit of the file from the TypeScript
+ * AST that typescript-eslint parsed (its parser services map ESTree and TS nodes both ways, with or
+ * without type information); this host answers what names denote with the ESLint tools: which lock
+ * a receiver is (resolve-lock.ts: the scope manager, annotations, the checker when typed) and what a
+ * callee takes (its suffix). Steps carry TS nodes; `toESTree` maps a finding's nodes back for reporting.
+ *
+ * Under a parser without TS nodes (espree on `.js`), the file's text is parsed with the `typescript`
+ * peer when it is installed, and TS nodes are matched to ESTree nodes by source range and kind; without
+ * `typescript`, the lock rules stay silent and warn once.
+ */
+import { createRequire } from "node:module";
+import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import type * as TS from "typescript";
+import type { FlowFinding, FlowResult, HeldLock, LockRef, Step } from "../../core/flow.js";
+import { collectUnits, isFatalLoweringError, lowerUnit, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
+import { classifyMethod, type Policy } from "../../core/policy.js";
+import { suffixOf } from "../../core/suffix.js";
+import { functionNameOf, type FunctionName } from "./function-names.js";
+import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, unwrapExpression, type LockEnv } from "./resolve-lock.js";
+
+/** A called function as the rules see it: its name, from which its suffix is read. */
+export interface CalleeRef {
+  /** The name as written (`add_rsw`, `#flush_sm`), or undefined when the callee has none (computed, a call's result, an IIFE). */
+  readonly name: string | undefined;
+  /**
+   * An unsuffixed function imported from another module (`helper()`, `ns.helper()`): the file cannot
+   * tell what it takes, so it cannot prove a suffix token of the caller extra.
+   */
+  readonly unseen?: boolean;
+}
+
+export type LockStep = Step<TS.Node, CalleeRef>;
+
+/** The ESTree node of a unit: a function, a static block, a field (its initializer), or the module's top level. */
+export type ExtractedRoot = TSESTree.Node;
+
+export interface ExtractedFunction {
+  readonly node: ExtractedRoot;
+  /** Named functions only: their suffix must match what they take. */
+  readonly name: FunctionName | undefined;
+  readonly steps: readonly LockStep[];
+}
+
+export interface FileExtraction {
+  readonly functions: readonly ExtractedFunction[];
+  /** Units whose lowering threw (production only; the test suite rethrows): left out, silently. */
+  readonly failures: readonly { readonly node: TSESTree.Node; readonly error: unknown }[];
+  /** ESTree ↔ TS node maps of the file. */
+  readonly maps: NodeMaps;
+}
+
+export interface NodeMaps {
+  readonly esTreeNodeToTSNodeMap: { get(node: TSESTree.Node): TS.Node | undefined };
+  readonly tsNodeToESTreeNodeMap: { get(node: TS.Node): TSESTree.Node | undefined };
+}
+
+export interface ExtractOptions {
+  /** Code whose text range this rejects is left out, units nested in it included (the module's top level is always lowered). */
+  readonly relevant?: (start: number, end: number) => boolean;
+}
+
+const NO_UNIT: CalleeRef = Object.freeze({ name: undefined });
+
+let typescript: typeof TS | null | undefined;
+let warnedNoTypescript = false;
+
+/**
+ * The `typescript` package that typescript-eslint parsed the file with (resolved next to its
+ * typescript-estree, so its `SyntaxKind` values are those of the nodes), or our own peer.
+ */
+function typescriptOfParser(): typeof TS | undefined {
+  if (typescript !== undefined) return typescript ?? undefined;
+  const require = createRequire(import.meta.url);
+  for (const from of ["@typescript-eslint/typescript-estree", "@typescript-eslint/parser"]) {
+    try {
+      typescript = createRequire(require.resolve(from))("typescript") as typeof TS;
+      return typescript;
+    } catch {
+      // not resolvable from there: try the next
+    }
+  }
+  try {
+    typescript = require("typescript") as typeof TS;
+  } catch {
+    typescript = null;
+  }
+  return typescript ?? undefined;
+}
+
+function parserNodeMaps(sourceCode: Readonly<TSESLint.SourceCode>): NodeMaps | undefined {
+  const services = sourceCode.parserServices as Partial<NodeMaps> | undefined;
+  if (!services?.esTreeNodeToTSNodeMap || !services.tsNodeToESTreeNodeMap) return undefined;
+  return services as NodeMaps;
+}
+
+/** ESTree node types a TS node of some kinds may stand for, where a range is shared (`a?.b()`: ChainExpression and CallExpression). */
+function esTreeTypesOf(ts: TypeScript, kind: TS.SyntaxKind): readonly string[] | undefined {
+  switch (kind) {
+    case ts.SyntaxKind.CallExpression:
+      return [AST_NODE_TYPES.CallExpression];
+    case ts.SyntaxKind.NewExpression:
+      return [AST_NODE_TYPES.NewExpression];
+    case ts.SyntaxKind.PropertyAccessExpression:
+    case ts.SyntaxKind.ElementAccessExpression:
+      return [AST_NODE_TYPES.MemberExpression];
+    case ts.SyntaxKind.Identifier:
+      return [AST_NODE_TYPES.Identifier];
+    case ts.SyntaxKind.ThisKeyword:
+      return [AST_NODE_TYPES.ThisExpression];
+    case ts.SyntaxKind.FunctionDeclaration:
+      return [AST_NODE_TYPES.FunctionDeclaration];
+    case ts.SyntaxKind.FunctionExpression:
+      return [AST_NODE_TYPES.FunctionExpression];
+    case ts.SyntaxKind.ArrowFunction:
+      return [AST_NODE_TYPES.ArrowFunctionExpression];
+    case ts.SyntaxKind.MethodDeclaration:
+    case ts.SyntaxKind.GetAccessor:
+    case ts.SyntaxKind.SetAccessor:
+    case ts.SyntaxKind.Constructor:
+      return [AST_NODE_TYPES.MethodDefinition, AST_NODE_TYPES.Property];
+    case ts.SyntaxKind.ClassStaticBlockDeclaration:
+      return [AST_NODE_TYPES.StaticBlock];
+    case ts.SyntaxKind.PropertyDeclaration:
+      return [AST_NODE_TYPES.PropertyDefinition];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The file parsed again with `typescript`, and its nodes matched to the ESTree nodes of the same
+ * source range (and, where several share one, of the matching type).
+ */
+function reparsedNodeMaps(ts: typeof TS, sourceCode: Readonly<TSESLint.SourceCode>, filename: string | undefined): { maps: NodeMaps; sourceFile: TS.SourceFile } {
+  const isJsx = filename !== undefined && /\.[cm]?jsx$/.test(filename);
+  const sourceFile = ts.createSourceFile(filename ?? "file.js", sourceCode.text, ts.ScriptTarget.Latest, true, isJsx ? ts.ScriptKind.JSX : ts.ScriptKind.JS);
+  const byRange = new Map<string, TSESTree.Node[]>();
+  // `export function f() {}`: the TS declaration starts at `export`, the ESTree one after it; both end together.
+  const byEnd = new Map<number, TSESTree.Node[]>();
+  const stack: TSESTree.Node[] = [sourceCode.ast];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const key = `${node.range[0]}:${node.range[1]}`;
+    const list = byRange.get(key);
+    if (list) list.push(node);
+    else byRange.set(key, [node]);
+    const ending = byEnd.get(node.range[1]);
+    if (ending) ending.push(node);
+    else byEnd.set(node.range[1], [node]);
+    for (const childKey of sourceCode.visitorKeys[node.type] ?? []) {
+      const child = (node as unknown as Record<string, unknown>)[childKey];
+      if (Array.isArray(child)) {
+        for (const item of child) if (item && typeof (item as TSESTree.Node).type === "string") stack.push(item as TSESTree.Node);
+      } else if (child && typeof (child as TSESTree.Node).type === "string") {
+        stack.push(child as TSESTree.Node);
+      }
+    }
+  }
+  const matched = new WeakMap<TS.Node, TSESTree.Node | null>();
+  const toEsTree = (node: TS.Node): TSESTree.Node | undefined => {
+    if (node === sourceFile) return sourceCode.ast;
+    const cached = matched.get(node);
+    if (cached !== undefined) return cached ?? undefined;
+    const start = node.getStart(sourceFile);
+    const candidates = byRange.get(`${start}:${node.end}`);
+    const types = esTreeTypesOf(ts, node.kind);
+    let found = candidates && (types ? candidates.find((candidate) => types.includes(candidate.type)) : candidates[0]);
+    if (!found && types && ts.canHaveModifiers(node) && ts.getModifiers(node)?.length) {
+      let best: TSESTree.Node | undefined;
+      for (const candidate of byEnd.get(node.end) ?? []) {
+        if (types.includes(candidate.type) && candidate.range[0] > start && (!best || candidate.range[0] < best.range[0])) best = candidate;
+      }
+      found = best;
+    }
+    matched.set(node, found ?? null);
+    return found;
+  };
+  const maps: NodeMaps = {
+    esTreeNodeToTSNodeMap: { get: (node) => (node === sourceCode.ast ? sourceFile : undefined) },
+    tsNodeToESTreeNodeMap: { get: toEsTree },
+  };
+  return { maps, sourceFile };
+}
+
+/**
+ * Every unit of the file with its steps, or undefined when the parser gave no TypeScript nodes (see
+ * the module comment). A unit whose lowering throws is recorded in `failures` (rethrown in strict mode).
+ */
+export function extractFile(env: LockEnv, options: ExtractOptions = {}): FileExtraction | undefined {
+  const ts = typescriptOfParser();
+  if (!ts) {
+    if (!warnedNoTypescript) {
+      warnedNoTypescript = true;
+      process.emitWarning("lock-discipline: the lock rules need the typescript package to read the code; install it (files are not checked without it).");
+    }
+    return undefined;
+  }
+  let maps = parserNodeMaps(env.sourceCode);
+  let sourceFile = maps?.esTreeNodeToTSNodeMap.get(env.sourceCode.ast) as TS.SourceFile | undefined;
+  if (!maps || !sourceFile) ({ maps, sourceFile } = reparsedNodeMaps(ts, env.sourceCode, env.filename));
+  const host = new EslintLoweringHost(ts, env, maps);
+  const units = collectUnits(ts, sourceFile, options.relevant);
+  const functions: ExtractedFunction[] = [];
+  const failures: { node: TSESTree.Node; error: unknown }[] = [];
+  for (const unit of units) {
+    const root = esTreeRootOf(unit, maps);
+    if (!root) continue;
+    try {
+      const { steps } = lowerUnit(unit, host, null);
+      functions.push({ node: root, name: isFunctionNode(root) || root.type === AST_NODE_TYPES.FunctionDeclaration ? functionNameOf(root) : undefined, steps });
+    } catch (error) {
+      if (isFatalLoweringError(error)) throw error;
+      failures.push({ node: root, error });
+    }
+  }
+  return { functions, failures, maps };
+}
+
+/** The ESTree node standing for a unit: a method's function expression, an arrow, a declaration, a static block, a field, the program. */
+function esTreeRootOf(unit: LoweredNode, maps: NodeMaps): TSESTree.Node | undefined {
+  const node = maps.tsNodeToESTreeNodeMap.get(unit);
+  if (!node) return undefined;
+  // A TS method, accessor or constructor maps to the MethodDefinition (or object Property) around its function.
+  if ((node.type === AST_NODE_TYPES.MethodDefinition || node.type === AST_NODE_TYPES.Property || node.type === AST_NODE_TYPES.TSAbstractMethodDefinition) && node.value && isFunctionNode(node.value)) {
+    return node.value;
+  }
+  return node;
+}
+
+class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
+  readonly unknownCallee = NO_UNIT;
+  readonly lockMethodNames: ReadonlySet<string>;
+  readonly releaseNames: ReadonlySet<string>;
+  private readonly suffixTokens = new Map<string, boolean>();
+  private imports: ImportedNames | undefined;
+
+  constructor(
+    readonly ts: TypeScript,
+    private readonly env: LockEnv,
+    private readonly maps: NodeMaps,
+  ) {
+    this.lockMethodNames = lockMethodNamesOf(env.policy);
+    this.releaseNames = releaseNamesOf(env.policy);
+  }
+
+  private esTree(node: TS.Node): TSESTree.Node | undefined {
+    return this.maps.tsNodeToESTreeNodeMap.get(node);
+  }
+
+  resolveLock(receiver: TS.Expression): LockRef | undefined {
+    const node = this.esTree(receiver);
+    const resolved = node && resolveLockIn(this.env, node);
+    return resolved ? lockRefOf(resolved.lock) : undefined;
+  }
+
+  classify(lock: LockRef, method: string): LockAction | undefined {
+    return lock.declared ? classifyMethod(lock.declared, method) : undefined;
+  }
+
+  resolveCall(call: TS.CallExpression | TS.NewExpression): ResolvedCall<CalleeRef> {
+    const node = this.esTree(call);
+    if (!node || (node.type !== AST_NODE_TYPES.CallExpression && node.type !== AST_NODE_TYPES.NewExpression)) return { callee: NO_UNIT, argumentShift: 0 };
+    const callee = calleeRefOf(node.callee);
+    if (callee.name !== undefined && !this.hasSuffix(callee.name) && this.isImported(node.callee)) return { callee: { ...callee, unseen: true }, argumentShift: 0 };
+    return { callee, argumentShift: 0 };
+  }
+
+  /**
+   * `helper` bound by an import, or `ns.helper` on a namespace import, by the names the file's
+   * imports bind (a local that shadows one only makes an extra token go unreported).
+   */
+  private isImported(calleeExpression: TSESTree.Node): boolean {
+    const callee = unwrapExpression(calleeExpression);
+    const imports = (this.imports ??= importedNames(this.env.sourceCode.ast));
+    if (callee.type === AST_NODE_TYPES.Identifier) return imports.functions.has(callee.name);
+    if (callee.type !== AST_NODE_TYPES.MemberExpression) return false;
+    const object = unwrapExpression(callee.object);
+    return object.type === AST_NODE_TYPES.Identifier && imports.namespaces.has(object.name);
+  }
+
+  /** Only functions whose name carries a suffix: a reference to any other function takes nothing the rules can see. */
+  resolveReference(expression: TS.Expression): CalleeRef | undefined {
+    const node = this.esTree(expression);
+    const target = node && referenceTarget(node);
+    if (!target) return undefined;
+    const name = target.type === AST_NODE_TYPES.Identifier ? target.name : memberName(target);
+    return name !== undefined && this.hasSuffix(name) ? { name } : undefined;
+  }
+
+  /** Reading a suffixed getter declared in this file runs it (`this.value_sa`). */
+  resolveAccessor(access: TS.PropertyAccessExpression, kind: "get" | "set"): CalleeRef | undefined {
+    if (kind !== "get") return undefined;
+    const getters = this.env.suffixedGetterNames;
+    if (getters.size === 0) return undefined;
+    // A private name's text keeps its `#`, as the getter names do.
+    const name = access.name.text;
+    return getters.has(name) ? { name } : undefined;
+  }
+
+  guardOwned(call: TS.CallExpression): boolean {
+    const node = this.esTree(call);
+    if (node?.type !== AST_NODE_TYPES.CallExpression) return true;
+    const binding = boundHandleOf(node);
+    return binding === undefined || !handleEscapes(binding, this.env);
+  }
+
+  private hasSuffix(name: string): boolean {
+    if (!name.includes("_")) return false;
+    let has = this.suffixTokens.get(name);
+    if (has === undefined) {
+      has = suffixOf(name, this.env.policy).tokens.length > 0;
+      this.suffixTokens.set(name, has);
+    }
+    return has;
+  }
+}
+
+interface ImportedNames {
+  /** Local names of named and default imports. */
+  readonly functions: ReadonlySet<string>;
+  /** Local names of namespace imports (`import * as ns`). */
+  readonly namespaces: ReadonlySet<string>;
+}
+
+function importedNames(program: TSESTree.Program): ImportedNames {
+  const functions = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const statement of program.body) {
+    if (statement.type !== AST_NODE_TYPES.ImportDeclaration || statement.importKind === "type") continue;
+    for (const specifier of statement.specifiers) {
+      if (specifier.type === AST_NODE_TYPES.ImportNamespaceSpecifier) namespaces.add(specifier.local.name);
+      else functions.add(specifier.local.name);
+    }
+  }
+  return { functions, namespaces };
+}
+
+const releaseNamesByPolicy = new WeakMap<Policy, ReadonlySet<string>>();
+
+function releaseNamesOf(policy: Policy): ReadonlySet<string> {
+  let names = releaseNamesByPolicy.get(policy);
+  if (!names) {
+    names = new Set([...policy.methods.release, ...policy.locks.flatMap((lock) => lock.methods.release)]);
+    releaseNamesByPolicy.set(policy, names);
+  }
+  return names;
+}
+
+// ---- findings back to ESTree ----
+
+/** The flow result with its findings' nodes mapped to ESTree nodes (for reporting); findings on unmapped nodes are dropped. */
+export function toESTree(flow: FlowResult<TS.Node>, maps: NodeMaps): FlowResult<TSESTree.Node> {
+  if (flow.findings.length === 0) return flow as unknown as FlowResult<TSESTree.Node>;
+  const map = (node: TS.Node): TSESTree.Node | undefined => maps.tsNodeToESTreeNodeMap.get(node);
+  const findings: FlowFinding<TSESTree.Node>[] = [];
+  for (const finding of flow.findings) {
+    const node = map(finding.node);
+    if (!node) continue;
+    switch (finding.kind) {
+      case "order":
+      case "recursion": {
+        const held: HeldLock<TSESTree.Node>[] = [];
+        for (const lock of finding.held) {
+          const site = map(lock.site);
+          if (site) held.push({ ...lock, site });
+        }
+        findings.push({ ...finding, node, held });
+        break;
+      }
+      case "leak":
+        findings.push({ ...finding, node });
+        break;
+      default:
+        findings.push({ ...finding, node });
+    }
+  }
+  return { acquired: flow.acquired, findings };
+}
+
+// ---- names ----
+
+/** The callee as a name: `f()`, `this.f()`, `super.f()`, `a?.f()`, `obj["f"]()`, and `f.call(…)` / `f.apply(…)` as `f`. */
+export function calleeRefOf(calleeExpression: TSESTree.Node): CalleeRef {
+  const callee = unwrapExpression(calleeExpression);
+  if (callee.type === AST_NODE_TYPES.MemberExpression) {
+    const name = memberName(callee);
+    if (name === "call" || name === "apply") {
+      const target = unwrapExpression(callee.object);
+      if (target.type === AST_NODE_TYPES.Identifier || target.type === AST_NODE_TYPES.MemberExpression) return calleeRefOf(target);
+    }
+    return { name };
+  }
+  if (callee.type === AST_NODE_TYPES.Identifier) return { name: callee.name };
+  return NO_UNIT;
+}
+
+/** The expression that names the function in `f`, `this.f`, `this.f.bind(this)`, or undefined. */
+function referenceTarget(node: TSESTree.Node): TSESTree.Identifier | TSESTree.MemberExpression | undefined {
+  let target = unwrapExpression(node);
+  if (target.type === AST_NODE_TYPES.CallExpression) {
+    const callee = unwrapExpression(target.callee);
+    if (callee.type !== AST_NODE_TYPES.MemberExpression || memberName(callee) !== "bind") return undefined;
+    target = unwrapExpression(callee.object);
+  }
+  return target.type === AST_NODE_TYPES.Identifier || target.type === AST_NODE_TYPES.MemberExpression ? target : undefined;
+}
+
+// ---- releaser ownership ----
+
+/** Wrappers that keep the value: `await x`, `x!`, `x as T`, `(x)`. */
+function isTransparentParent(parent: TSESTree.Node): boolean {
+  switch (parent.type) {
+    case AST_NODE_TYPES.AwaitExpression:
+    case AST_NODE_TYPES.TSNonNullExpression:
+    case AST_NODE_TYPES.TSAsExpression:
+    case AST_NODE_TYPES.TSTypeAssertion:
+    case AST_NODE_TYPES.TSSatisfiesExpression:
+    case AST_NODE_TYPES.ChainExpression:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The variable an acquiring call's releaser or guard is bound to: `const release = …`, `[, release] = …`, `release = …`. */
+function boundHandleOf(call: TSESTree.CallExpression): TSESTree.Identifier | undefined {
+  let node: TSESTree.Node = call;
+  let parent: TSESTree.Node | undefined = call.parent;
+  while (parent && isTransparentParent(parent)) {
+    node = parent;
+    parent = parent.parent;
+  }
+  if (parent?.type === AST_NODE_TYPES.VariableDeclarator && parent.init === node) {
+    if (parent.id.type === AST_NODE_TYPES.Identifier) return parent.id;
+    // async-mutex `Semaphore.acquire()` resolves to `[value, release]`.
+    const releaser = parent.id.type === AST_NODE_TYPES.ArrayPattern ? parent.id.elements[parent.id.elements.length - 1] : undefined;
+    return releaser?.type === AST_NODE_TYPES.Identifier ? releaser : undefined;
+  }
+  if (parent?.type === AST_NODE_TYPES.AssignmentExpression && parent.right === node && parent.operator === "=" && parent.left.type === AST_NODE_TYPES.Identifier) return parent.left;
+  return undefined;
+}
+
+/** Parents under which a reference to a releaser only inspects or calls it. */
+function isLocalUse(reference: TSESTree.Node): boolean {
+  let node = reference;
+  let parent: TSESTree.Node | undefined = node.parent;
+  while (parent && (parent.type === AST_NODE_TYPES.TSNonNullExpression || parent.type === AST_NODE_TYPES.TSAsExpression)) {
+    node = parent;
+    parent = parent.parent;
+  }
+  if (!parent) return false;
+  switch (parent.type) {
+    case AST_NODE_TYPES.CallExpression:
+      return parent.callee === node;
+    case AST_NODE_TYPES.MemberExpression:
+      return parent.object === node;
+    case AST_NODE_TYPES.UnaryExpression:
+    case AST_NODE_TYPES.BinaryExpression:
+    case AST_NODE_TYPES.IfStatement:
+    case AST_NODE_TYPES.LogicalExpression:
+      return true;
+    case AST_NODE_TYPES.ConditionalExpression:
+      return parent.test === node;
+    default:
+      return false;
+  }
+}
+
+/**
+ * A releaser or guard that is used anywhere but in its own release (returned, stored, passed on,
+ * captured by a closure) is not this function's to release.
+ */
+function handleEscapes(binding: TSESTree.Identifier, env: LockEnv): boolean {
+  let variable;
+  try {
+    variable = ASTUtils.findVariable(env.sourceCode.getScope(binding), binding);
+  } catch {
+    return true;
+  }
+  if (!variable) return true;
+  const home = variable.scope.variableScope;
+  for (const reference of variable.references) {
+    if (reference.isWrite()) continue; // the binding itself, or `release = undefined` after releasing
+    if (reference.from.variableScope !== home) return true; // captured by a closure: released who knows when
+    if (!isLocalUse(reference.identifier)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,373 @@
+/**
+ * The parity corpus: single-file snippets with the verdicts both front ends must give. Every callee
+ * is in the file (or is a lock method), so neither front end has to trust a suffix it cannot check.
+ * `known` lists the front ends that still disagree with the expected verdicts (see parity.test.ts).
+ */
+import type { Snippet, Verdict } from "./harness.js";
+
+export interface ParityCase extends Snippet {
+  /** What the snippet shows. */
+  readonly title: string;
+  readonly expected: readonly Verdict[];
+  /** Front ends known to give other verdicts today: their test is `it.fails` until the lowering is shared. */
+  readonly known?: readonly ("eslint" | "audit")[];
+}
+
+const HEADER = `import { Mutex } from "async-mutex";
+class RwLock {
+  runRead<T>(fn: () => T): T { return fn(); }
+  runWrite<T>(fn: () => T): T { return fn(); }
+}
+`;
+
+/** Line 6 is the first line after the header. */
+function snippet(body: string): string {
+  return `${HEADER}${body}`;
+}
+
+export const CORPUS: readonly ParityCase[] = [
+  // ---- the four disagreements of issue 8 ----
+  {
+    name: "returned-closure",
+    title: "a closure returned by a method is a unit of its own",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  runner() {
+    return () => this.a.runExclusive(() => 1);
+  }
+}
+`),
+    expected: [],
+  },
+  {
+    name: "destructured-lock",
+    title: "a lock destructured from this is the same lock",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k_sa() {
+    const { a } = this;
+    await a.runExclusive(async () => 1);
+  }
+}
+`),
+    expected: [],
+  },
+  {
+    name: "then-releaser",
+    title: "acquire().then(release) holds the lock only in the callback",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k_sa() {
+    await this.a.acquire().then((release) => {
+      release();
+    });
+    await this.a.runExclusive(async () => 1);
+  }
+}
+`),
+    expected: [],
+  },
+  {
+    name: "reference-through-local-wrapper",
+    title: "a suffixed function passed to a wrapper in the file runs during the call",
+    code: snippet(`function twice(times: number, fn: () => Promise<number>) {
+  return fn();
+}
+export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async work_sb() {
+    return this.b.runExclusive(async () => 1);
+  }
+  async k_sb() {
+    return twice(2, () => this.work_sb());
+  }
+  async j_sb() {
+    return twice(2, this.work_sb.bind(this));
+  }
+}
+`),
+    expected: [],
+  },
+  {
+    name: "keyed-reference-at-index-1",
+    title: "a suffixed function passed by reference after a keyed lock's key runs under the lock",
+    code: `class KeyedLock {
+  async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> { return fn(); }
+}
+class Mutex {
+  async runExclusive<T>(fn: () => Promise<T>): Promise<T> { return fn(); }
+}
+export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  work_sb = async () => this.b.runExclusive(async () => 1);
+}
+export class K {
+  readonly locks = new KeyedLock();
+  readonly s = new S();
+  async k_sb_kk(id: string) {
+    return this.locks.withLock(id, this.s.work_sb);
+  }
+}
+`,
+    expected: [{ rule: "order", line: 16 }],
+  },
+  // ---- acquisition forms ----
+  {
+    name: "callback-form",
+    title: "runExclusive holds the lock while its callback runs",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async wrong() {
+    await this.a.runExclusive(async () => 1);
+  }
+  async nested_sa_sb() {
+    await this.b.runExclusive(async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "suffix", line: 9, wants: "wrong_sa" },
+      { rule: "order", line: 14 },
+    ],
+  },
+  {
+    name: "manual-form",
+    title: "acquire() with the result unused holds the lock until release()",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k_sa_sb() {
+    await this.b.acquire();
+    try {
+      await this.a.acquire();
+      this.a.release();
+    } finally {
+      this.b.release();
+    }
+  }
+}
+`),
+    expected: [{ rule: "order", line: 12 }],
+  },
+  {
+    name: "releaser-form",
+    title: "a bound releaser holds the lock until it is called",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k_sa() {
+    const release = await this.a.acquire();
+    try {
+      await this.a.runExclusive(async () => 1);
+    } finally {
+      release();
+    }
+    await this.a.runExclusive(async () => 2);
+  }
+}
+`),
+    expected: [{ rule: "no-recursion", line: 12 }],
+  },
+  {
+    name: "rwlock-modes",
+    title: "read and write modes of an rwlock",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly r = new RwLock();
+  reads_srr() {
+    return this.r.runRead(() => 1);
+  }
+  writes_srr() {
+    return this.r.runWrite(() => 1);
+  }
+}
+`),
+    expected: [{ rule: "suffix", line: 12, wants: "writes_srw" }],
+  },
+  {
+    name: "with-timeout",
+    title: "withTimeout(lock) is the same lock",
+    code: snippet(`import { withTimeout } from "async-mutex";
+export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k_sb() {
+    await this.b.runExclusive(async () => {
+      await withTimeout(this.a, 100).runExclusive(async () => 1);
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "suffix", line: 10, wants: "k_sa_sb" },
+      { rule: "order", line: 12 },
+    ],
+  },
+  {
+    name: "injected-member",
+    title: "a lock reached through a constructor-injected, annotated member or parameter",
+    code: snippet(`export class Holder {
+  readonly lock = new RwLock();
+}
+export class S {
+  readonly a = new Mutex();
+  constructor(private readonly holder: Holder) {}
+  async k_hlw_sa() {
+    await this.a.runExclusive(async () => {
+      await this.holder.lock.runWrite(async () => 1);
+    });
+  }
+  read(holder: Holder) {
+    return holder.lock.runRead(async () => 1);
+  }
+}
+`),
+    expected: [
+      { rule: "order", line: 14 },
+      { rule: "suffix", line: 17, wants: "read_hlr" },
+    ],
+  },
+  // ---- calls through suffixed callees ----
+  {
+    name: "suffixed-callee",
+    title: "a call to a suffixed function acquires what it takes",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async takeA_sa() {
+    await this.a.runExclusive(async () => 1);
+  }
+  async k_sa_sb() {
+    await this.b.runExclusive(async () => {
+      await this.takeA_sa();
+    });
+  }
+  async again_sa() {
+    await this.a.runExclusive(async () => {
+      await this.takeA_sa();
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "order", line: 14 },
+      { rule: "no-recursion", line: 19 },
+    ],
+  },
+  // ---- control flow ----
+  {
+    name: "branches",
+    title: "each arm of an if and a switch may run",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k(flag: number) {
+    if (flag > 0) {
+      await this.a.runExclusive(async () => 1);
+    }
+    switch (flag) {
+      case 1:
+        await this.b.runExclusive(async () => 1);
+        break;
+      default:
+        break;
+    }
+  }
+}
+`),
+    expected: [{ rule: "suffix", line: 9, wants: "k_sa_sb" }],
+  },
+  {
+    name: "loop-retake",
+    title: "a lock taken in a loop and not released is re-taken in the next iteration",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k_sa(items: number[]) {
+    for (const item of items) {
+      await this.a.acquire();
+      if (item > 0) this.a.release();
+    }
+    this.a.release();
+  }
+}
+`),
+    expected: [{ rule: "no-recursion", line: 11 }],
+  },
+  {
+    name: "labels-and-try",
+    title: "labeled loops, try/catch/finally",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k_sa_sb(rows: number[][]) {
+    outer: for (const row of rows) {
+      for (const cell of row) {
+        if (cell < 0) continue outer;
+        if (cell === 0) break outer;
+        try {
+          await this.a.runExclusive(async () => cell);
+        } catch {
+          await this.b.runExclusive(async () => cell);
+        } finally {
+          await this.a.runExclusive(async () => cell);
+        }
+      }
+    }
+  }
+}
+`),
+    expected: [],
+  },
+  // ---- task boundaries ----
+  {
+    name: "task-boundaries",
+    title: "timers and event handlers run as tasks of their own",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async k_sb() {
+    await this.b.runExclusive(async () => {
+      setTimeout(() => void this.a.runExclusive(async () => 1), 0);
+      queueMicrotask(() => void this.a.runExclusive(async () => 1));
+    });
+  }
+}
+`),
+    expected: [],
+  },
+  // ---- keyed locks ----
+  {
+    name: "keyed",
+    title: "a keyed lock re-taken with the same key, and with another key",
+    code: `class KeyedLock {
+  async acquire(key: string): Promise<void> {}
+  release(key: string): void {}
+}
+export class K {
+  readonly locks = new KeyedLock();
+  async same_kk(id: string) {
+    await this.locks.acquire(id);
+    await this.locks.acquire(id);
+    this.locks.release(id);
+    this.locks.release(id);
+  }
+  async other_kk(id: string, other: string) {
+    await this.locks.acquire(id);
+    await this.locks.acquire(other);
+    this.locks.release(other);
+    this.locks.release(id);
+  }
+}
+`,
+    expected: [{ rule: "no-recursion", line: 9 }],
+  },
+];
