@@ -551,6 +551,9 @@ export async function count(store: RumorStore) {
             {
               messageId: "renameTo",
               output: `class RumorStore { readonly list = new RwLock(); }
+/**
+ * @acquires rs:r
+ */
 export async function count_rsr(store: RumorStore) {
   return store.list.runRead(() => 0);
 }`,
