@@ -68,7 +68,8 @@ export function eslintByRule(results) {
   const byRule = {};
   for (const file of results) {
     for (const message of file.messages) {
-      const rule = message.ruleId ?? (message.fatal ? "parse-error" : "other");
+      // Without a rule: a parse error, or an eslint-disable comment that noInlineConfig ignores.
+      const rule = message.ruleId ?? (message.fatal ? "parse-error" : "inline-config-ignored");
       byRule[rule] = (byRule[rule] ?? 0) + 1;
     }
   }
