@@ -182,6 +182,10 @@ function runPackage(data, pkg, scratch) {
       ...result.inverted,
       ...match,
       orderFindings: inverted.report.findings.filter((f) => f.ruleId === "order").length,
+      // Order findings at no site of the data file: nestings the reading missed, or modeling artifacts.
+      otherOrderFindings: inverted.report.findings
+        .filter((f) => f.ruleId === "order" && !matchNestingSites(pkg.nesting.map((n) => n.site), [f]).reported.length)
+        .map((f) => `${f.location.file}:${f.location.line} ${f.message}`),
       byRule: inverted.report.summary.byRule,
     };
   }
@@ -239,6 +243,7 @@ for (const r of results) {
   }
   if (!r.trueOrder.error) for (const f of r.trueOrder.falseFindingList) lines.push(`  false finding: ${f}`);
   if (!r.inverted.error && r.inverted.missed.length) lines.push(`  nesting sites not reported: ${r.inverted.missed.join(", ")}`);
+  if (!r.inverted.error) for (const f of r.inverted.otherOrderFindings) lines.push(`  inverted order, at no data-file site: ${f}`);
   if (r.eslint.error) lines.push(`  eslint exit ${r.eslint.exit}: ${r.eslint.error}`);
   else lines.push(`  eslint (${(r.eslint.ms / 1000).toFixed(1)}s): ${byRuleText(r.eslint.byRule)}`);
   process.stdout.write(`${lines.join("\n")}\n`);
