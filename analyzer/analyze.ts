@@ -47,6 +47,8 @@ export interface AnalyzeOptions {
   onProgress?: (progress: AnalysisProgress) => void;
   /** `--rule id=level` overrides (`suffix=warn`, `cycle=off`), applied over lock-order.json's `lockAudit.rules`. */
   rules?: readonly string[];
+  /** Absolute path → text that replaces the file on disk (an editor's unsaved documents). */
+  overlays?: ReadonlyMap<string, string>;
 }
 
 /** The lock order of discovery mode: none is declared, so every lock found is an undeclared lock class. */
@@ -78,7 +80,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const configDir = policy.file.startsWith("<") ? root : dirname(policy.file);
 
   progress({ phase: "load", done: 0, total: 1 });
-  const loaded = loadProject(projectFiles);
+  const loaded = loadProject(projectFiles, options.overlays);
   progress({ phase: "load", done: 1, total: 1 });
 
   const spans = new SourceSpans(root);

@@ -205,6 +205,35 @@ async function runInit(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * `lock-audit lsp --stdio`: the language server (server/lsp.ts) on this process's stdin and stdout.
+ * It runs until the client sends `exit` (the library ends the process then).
+ */
+async function runLsp(argv: readonly string[], io: CliIo): Promise<number> {
+  const command = configureIo(
+    new Command()
+      .name(`${TOOL_NAME} lsp`)
+      .description("Run the Language Server Protocol server (diagnostics, rename and suppression code actions).")
+      .helpOption("--help", "show this help")
+      .option("--stdio", "talk LSP over stdin and stdout (the only transport)")
+      .allowExcessArguments(false),
+    io,
+  );
+  try {
+    command.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
+    throw error;
+  }
+  if (!command.opts<{ stdio?: boolean }>().stdio) {
+    io.stderr.write(`${TOOL_NAME}: lsp needs a transport; run ${TOOL_NAME} lsp --stdio\n`);
+    return EXIT_USAGE;
+  }
+  const { startServer } = await import("./server/lsp.js");
+  const connection = startServer({ input: process.stdin, output: process.stdout });
+  return new Promise<number>((resolveExit) => connection.onExit(() => resolveExit(EXIT_CLEAN)));
+}
+
 function reportError(error: unknown, io: CliIo): number {
   if (error instanceof AuditError) {
     for (const problem of error.problems) io.stderr.write(`${TOOL_NAME}: ${problem}\n`);
@@ -221,6 +250,7 @@ function reportError(error: unknown, io: CliIo): number {
 /** Runs the command; resolves to the exit code. Never throws and never calls `process.exit`. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   if (argv[0] === "init") return runInit(argv.slice(1), io);
+  if (argv[0] === "lsp") return runLsp(argv.slice(1), io);
   const command = buildCommand(io);
   try {
     command.parse([...argv], { from: "user" });
