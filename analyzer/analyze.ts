@@ -49,6 +49,8 @@ export interface AnalyzeOptions {
   rules?: readonly string[];
   /** Absolute path → text that replaces the file on disk (an editor's unsaved documents). */
   overlays?: ReadonlyMap<string, string>;
+  /** Called once the program is built, with the path of every file in it but the default libraries (`--cache` keys on them). */
+  onProgramFiles?: (files: readonly string[]) => void;
 }
 
 /** The lock order of discovery mode: none is declared, so every lock found is an undeclared lock class. */
@@ -82,6 +84,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   progress({ phase: "load", done: 0, total: 1 });
   const loaded = loadProject(projectFiles, options.overlays);
   progress({ phase: "load", done: 1, total: 1 });
+  options.onProgramFiles?.(loaded.program.getSourceFiles().filter((file) => !loaded.program.isSourceFileDefaultLibrary(file)).map((file) => file.fileName));
 
   const spans = new SourceSpans(root);
   const index = collectFunctions(loaded.sourceFiles, (fileName) => spans.relativePath(fileName));
