@@ -48,6 +48,10 @@ export interface AnalyzeOptions {
   onProgress?: (progress: AnalysisProgress) => void;
   /** `--rule id=level` overrides (`suffix=warn`, `cycle=off`), applied over lock-order.json's `lockAudit.rules`. */
   rules?: readonly string[];
+  /** Absolute path → text that replaces the file on disk (an editor's unsaved documents). */
+  overlays?: ReadonlyMap<string, string>;
+  /** Called once the program is built, with the path of every file in it but the default libraries (`--cache` keys on them). */
+  onProgramFiles?: (files: readonly string[]) => void;
 }
 
 /** The lock order of discovery mode: none is declared, so every lock found is an undeclared lock class. */
@@ -79,8 +83,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const configDir = policy.file.startsWith("<") ? root : dirname(policy.file);
 
   progress({ phase: "load", done: 0, total: 1 });
-  const loaded = loadProject(projectFiles);
+  const loaded = loadProject(projectFiles, options.overlays);
   progress({ phase: "load", done: 1, total: 1 });
+  options.onProgramFiles?.(loaded.program.getSourceFiles().filter((file) => !loaded.program.isSourceFileDefaultLibrary(file)).map((file) => file.fileName));
 
   const spans = new SourceSpans(root);
   const index = collectFunctions(loaded.sourceFiles, (fileName) => spans.relativePath(fileName));

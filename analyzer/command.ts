@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { LOCK_ORDER_FILE, loadLockOrder } from "../core/config.js";
 import { buildPolicy, LockOrderConfigError } from "../core/policy.js";
 import { analyze, type AnalyzeOptions } from "./analyze.js";
+import { analyzeCached, DEFAULT_CACHE_LOCATION } from "./cache.js";
 import { AuditError, auditErrorOf } from "./errors.js";
 import { fixSuffixes } from "./fix.js";
 import { formatLockOrder, proposeLockOrder } from "./init.js";
@@ -19,6 +20,7 @@ import { TOOL_NAME } from "./rule-catalog.js";
 import { applyBaseline, readBaseline, writeBaseline } from "./rollout.js";
 import type { AnalysisResult, Finding, FixReport } from "./types.js";
 import { TOOL_VERSION } from "./version.js";
+import { watchRuns } from "./watch.js";
 
 export const EXIT_CLEAN = 0;
 export const EXIT_FINDINGS = 1;
@@ -47,6 +49,9 @@ interface CliOptions {
   maxWarnings?: number;
   baseline?: string;
   updateBaseline?: boolean;
+  watch?: boolean;
+  cache?: boolean;
+  cacheLocation?: string;
 }
 
 function processIo(): CliIo {
@@ -75,6 +80,9 @@ function buildCommand(io: CliIo): Command {
     })
     .option("--baseline <file>", "report only findings that the baseline file does not accept")
     .option("--update-baseline", "with --baseline: write every current finding into the baseline file")
+    .option("--watch", "report, then report again after each change on disk, with the time the update took")
+    .option("--cache", "reuse the last run's result while no file, option or lock-order.json changed")
+    .option("--cache-location <path>", `with --cache: the cache file (default: ${DEFAULT_CACHE_LOCATION})`)
     .addHelpText("after", `\nWithout a lock-order.json it runs in discovery mode. ${TOOL_NAME} init [--project …] [--write] [--force] proposes one.`)
     .allowExcessArguments(false),
     io,
@@ -205,6 +213,35 @@ async function runInit(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * `lock-audit lsp --stdio`: the language server (server/lsp.ts) on this process's stdin and stdout.
+ * It runs until the client sends `exit` (the library ends the process then).
+ */
+async function runLsp(argv: readonly string[], io: CliIo): Promise<number> {
+  const command = configureIo(
+    new Command()
+      .name(`${TOOL_NAME} lsp`)
+      .description("Run the Language Server Protocol server (diagnostics, rename and suppression code actions).")
+      .helpOption("--help", "show this help")
+      .option("--stdio", "talk LSP over stdin and stdout (the only transport)")
+      .allowExcessArguments(false),
+    io,
+  );
+  try {
+    command.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
+    throw error;
+  }
+  if (!command.opts<{ stdio?: boolean }>().stdio) {
+    io.stderr.write(`${TOOL_NAME}: lsp needs a transport; run ${TOOL_NAME} lsp --stdio\n`);
+    return EXIT_USAGE;
+  }
+  const { startServer } = await import("./server/lsp.js");
+  const connection = startServer({ input: process.stdin, output: process.stdout });
+  return new Promise<number>((resolveExit) => connection.onExit(() => resolveExit(EXIT_CLEAN)));
+}
+
 function reportError(error: unknown, io: CliIo): number {
   if (error instanceof AuditError) {
     for (const problem of error.problems) io.stderr.write(`${TOOL_NAME}: ${problem}\n`);
@@ -221,6 +258,7 @@ function reportError(error: unknown, io: CliIo): number {
 /** Runs the command; resolves to the exit code. Never throws and never calls `process.exit`. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   if (argv[0] === "init") return runInit(argv.slice(1), io);
+  if (argv[0] === "lsp") return runLsp(argv.slice(1), io);
   const command = buildCommand(io);
   try {
     command.parse([...argv], { from: "user" });
@@ -237,6 +275,20 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     io.stderr.write(`${TOOL_NAME}: --update-baseline needs the file: run ${TOOL_NAME} --baseline lock-audit-baseline.json --update-baseline\n`);
     return EXIT_USAGE;
   }
+  if (options.cacheLocation !== undefined && !options.cache) {
+    io.stderr.write(`${TOOL_NAME}: --cache-location only works with --cache; run ${TOOL_NAME} --cache --cache-location ${options.cacheLocation}\n`);
+    return EXIT_USAGE;
+  }
+  if (options.watch) {
+    if (options.fix) {
+      io.stderr.write(`${TOOL_NAME}: --watch does not work with --fix (it would rewrite files on every change); run ${TOOL_NAME} --fix once, then --watch\n`);
+      return EXIT_USAGE;
+    }
+    const once = argv.filter((arg) => arg !== "--watch");
+    return watchRuns(() => runCli(once, io), options.project, io, {
+      ignore: [...(options.output === undefined ? [] : [options.output]), ...(options.cache ? [options.cacheLocation ?? DEFAULT_CACHE_LOCATION] : [])],
+    });
+  }
   const progress = createProgressReporter(io.stderr, progressEnabled(io.stderr, io.env, options.progress && !options.quiet));
   const analyzeOptions: AnalyzeOptions = {
     project: options.project,
@@ -249,7 +301,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   try {
     const baselinePath = options.baseline === undefined ? undefined : resolve(io.cwd, options.baseline);
     const baseline = baselinePath === undefined ? undefined : readBaseline(baselinePath, options.updateBaseline ?? false);
-    let result = await analyze(analyzeOptions);
+    let result = options.cache
+      ? (await analyzeCached(analyzeOptions, resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_LOCATION), (line) => io.stderr.write(`${TOOL_NAME}: ${line}\n`))).result
+      : await analyze(analyzeOptions);
     let fixes: FixReport | undefined;
     if (options.fix) {
       refuseUnverifiableFix(result);

@@ -135,9 +135,11 @@ export function createMorphProject(projectFiles: readonly string[]): { project: 
   return { project, entries };
 }
 
-export function loadProject(projectFiles: string | readonly string[]): LoadedProject {
+export function loadProject(projectFiles: string | readonly string[], overlays?: ReadonlyMap<string, string>): LoadedProject {
   const list = typeof projectFiles === "string" ? [projectFiles] : projectFiles;
   const { project, entries } = createMorphProject(list);
+  // Unsaved editor text (the language server's open documents) replaces what is on disk.
+  for (const [path, text] of overlays ?? []) project.createSourceFile(resolve(path), text, { overwrite: true });
   const projectFile = list[0];
   if (entries.length === 1) {
     const problem = configProblem(projectFile, project.getConfigFileParsingDiagnostics().map((d) => d.compilerObject));

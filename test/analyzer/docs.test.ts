@@ -44,7 +44,7 @@ describe("docs/cli.md", () => {
 
   it("documents the command line contract", () => {
     expect(doc).toContain(
-      "lock-audit [--project tsconfig.json] [--config lock-order.json]\n           [--format text|json|sarif|markdown|dot|mermaid|svg|html]\n           [--output FILE] [--fix [--dry-run]] [--no-progress] [--quiet] [--help] [--version]\n           [--rule ID=LEVEL]... [--max-warnings N] [--baseline FILE [--update-baseline]]",
+      "lock-audit [--project tsconfig.json] [--config lock-order.json]\n           [--format text|json|sarif|markdown|dot|mermaid|svg|html]\n           [--output FILE] [--fix [--dry-run]] [--no-progress] [--quiet] [--help] [--version]\n           [--rule ID=LEVEL]... [--max-warnings N] [--baseline FILE [--update-baseline]]\n           [--watch] [--cache [--cache-location PATH]]",
     );
     for (const code of ["`0`", "`1`", "`2`"]) expect(doc).toContain(`| ${code} |`);
   });

@@ -1,0 +1,116 @@
+/**
+ * `--cache`: the whole result of the last run, reused while nothing it depends on changed. The key
+ * is the tool version, the TypeScript version, the compiler options and file list of every tsconfig
+ * (read with `parseJsonConfigFileContent`, no program built), the lock-order.json text, the `--rule`
+ * flags, and the content hash of every file the program held (the tsconfigs' own files and whatever
+ * they import: declaration files, packages). Checking it reads and hashes those files and builds no
+ * program. A stale cache is ignored with one note, and so is a corrupt one; neither is ever trusted.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ts } from "ts-morph";
+import { findLockOrder } from "../core/config.js";
+import { analyze, type AnalyzeOptions } from "./analyze.js";
+import { expandProjects, resolveProjectFile } from "./project.js";
+import type { AnalysisResult } from "./types.js";
+import { TOOL_VERSION } from "./version.js";
+
+export const DEFAULT_CACHE_LOCATION = ".lock-audit-cache.json";
+const CACHE_FORMAT = 1;
+
+interface CacheFile {
+  format: number;
+  key: string;
+  /** Absolute path → sha256 of its content, for every file of the program. */
+  files: Record<string, string>;
+  result: AnalysisResult;
+}
+
+function hashText(text: string | Buffer): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function hashFile(path: string): string | undefined {
+  try {
+    return hashText(readFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Everything but the files' contents: version, options, file lists, lock order, flags. */
+function cacheKey(options: AnalyzeOptions): string {
+  const cwd = options.cwd ?? process.cwd();
+  const projects = (typeof options.project === "string" ? [options.project] : options.project).map((project) => resolveProjectFile(project, cwd));
+  const entries = expandProjects(projects);
+  const config = typeof options.config === "string" ? resolve(cwd, options.config) : options.config === undefined ? findLockOrder(dirname(projects[0])) : undefined;
+  return hashText(
+    JSON.stringify({
+      tool: TOOL_VERSION,
+      typescript: ts.version,
+      projects: entries.map((entry) => ({ config: entry.configFile, options: entry.parsed.options, files: [...entry.parsed.fileNames].sort() })),
+      lockOrder: config ? { file: config, text: hashFile(config) ?? "<unreadable>" } : typeof options.config === "object" ? options.config.json : null,
+      rules: options.rules ?? [],
+      root: resolve(cwd, options.root ?? dirname(projects[0])),
+    }),
+  );
+}
+
+export interface CacheOutcome {
+  result: AnalysisResult;
+  hit: boolean;
+}
+
+/**
+ * `analyze(options)` through the cache at `location`; `note` gets one line when a cache exists but
+ * cannot be used. A key that cannot be computed (a broken tsconfig) falls through to `analyze`, which
+ * reports the problem as usual.
+ */
+export async function analyzeCached(options: AnalyzeOptions, location: string, note: (line: string) => void): Promise<CacheOutcome> {
+  let key: string;
+  try {
+    key = cacheKey(options);
+  } catch {
+    return { result: await analyze(options), hit: false };
+  }
+  let text: string | undefined;
+  try {
+    text = readFileSync(location, "utf8");
+  } catch {
+    // No cache yet.
+  }
+  if (text !== undefined) {
+    let cached: CacheFile | undefined;
+    try {
+      const parsed = JSON.parse(text) as Partial<CacheFile>;
+      if (parsed.format === CACHE_FORMAT && typeof parsed.key === "string" && parsed.files && typeof parsed.files === "object" && parsed.result && Array.isArray(parsed.result.findings)) {
+        cached = parsed as CacheFile;
+      }
+    } catch {
+      // Corrupt: said below.
+    }
+    if (!cached) note(`the cache ${location} is corrupt or from another version; ignoring it and analyzing from scratch`);
+    else if (cached.key !== key) note(`the cache ${location} is stale (the configuration, the file list or the tool changed); analyzing from scratch`);
+    else {
+      const changed = Object.entries(cached.files).filter(([path, hash]) => hashFile(path) !== hash).length;
+      if (changed === 0) return { result: { ...cached.result, stats: { ...cached.result.stats, durationMs: 0 } }, hit: true };
+      note(`the cache ${location} is stale (${changed} ${changed === 1 ? "file" : "files"} changed); analyzing from scratch`);
+    }
+  }
+  let programFiles: readonly string[] = [];
+  const result = await analyze({ ...options, onProgramFiles: (files) => (programFiles = files) });
+  const files: Record<string, string> = {};
+  for (const file of programFiles) {
+    const hash = hashFile(file);
+    if (hash !== undefined) files[resolve(file)] = hash;
+  }
+  const entry: CacheFile = { format: CACHE_FORMAT, key, files, result };
+  try {
+    mkdirSync(dirname(location), { recursive: true });
+    writeFileSync(location, JSON.stringify(entry));
+  } catch (error) {
+    note(`cannot write the cache ${location} (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); the next run starts from scratch`);
+  }
+  return { result, hit: false };
+}
