@@ -144,6 +144,17 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
+/** Parses `argv`; the exit code when parsing ended the run (`--help`, `--version`, a usage error), else undefined. */
+function parseArguments(command: Command, argv: readonly string[]): number | undefined {
+  try {
+    command.parse([...argv], { from: "user" });
+    return undefined;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
+    throw error;
+  }
+}
+
 /** Output through `io`, and usage errors as one line: commander's message without its "error:" prefix, line breaks or final period. */
 function configureIo(command: Command, io: CliIo): Command {
   return command
@@ -177,12 +188,8 @@ async function runInit(argv: readonly string[], io: CliIo): Promise<number> {
       .allowExcessArguments(false),
     io,
   );
-  try {
-    command.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
-    throw error;
-  }
+  const parsed = parseArguments(command, argv);
+  if (parsed !== undefined) return parsed;
   const options = command.opts<InitOptions>();
   try {
     const projectFile = resolveProjectFile(options.project, io.cwd);
@@ -227,12 +234,8 @@ async function runLsp(argv: readonly string[], io: CliIo): Promise<number> {
       .allowExcessArguments(false),
     io,
   );
-  try {
-    command.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
-    throw error;
-  }
+  const parsed = parseArguments(command, argv);
+  if (parsed !== undefined) return parsed;
   if (!command.opts<{ stdio?: boolean }>().stdio) {
     io.stderr.write(`${TOOL_NAME}: lsp needs a transport; run ${TOOL_NAME} lsp --stdio\n`);
     return EXIT_USAGE;
@@ -260,12 +263,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   if (argv[0] === "init") return runInit(argv.slice(1), io);
   if (argv[0] === "lsp") return runLsp(argv.slice(1), io);
   const command = buildCommand(io);
-  try {
-    command.parse([...argv], { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
-    throw error;
-  }
+  const parsed = parseArguments(command, argv);
+  if (parsed !== undefined) return parsed;
   const options = command.opts<CliOptions>();
   if (options.dryRun && !options.fix) {
     io.stderr.write(`${TOOL_NAME}: --dry-run only works with --fix; run ${TOOL_NAME} --fix --dry-run\n`);
