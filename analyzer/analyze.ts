@@ -8,7 +8,7 @@ import { findLockOrder, loadLockOrder } from "../core/config.js";
 import { isFatalLoweringError } from "../core/lowering.js";
 import { buildPolicy, type Policy } from "../core/policy.js";
 import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings } from "./checks.js";
-import { AuditError, auditErrorOf } from "./errors.js";
+import { AuditError, auditErrorOf, firstLine } from "./errors.js";
 import { FactExtractor } from "./extract.js";
 import { finalizeFindings } from "./findings.js";
 import { collectFunctions } from "./functions.js";
@@ -62,10 +62,6 @@ function loadPolicy(config: string | Policy | undefined, projectFile: string, cw
   if (config !== undefined) return loadLockOrder(resolve(cwd, config));
   const found = findLockOrder(dirname(projectFile));
   return found ? loadLockOrder(found) : buildPolicy({ locks: [] }, DISCOVERY_POLICY_FILE);
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {

@@ -6,6 +6,7 @@
  * they import: declaration files, packages). Checking it reads and hashes those files and builds no
  * program. A stale cache is ignored with one note, and so is a corrupt one; neither is ever trusted.
  */
+import { firstLine } from "./errors.js";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -110,7 +111,7 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
     mkdirSync(dirname(location), { recursive: true });
     writeFileSync(location, JSON.stringify(entry));
   } catch (error) {
-    note(`cannot write the cache ${location} (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); the next run starts from scratch`);
+    note(`cannot write the cache ${location} (${firstLine(error)}); the next run starts from scratch`);
   }
   return { result, hit: false };
 }

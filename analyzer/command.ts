@@ -10,7 +10,7 @@ import { LOCK_ORDER_FILE, loadLockOrder } from "../core/config.js";
 import { buildPolicy, LockOrderConfigError } from "../core/policy.js";
 import { analyze, type AnalyzeOptions } from "./analyze.js";
 import { analyzeCached, DEFAULT_CACHE_LOCATION } from "./cache.js";
-import { AuditError, auditErrorOf } from "./errors.js";
+import { AuditError, auditErrorOf, firstLine } from "./errors.js";
 import { fixSuffixes } from "./fix.js";
 import { formatLockOrder, proposeLockOrder } from "./init.js";
 import { resolveProjectFile } from "./project.js";
@@ -138,10 +138,6 @@ function readSources(result: AnalysisResult): Map<string, string> {
     }
   }
   return sources;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 /** Parses `argv`; the exit code when parsing ended the run (`--help`, `--version`, a usage error), else undefined. */

@@ -23,3 +23,8 @@ export function auditErrorOf(kind: AuditError["kind"], problems: readonly string
   if (problems.length > shown.length) shown.push(`… and ${problems.length - shown.length} more problems of the same kind`);
   return new AuditError(kind, shown.join("\n"), shown);
 }
+
+/** The first line of an error's message: what a one-line report quotes of a library's error. */
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}

@@ -12,7 +12,7 @@ import { createTwoFilesPatch } from "diff";
 import { Node, ts, type Identifier, type PrivateIdentifier, type SourceFile } from "ts-morph";
 import { expectedLabels, tagEdit, type TextEdit } from "../core/jsdoc.js";
 import type { Policy } from "../core/policy.js";
-import { AuditError } from "./errors.js";
+import { AuditError, firstLine } from "./errors.js";
 import { createMorphProject } from "./project.js";
 import type { Finding, FixReport, SourceSpan } from "./types.js";
 
@@ -48,10 +48,6 @@ function nameTaken(identifier: Identifier | PrivateIdentifier, to: string): bool
   if (container && Node.isObjectLiteralExpression(container)) return container.getProperty(to) !== undefined;
   const checker = identifier.getProject().getTypeChecker().compilerObject;
   return checker.getSymbolsInScope(declaration.compilerNode, ts.SymbolFlags.Value).some((symbol) => symbol.getName() === to);
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 /** The statement or member that carries a declaration's JSDoc (a variable's statement, a member itself). */

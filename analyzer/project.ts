@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Project, ts } from "ts-morph";
-import { AuditError } from "./errors.js";
+import { AuditError, firstLine } from "./errors.js";
 
 export interface UnparsableFile {
   sourceFile: ts.SourceFile;
@@ -125,7 +125,7 @@ export function createMorphProject(projectFiles: readonly string[]): { project: 
       // Dependencies are found by the Program itself; resolving them up front would build it twice.
       return { project: new Project({ tsConfigFilePath: entries[0].configFile, skipFileDependencyResolution: true }), entries };
     } catch (error) {
-      const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      const message = firstLine(error);
       throw new AuditError("project", `${entries[0].configFile}: ${message}; fix the tsconfig`);
     }
   }

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { ts } from "ts-morph";
 import { RULES_BY_ID, TOOL_NAME } from "./rule-catalog.js";
-import { AuditError } from "./errors.js";
+import { AuditError, firstLine } from "./errors.js";
 import type { DraftFinding } from "./checks.js";
 import type { Finding, Level, RuleId, SourceSpan } from "./types.js";
 
@@ -186,7 +186,7 @@ export function writeBaseline(path: string, findings: readonly Finding[]): void 
   try {
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
   } catch (error) {
-    throw new AuditError("usage", `cannot write the baseline ${path} (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); check the path`);
+    throw new AuditError("usage", `cannot write the baseline ${path} (${firstLine(error)}); check the path`);
   }
 }
 

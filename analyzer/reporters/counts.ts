@@ -1,5 +1,5 @@
 /** Tallies shared by the reporters' summary lines. */
-import type { Finding, Level, RuleId } from "../types.js";
+import type { AnalysisStats, Finding, Level, RuleId } from "../types.js";
 
 export interface FindingCounts {
   byLevel: Record<Level, number>;
@@ -17,6 +17,14 @@ export function countFindings(findings: readonly Finding[]): FindingCounts {
     byRule[finding.ruleId] = (byRule[finding.ruleId] ?? 0) + 1;
   }
   return { byLevel, byRule };
+}
+
+/** "2 suppressed", "5 baselined": findings the report leaves out because they were accepted. */
+export function acceptedSummary(stats: Pick<AnalysisStats, "suppressedFindings" | "baselinedFindings">): string[] {
+  return [
+    ...(stats.suppressedFindings > 0 ? [`${stats.suppressedFindings} suppressed`] : []),
+    ...(stats.baselinedFindings > 0 ? [`${stats.baselinedFindings} baselined`] : []),
+  ];
 }
 
 export function plural(count: number, noun: string): string {

@@ -9,7 +9,7 @@ import { codeFrameColumns } from "@babel/code-frame";
 import { TOOL_NAME } from "../rule-catalog.js";
 import type { AnalysisResult, ChainStep, Finding, FixReport, SourceSpan } from "../types.js";
 import { TOOL_VERSION } from "../version.js";
-import { countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
+import { acceptedSummary, countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
 import { escapeHtml as h } from "./escape.js";
 import { renderGraphSvg } from "./svg.js";
 
@@ -109,10 +109,7 @@ export async function formatHtml(result: AnalysisResult, options: HtmlReportOpti
   // Suppressed findings are accepted in code: counted in the summary, left out of the table.
   const findings = result.findings.filter((finding) => !finding.suppressed);
   const headline = findings.length === 0 ? `${TOOL_NAME}: no findings` : `${TOOL_NAME}: ${levelSummary(counts)}`;
-  const accepted = [
-    ...(stats.suppressedFindings > 0 ? [`${stats.suppressedFindings} suppressed`] : []),
-    ...(stats.baselinedFindings > 0 ? [`${stats.baselinedFindings} baselined`] : []),
-  ];
+  const accepted = acceptedSummary(stats);
   const scope = [plural(stats.files, "file"), plural(stats.functions, "function"), plural(stats.lockSites, "lock site"), ...accepted, `${(stats.durationMs / 1000).toFixed(2)} s`].join(" · ");
   const graph = await renderGraphSvg(result, { inline: true });
   const body = [

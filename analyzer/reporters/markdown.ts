@@ -1,7 +1,7 @@
 /** `--format markdown`: a pull-request comment — a table of findings, call chains folded underneath. */
 import { TOOL_NAME } from "../rule-catalog.js";
 import type { AnalysisResult, FixReport, Level } from "../types.js";
-import { countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
+import { acceptedSummary, countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
 import { markdownCell as cell, markdownCode as code } from "./escape.js";
 
 export interface MarkdownReportOptions {
@@ -44,7 +44,7 @@ export function formatMarkdown(result: AnalysisResult, options: MarkdownReportOp
     }
   }
   lines.push(
-    `<sub>${plural(stats.files, "file")} · ${plural(stats.functions, "function")} · ${plural(stats.lockSites, "lock site")}${stats.suppressedFindings ? ` · ${stats.suppressedFindings} suppressed` : ""}${stats.baselinedFindings ? ` · ${stats.baselinedFindings} baselined` : ""} · ${(stats.durationMs / 1000).toFixed(2)} s</sub>`,
+    `<sub>${[plural(stats.files, "file"), plural(stats.functions, "function"), plural(stats.lockSites, "lock site"), ...acceptedSummary(stats), `${(stats.durationMs / 1000).toFixed(2)} s`].join(" · ")}</sub>`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -7,7 +7,7 @@ import { codeFrameColumns } from "@babel/code-frame";
 import { createColors } from "picocolors";
 import type { AnalysisResult, Finding, FixReport, Level } from "../types.js";
 import { TOOL_NAME } from "../rule-catalog.js";
-import { countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
+import { acceptedSummary, countFindings, levelSummary, plural, ruleSummary } from "./counts.js";
 
 export interface TextReportOptions {
   /** ANSI colors (the CLI enables them for a terminal). Default: off. */
@@ -64,10 +64,7 @@ export function formatText(result: AnalysisResult, options: TextReportOptions = 
   const counts = countFindings(result.findings);
   const { stats } = result;
   const scope = `${plural(stats.files, "file")}, ${plural(stats.functions, "function")}, ${plural(stats.lockSites, "lock site")} in ${(stats.durationMs / 1000).toFixed(2)}s`;
-  const accepted = [
-    ...(stats.suppressedFindings > 0 ? [`${stats.suppressedFindings} suppressed`] : []),
-    ...(stats.baselinedFindings > 0 ? [`${stats.baselinedFindings} baselined`] : []),
-  ];
+  const accepted = acceptedSummary(stats);
   const acceptedText = accepted.length > 0 ? ` · ${accepted.join(", ")}` : "";
   if (Object.keys(counts.byRule).length === 0) {
     lines.push(`${colors.green("✔")} no findings${acceptedText} · ${scope}`);

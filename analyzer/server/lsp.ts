@@ -31,7 +31,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { findLockOrder } from "../../core/config.js";
 import { LockOrderConfigError } from "../../core/policy.js";
 import { analyze } from "../analyze.js";
-import { AuditError } from "../errors.js";
+import { AuditError, firstLine } from "../errors.js";
 import { RULES_BY_ID, TOOL_NAME } from "../rule-catalog.js";
 import type { AnalysisResult, ChainStep, Finding, SourceSpan } from "../types.js";
 import { TOOL_VERSION } from "../version.js";
@@ -61,10 +61,6 @@ function rangeOf(span: SourceSpan): Diagnostic["range"] {
     start: { line: span.line - 1, character: span.column - 1 },
     end: { line: span.endLine - 1, character: span.endColumn - 1 },
   };
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 function uriToPath(uri: string): string | undefined {
