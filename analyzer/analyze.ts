@@ -159,6 +159,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       externalCalls: calls.counts.external,
       unresolvedCalls: calls.counts.unresolved,
       unanalyzableFiles: loaded.unparsable.length,
+      unanalyzableFunctions: index.units.filter((unit) => unit.unanalyzable !== undefined).length,
       suppressedFindings: findings.filter((finding) => finding.suppressed).length,
       baselinedFindings: 0,
       durationMs: Math.round(performance.now() - started),

@@ -18,7 +18,7 @@ import type { AnalysisResult } from "./types.js";
 import { TOOL_VERSION } from "./version.js";
 
 export const DEFAULT_CACHE_LOCATION = ".lock-audit-cache.json";
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 interface CacheFile {
   format: number;

@@ -120,19 +120,37 @@ function mergedOptions(entries: readonly ConfigEntry[]): ts.CompilerOptions {
 /** One ts-morph Project over every file of the given projects (shared by the analysis and `--fix`). */
 export function createMorphProject(projectFiles: readonly string[]): { project: Project; entries: ConfigEntry[] } {
   const entries = expandProjects(projectFiles);
-  if (entries.length === 1) {
-    try {
+  const files = [...new Set(entries.flatMap((entry) => entry.parsed.fileNames.map((file) => resolve(file))))];
+  try {
+    if (entries.length === 1) {
       // Dependencies are found by the Program itself; resolving them up front would build it twice.
       return { project: new Project({ tsConfigFilePath: entries[0].configFile, skipFileDependencyResolution: true }), entries };
-    } catch (error) {
-      const message = firstLine(error);
-      throw new AuditError("project", `${entries[0].configFile}: ${message}; fix the tsconfig`);
+    }
+    const project = new Project({ compilerOptions: mergedOptions(entries), skipFileDependencyResolution: true });
+    for (const file of files) project.addSourceFileAtPath(file);
+    return { project, entries };
+  } catch (error) {
+    if (error instanceof RangeError) throw new AuditError("project", tooDeepToParse(files, error));
+    throw new AuditError("project", `${entries[0].configFile}: ${firstLine(error)}; fix the tsconfig`);
+  }
+}
+
+/**
+ * TypeScript's parser recurses once per nesting level, so code nested some 800 levels deep
+ * overflows the stack (tsc crashes on it too). Names the first file that does, found by parsing
+ * each file on its own (only on this error path).
+ */
+function tooDeepToParse(files: readonly string[], error: RangeError): string {
+  for (const file of files) {
+    try {
+      ts.createSourceFile(file, ts.sys.readFile(file) ?? "", ts.ScriptTarget.Latest, false);
+    } catch (inner) {
+      if (inner instanceof RangeError) {
+        return `${file}: code nested deeper than the TypeScript parser can follow (${inner.message}; tsc fails on it too); split the deepest expression, or leave the file out of the tsconfig`;
+      }
     }
   }
-  const project = new Project({ compilerOptions: mergedOptions(entries), skipFileDependencyResolution: true });
-  const files = new Set(entries.flatMap((entry) => entry.parsed.fileNames.map((file) => resolve(file))));
-  for (const file of files) project.addSourceFileAtPath(file);
-  return { project, entries };
+  return `a file of the project nests code deeper than the TypeScript parser can follow (${error.message}); split the deepest expression, or leave the file out of the tsconfig`;
 }
 
 export function loadProject(projectFiles: string | readonly string[], overlays?: ReadonlyMap<string, string>): LoadedProject {

@@ -110,6 +110,8 @@ export interface AnalysisStats {
   unresolvedCalls: number;
   /** Files skipped because they cannot be parsed. */
   unanalyzableFiles: number;
+  /** Functions left out because lowering them failed (each has an `unanalyzable` note; they count as taking no lock). */
+  unanalyzableFunctions: number;
   /** Findings suppressed in code (they are in `findings`, marked `suppressed`). */
   suppressedFindings: number;
   /** Findings left out because the `--baseline` file accepts them. */

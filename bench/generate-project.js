@@ -4,8 +4,11 @@
  * lock (mutexes and rwlocks alternating), methods that take it through every recognized form
  * (runRead/runWrite/runExclusive callbacks, releasers with try/finally, `using` guards), calls into
  * the previous module (cross-file chains) and into shared Habitat-style classes under a lock.
- * The code is clean: correct suffixes, doc tags and order, so the rules do their full work and
- * report nothing. About 80 lines a module.
+ * The code is correct — suffixes, doc tags and order — except for the planted order violations: every
+ * 50th module (`plantEvery`) also has an `Audit` class whose constructor-injected, annotated members reach
+ * two modules' locks and take them against the declared order. Both front ends must report exactly
+ * those (the ESLint rules untyped too, through the annotations) and nothing else. About 80 lines a
+ * module.
  *
  *   node bench/generate-project.js --out DIR --modules 300
  */
@@ -124,6 +127,9 @@ export const memberList = new MemberList();
 export const rumorHeat = new RumorHeat();
 `;
 
+/** By default every 50th module (from the 50th on) holds one planted order violation. */
+export const PLANT_EVERY = 50;
+
 function moduleLock(index) {
   return { id: `m${index}`, kind: index % 2 === 0 ? "mutex" : "rwlock" };
 }
@@ -139,7 +145,7 @@ function label(index, mode) {
   return lock.kind === "mutex" ? lock.id : `${lock.id}:${mode}`;
 }
 
-function moduleSource(index) {
+function moduleSource(index, plantEvery) {
   const lock = moduleLock(index);
   const isMutex = lock.kind === "mutex";
   const lockClass = isMutex ? "Mutex" : "RwLock";
@@ -165,7 +171,7 @@ function moduleSource(index) {
     `}`,
     ``,
     `export class Module${index} {`,
-    `  private readonly state = new ${lockClass}();`,
+    `  readonly state = new ${lockClass}();`,
     `  private readonly entries = new Map<string, Entry${index}>();`,
   );
   if (hasPrevious) lines.push(`  private readonly previous = new Module${index - 1}();`);
@@ -259,11 +265,40 @@ function moduleSource(index) {
     `}`,
     ``,
   );
-  return lines.join("\n");
+  let planted;
+  if (index > 0 && index % plantEvery === 0) {
+    const previousReadCall = moduleLock(index - 1).kind === "mutex" ? "runExclusive" : "runRead";
+    lines.push(
+      `/** Planted for the benchmarks: reaches two modules' locks through injected members. */`,
+      `export class Audit${index} {`,
+      `  constructor(`,
+      `    private readonly current: Module${index},`,
+      `    private readonly earlier: Module${index - 1},`,
+      `  ) {}`,
+      ``,
+      `  /**`,
+      `   * Reads the previous module while holding this one: against the declared order.`,
+      `   * @acquires ${label(index - 1, "r")}`,
+      `   * @acquires ${label(index, "w")}`,
+      `   */`,
+      `  async audit_${previousRead}_${writeToken}(id: string): Promise<boolean> {`,
+      `    return this.current.state.${writeCall}(async () => {`,
+    );
+    planted = { file: `src/m${index}.ts`, line: lines.length + 1, ruleId: "order" };
+    lines.push(
+      `      const found = await this.earlier.state.${previousReadCall}(async () => id.length > 0);`,
+      `      return found;`,
+      `    });`,
+      `  }`,
+      `}`,
+      ``,
+    );
+  }
+  return { text: lines.join("\n"), planted };
 }
 
 /** Writes the project; returns the paths and counts. */
-export function generateProject({ dir, modules }) {
+export function generateProject({ dir, modules, plantEvery = PLANT_EVERY }) {
   if (!Number.isInteger(modules) || modules < 1) throw new Error("modules must be a positive integer");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "src"), { recursive: true });
@@ -302,8 +337,14 @@ export function generateProject({ dir, modules }) {
   write("globals.d.ts", "declare function setTimeout(handler: () => void, ms?: number): unknown;\n");
   write("locks.ts", LOCKS_MODULE);
   write("habitat.ts", HABITAT_MODULE);
-  for (let index = 0; index < modules; index += 1) write(`m${index}.ts`, moduleSource(index));
-  return { dir, tsconfig: join(dir, "tsconfig.json"), lockOrder: join(dir, "lock-order.json"), files: modules + 3, lines };
+  /** The planted order violations, `{ file, line, ruleId }` with `file` relative to `dir`. */
+  const planted = [];
+  for (let index = 0; index < modules; index += 1) {
+    const module = moduleSource(index, plantEvery);
+    write(`m${index}.ts`, module.text);
+    if (module.planted) planted.push(module.planted);
+  }
+  return { dir, tsconfig: join(dir, "tsconfig.json"), lockOrder: join(dir, "lock-order.json"), files: modules + 3, lines, planted };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -72,6 +72,9 @@ export function formatText(result: AnalysisResult, options: TextReportOptions = 
     const mark = counts.byLevel.error > 0 ? colors.red("✖") : colors.yellow("!");
     lines.push(`${mark} ${levelSummary(counts)} (${ruleSummary(counts)})${acceptedText} · ${scope}`);
   }
+  if (stats.unanalyzableFunctions > 0) {
+    lines.push(colors.dim(`  ${plural(stats.unanalyzableFunctions, "function")} could not be analyzed and count as taking no lock (see the unanalyzable notes)`));
+  }
   if (stats.unresolvedCalls > 0) lines.push(colors.dim(`  ${plural(stats.unresolvedCalls, "call")} of ${stats.calls} could not be resolved to a function (function values, dynamic access, \`any\`)`));
   if (result.configFile === null) {
     lines.push(

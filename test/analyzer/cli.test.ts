@@ -98,6 +98,19 @@ describe("exit codes", () => {
     expect(invalid.stderr).toMatch(/^lock-audit: .*tsconfig\.json: .*; fix the tsconfig\n$/);
   });
 
+  it("2, naming the file, for code nested deeper than TypeScript's parser can follow", async () => {
+    const dir = tempDir("lock-audit-deep-");
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true }, include: ["src"] }));
+    mkdirSync(join(dir, "src"));
+    writeFileSync(join(dir, "src/fine.ts"), "export const one = 1;\n");
+    writeFileSync(join(dir, "src/deep.ts"), `export const deep = ${"(".repeat(5000)}1${")".repeat(5000)};\n`);
+    const run = await runCaptured(["--project", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `lock-audit: ${join(dir, "src/deep.ts")}: code nested deeper than the TypeScript parser can follow (Maximum call stack size exceeded; tsc fails on it too); split the deepest expression, or leave the file out of the tsconfig\n`,
+    );
+  });
+
   it("--help and --version exit 0", async () => {
     const help = await runCaptured(["--help"]);
     expect(help.code).toBe(0);

@@ -133,3 +133,40 @@ describe("project code never runs", () => {
     expect(result.stats.files).toBe(3);
   });
 });
+
+describe("a function the lowering cannot follow", () => {
+  // No real input is known to make the lowering overflow before TypeScript's parser does (tried:
+  // 800 nested parentheses stop tsc itself; 60,000-term sums lower fine), so the overflow is injected.
+  it("is left out with one unanalyzable note, counted in the stats, and its callers still analyzed", async () => {
+    const { FactExtractor } = await import("../../analyzer/extract.js");
+    const { vi } = await import("vitest");
+    const extract = FactExtractor.prototype.extract;
+    const spy = vi.spyOn(FactExtractor.prototype, "extract").mockImplementation(function (this: InstanceType<typeof FactExtractor>, unit) {
+      if (unit.name === "tooDeep_mlw") throw new RangeError("Maximum call stack size exceeded");
+      return extract.call(this, unit);
+    });
+    try {
+      const result = await analyze({
+        project: writeProject({
+          "stores.ts": STORES,
+          "deep.ts": [
+            `import { members } from "./stores.js";`,
+            `export async function tooDeep_mlw(): Promise<number> {`,
+            `  return members.entries.runWrite(() => 1);`,
+            `}`,
+            `export async function caller(): Promise<number> {`,
+            `  return members.entries.runWrite(() => 2);`,
+            `}`,
+          ].join("\n"),
+        }, ["ml"]),
+      });
+      expect(result.stats.unanalyzableFunctions).toBe(1);
+      expect(result.findings.map((finding) => (finding.ruleId === "suffix" ? `suffix → ${finding.fix?.to}` : `${finding.ruleId} ${finding.message}`))).toEqual([
+        "unanalyzable tooDeep_mlw is nested too deeply to analyze; it counts as taking no lock",
+        "suffix → caller_mlw",
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
