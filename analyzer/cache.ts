@@ -18,7 +18,8 @@ import type { AnalysisResult } from "./types.js";
 import { TOOL_VERSION } from "./version.js";
 
 export const DEFAULT_CACHE_LOCATION = ".lock-audit-cache.json";
-const CACHE_FORMAT = 2;
+/** Bumped whenever the cached result changes shape, so an older cache is ignored rather than misread. */
+export const CACHE_FORMAT = 2;
 
 interface CacheFile {
   format: number;

@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { copyFixtures, runCaptured } from "./helpers.js";
+import { CACHE_FORMAT } from "../../analyzer/cache.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -41,7 +42,7 @@ describe("lock-audit --cache", () => {
     const run = await runCaptured(["--project", "order-chain", "--cache", "--format", "json", "--no-progress"], { cwd: dir });
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toContain("is corrupt");
-    expect(JSON.parse(readFileSync(join(dir, ".lock-audit-cache.json"), "utf8")).format).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, ".lock-audit-cache.json"), "utf8")).format).toBe(CACHE_FORMAT);
     const again = await runCaptured(["--project", "order-chain", "--cache", "--format", "json", "--no-progress"], { cwd: dir });
     expect(again.stderr).toBe("");
   });
