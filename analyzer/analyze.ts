@@ -124,7 +124,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   progress({ phase: "check", done: 0, total: 1 });
   const chains = new ChainBuilder(summaries, spans);
   const reported = flowFindings(index.units, summaries, spans, chains, loaded.checker);
-  const inventory = lockInventory(index.units, spans);
+  const inventory = lockInventory(index.units, spans, summaries.summaries);
   const lockGraph = buildLockGraph(policy, index.units, summaries, spans, chains, reported, inventory);
   const drafts = [
     ...reported,

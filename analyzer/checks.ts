@@ -10,7 +10,7 @@ import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, suffix
 import type { FunctionUnit } from "./functions.js";
 import type { SourceSpans } from "./locations.js";
 import { isThisRooted, lockLabel } from "./locks.js";
-import { calleeLabel, type SummaryResult, type UnitCallEffect } from "./summaries.js";
+import { calleeLabel, keyInCallee, type SummaryResult, type UnitCallEffect } from "./summaries.js";
 import type { ChainStep, Finding, RuleId } from "./types.js";
 
 /**
@@ -57,15 +57,20 @@ export class ChainBuilder {
   pathSites(unit: FunctionUnit, node: ts.Node, via: UnitCallEffect | undefined, key: string): { sites: PathSite[]; cut: boolean } {
     const sites: PathSite[] = [{ unit, node, ...(via ? { calls: via } : {}) }];
     const visited = new Set<FunctionUnit>();
-    let targets = via?.targets ?? [];
-    while (targets.length > 0) {
+    let call = via;
+    let lockKey = key;
+    while (call && call.targets.length > 0) {
       if (sites.length >= MAX_CHAIN_STEPS) return { sites, cut: true };
-      const next = targets.find((target) => !visited.has(target) && this.result.summaries.get(target)?.acquired.has(key));
-      const witness = next && this.result.outcomes.get(next)?.witnesses.get(key);
-      if (!next || !witness) break;
+      // Through a lock parameter the callee knows the lock by the parameter's key.
+      const lockArguments = call.lockArguments;
+      const next = call.targets.find((target) => !visited.has(target) && keyInCallee(this.result.summaries.get(target), lockKey, lockArguments) !== undefined);
+      const nextKey = next && keyInCallee(this.result.summaries.get(next), lockKey, lockArguments);
+      const witness = next && nextKey !== undefined ? this.result.outcomes.get(next)?.witnesses.get(nextKey) : undefined;
+      if (!next || !witness || nextKey === undefined) break;
       visited.add(next);
+      lockKey = nextKey;
       sites.push({ unit: next, node: witness.node, ...(witness.via ? { calls: witness.via } : {}) });
-      targets = witness.via?.targets ?? [];
+      call = witness.via;
     }
     return { sites, cut: false };
   }
@@ -92,7 +97,9 @@ export class ChainBuilder {
 function heldList(unit: FunctionUnit, held: readonly HeldLock<ts.Node>[], site: ts.Node, spans: SourceSpans): string {
   return held
     .map((lock) =>
-      lock.site === site
+      lock.inCallee
+        ? `${heldLabel(lock)} (which the callee takes first: this call passes it both locks)`
+        : lock.site === site
         ? `${heldLabel(lock)} (taken right here in an earlier loop iteration and not released)`
         : `${heldLabel(lock)} (taken on line ${spans.of(lock.site, unit.sourceFile).line})`,
     )

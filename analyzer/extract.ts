@@ -55,8 +55,11 @@ export class FactExtractor implements LoweringHost<Callee, FunctionUnit> {
     }
   }
 
-  resolveLock(receiver: ts.Expression): LockRef | undefined {
-    return this.locks.resolve(receiver);
+  resolveLock(receiver: ts.Expression, unit: FunctionUnit): LockRef | undefined {
+    const lock = this.locks.resolve(receiver);
+    // A parameter of an enclosing function, captured by a closure of its own: its calls do not say which lock it is.
+    if (lock?.parameter && lock.parameter.owner !== unit.node) return undefined;
+    return lock;
   }
 
   classify(lock: LockRef, method: string): LockAction | undefined {
@@ -65,7 +68,18 @@ export class FactExtractor implements LoweringHost<Callee, FunctionUnit> {
 
   resolveCall(call: ts.CallExpression | ts.NewExpression, unit: FunctionUnit): ResolvedCall<Callee> {
     const resolved = this.calls.resolveCall(call, unit);
-    return { callee: resolved.callee.kind === "unknown" ? undefined : resolved.callee, argumentShift: resolved.argumentShift };
+    if (resolved.callee.kind === "unknown") return { callee: undefined, argumentShift: resolved.argumentShift };
+    if (resolved.callee.kind !== "functions" || resolved.argumentShift === undefined) return { callee: resolved.callee, argumentShift: resolved.argumentShift };
+    // `withLock(this.#mutex, cb)`: the locks this call passes for the targets' lock parameters.
+    const lockArguments = new Map<number, LockRef>();
+    for (const target of resolved.callee.targets) {
+      for (const index of this.locks.lockParameters(target.node)) {
+        const argument = call.arguments?.[index + resolved.argumentShift];
+        const lock = argument && !lockArguments.has(index) ? this.resolveLock(argument, unit) : undefined;
+        if (lock) lockArguments.set(index, lock);
+      }
+    }
+    return { callee: lockArguments.size > 0 ? { ...resolved.callee, lockArguments } : resolved.callee, argumentShift: resolved.argumentShift };
   }
 
   resolveReference(expression: ts.Expression, unit: FunctionUnit): Callee | undefined {

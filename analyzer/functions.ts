@@ -8,7 +8,7 @@
  * lowering (core/lowering.ts, `isInlineCallback`) walks it as part of that function.
  */
 import { ts } from "ts-morph";
-import type { Step } from "../core/flow.js";
+import type { LockRef, Step } from "../core/flow.js";
 import * as lowering from "../core/lowering.js";
 
 export type UnitKind = "function" | "method" | "getter" | "setter" | "constructor" | "closure" | "module";
@@ -18,7 +18,12 @@ export type FunctionNode = ts.FunctionLikeDeclaration | ts.ClassStaticBlockDecla
 
 /** What a call step calls, as resolved by `CallResolver`. */
 export type Callee =
-  | { readonly kind: "functions"; readonly targets: readonly FunctionUnit[] }
+  | {
+      readonly kind: "functions";
+      readonly targets: readonly FunctionUnit[];
+      /** Parameter index → the lock this call passes for a lock parameter of a target (undefined entries: not known). */
+      readonly lockArguments?: ReadonlyMap<number, LockRef>;
+    }
   /** The analyzed function's own parameter (a wrapper invoking the callback it was given). */
   | { readonly kind: "parameter"; readonly index: number }
   /** A call that takes no lock as far as the analysis knows (library, unresolved). */

@@ -5,8 +5,9 @@
  * `lock-audit init` derives a lock-order.json from it.
  */
 import type { LockRef, Step } from "../core/flow.js";
-import type { LockKind } from "../core/policy.js";
-import type { FunctionUnit } from "./functions.js";
+import type { LockKind, Mode } from "../core/policy.js";
+import type { Callee, FunctionUnit } from "./functions.js";
+import type { FunctionSummary } from "./summaries.js";
 import { compareSpans, type SourceSpans } from "./locations.js";
 import type { SourceSpan } from "./types.js";
 
@@ -21,35 +22,49 @@ export interface InventoryEntry {
 
 export type LockInventory = ReadonlyMap<string, InventoryEntry>;
 
-export function lockInventory(units: readonly FunctionUnit[], spans: SourceSpans): LockInventory {
+/**
+ * A lock parameter (`withLock(mutex, cb)`) is no lock of its own: its acquisition site is a site of
+ * each lock a call passes for it, and that call is where the inventory counts it.
+ */
+export function lockInventory(units: readonly FunctionUnit[], spans: SourceSpans, summaries: ReadonlyMap<FunctionUnit, FunctionSummary>): LockInventory {
   const entries = new Map<string, InventoryEntry & { seen: Set<string>; reads: boolean; keyed: boolean }>();
+  const addSite = (lock: LockRef, node: unknown, unit: FunctionUnit, mode: Mode, keyed: boolean): void => {
+    const site = spans.of(node as Parameters<SourceSpans["of"]>[0], unit.sourceFile);
+    let entry = entries.get(lock.key);
+    if (!entry) {
+      entry = { lock, sites: 0, firstSite: site, kind: "mutex", seen: new Set(), reads: false, keyed: false };
+      entries.set(lock.key, entry);
+    }
+    const where = `${site.file}:${site.line}:${site.column}`;
+    if (!entry.seen.has(where)) {
+      entry.seen.add(where);
+      entry.sites += 1;
+      if (compareSpans(site, entry.firstSite) < 0) entry.firstSite = site;
+    }
+    if (mode === "r") entry.reads = true;
+    if (keyed) entry.keyed = true;
+  };
   for (const unit of units) {
     if (!unit.facts) continue;
-    const pending: (readonly Step<unknown, unknown>[])[] = [unit.facts.steps];
+    const pending: (readonly Step<unknown, Callee>[])[] = [unit.facts.steps];
     while (pending.length > 0) {
       for (const step of pending.pop()!) {
         switch (step.type) {
           case "acquire": {
-            const site = spans.of(step.node as Parameters<SourceSpans["of"]>[0], unit.sourceFile);
-            const key = step.lock.key;
-            let entry = entries.get(key);
-            if (!entry) {
-              entry = { lock: step.lock, sites: 0, firstSite: site, kind: "mutex", seen: new Set(), reads: false, keyed: false };
-              entries.set(key, entry);
-            }
-            const where = `${site.file}:${site.line}:${site.column}`;
-            if (!entry.seen.has(where)) {
-              entry.seen.add(where);
-              entry.sites += 1;
-              if (compareSpans(site, entry.firstSite) < 0) entry.firstSite = site;
-            }
-            if (step.mode === "r") entry.reads = true;
-            if (step.keyText !== undefined) entry.keyed = true;
+            if (!step.lock.parameter) addSite(step.lock, step.node, unit, step.mode, step.keyText !== undefined);
             if (step.body) pending.push(step.body);
             break;
           }
           case "call":
             for (const callback of step.callbacks) pending.push(callback.body);
+            if (step.callee.kind === "functions" && step.callee.lockArguments) {
+              for (const target of step.callee.targets) {
+                for (const acquisition of summaries.get(target)?.acquired.values() ?? []) {
+                  const lock = acquisition.lock.parameter && step.callee.lockArguments.get(acquisition.lock.parameter.index);
+                  if (lock && !lock.parameter) addSite(lock, step.node, unit, acquisition.mode, false);
+                }
+              }
+            }
             break;
           case "branch":
             pending.push(...step.arms);

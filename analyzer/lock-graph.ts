@@ -58,11 +58,13 @@ export function buildLockGraph(
   for (const unit of units) {
     // Every lock taken anywhere is a node, nested or not.
     for (const acquisition of result.summaries.get(unit)?.acquired.values() ?? []) {
-      if (!refs.has(acquisition.lock.key)) refs.set(acquisition.lock.key, acquisition.lock);
+      if (!acquisition.lock.parameter && !refs.has(acquisition.lock.key)) refs.set(acquisition.lock.key, acquisition.lock);
     }
     const outcome = result.outcomes.get(unit);
     if (!outcome) continue;
     for (const nesting of outcome.nestings) {
+      // A lock parameter is whichever lock a call passes: the callers' nestings name the real locks.
+      if (nesting.held.lock.parameter || nesting.acquired.lock.parameter) continue;
       const from = nesting.held.lock.key;
       const to = nesting.acquired.lock.key;
       if (!refs.has(from)) refs.set(from, nesting.held.lock);

@@ -6,8 +6,10 @@
  * - another member or module-level variable whose type is a lock (the type of a declared target,
  *   async-mutex's `Mutex`/`Semaphore`, or any type with both an `acquire` and a `release` method)
  *   is an undeclared lock, keyed `Class.member` (or `path.ts#name`) for the cycle check;
- * - a local `const m = this.entries` and `withTimeout(lock, ms)` are the lock they wrap.
- * Parameters and other locals holding locks are not tracked: which lock they are is not known here.
+ * - a local `const m = this.entries` and `withTimeout(lock, ms)` are the lock they wrap;
+ * - a lock-typed parameter (`withLock(mutex: Mutex, cb)`) is a lock parameter: which lock it is, each
+ *   call site says (summaries.ts substitutes the argument).
+ * Other locals holding locks (`let`, results of calls) are not tracked.
  */
 import { relative } from "node:path";
 import { ts } from "ts-morph";
@@ -41,6 +43,18 @@ export class LockResolver {
       for (const name of [...methods.write, ...methods.read, ...methods.release]) names.add(name);
     }
     this.methodNames = names;
+  }
+
+  private readonly lockParameterCache = new Map<ts.Node, readonly number[]>();
+
+  /** Which parameters of a function are locks it is given (`mutex: Mutex`): their arguments are resolved at each call. */
+  lockParameters(fn: ts.Node): readonly number[] {
+    let indexes = this.lockParameterCache.get(fn);
+    if (!indexes) {
+      indexes = lockParameterIndexes(fn, (parameter) => this.fromDeclaration(parameter, 0)?.parameter !== undefined);
+      this.lockParameterCache.set(fn, indexes);
+    }
+    return indexes;
   }
 
   /** What `method` does on this lock, or undefined when it is not a lock method. */
@@ -119,6 +133,11 @@ export class LockResolver {
       if (declared) return { key: declared.id, declared };
       return this.isLockTyped(member.nameNode) ? { key: member.target } : undefined;
     }
+    if (ts.isParameter(declaration) && ts.isIdentifier(declaration.name) && !declaration.dotDotDotToken && isFunctionLike(declaration.parent)) {
+      if (!this.isLockTyped(declaration.name)) return undefined;
+      const index = declaration.parent.parameters.indexOf(declaration);
+      return { key: `(parameter ${index} ${declaration.name.text})`, parameter: { index, owner: declaration.parent } };
+    }
     if (ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name)) {
       const modulePath = relative(this.configDir, declaration.getSourceFile().fileName).replace(/\\/g, "/");
       const target = moduleTargetKey(modulePath, declaration.name.text);
@@ -156,6 +175,20 @@ export class LockResolver {
     this.lockTypeSymbols = symbols;
     return symbols;
   }
+}
+
+function isFunctionLike(node: ts.Node): node is ts.SignatureDeclaration & { parameters: ts.NodeArray<ts.ParameterDeclaration> } {
+  return ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node);
+}
+
+/** The parameter indexes of a function whose type is a lock (cached by the resolver per function). */
+export function lockParameterIndexes(fn: ts.Node, isLockParameter: (parameter: ts.ParameterDeclaration) => boolean): number[] {
+  if (!isFunctionLike(fn)) return [];
+  const indexes: number[] = [];
+  fn.parameters.forEach((parameter, index) => {
+    if (ts.isIdentifier(parameter.name) && !parameter.dotDotDotToken && isLockParameter(parameter)) indexes.push(index);
+  });
+  return indexes;
 }
 
 function isModuleLevel(declaration: ts.VariableDeclaration): boolean {

@@ -10,7 +10,7 @@
  * module only feeds it callee summaries (`resolveCall`) and listens (`onAcquire`, `onCall`).
  */
 import type { ts } from "ts-morph";
-import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type HeldLock, type LockAcquisition } from "../core/flow.js";
+import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type HeldLock, type LockAcquisition, type LockRef } from "../core/flow.js";
 import type { Callee, FunctionUnit } from "./functions.js";
 import { stronglyConnectedComponents } from "./scc.js";
 
@@ -19,11 +19,24 @@ export interface FunctionSummary {
   readonly acquired: ReadonlyMap<string, LockAcquisition>;
   /** Parameter index → locks held (by the function itself) while it invokes that parameter. */
   readonly heldDuringParameter: ReadonlyMap<number, ReadonlyMap<string, LockAcquisition>>;
+  /**
+   * Nestings that involve a lock parameter (`both(a, b)` takes `b` while holding `a`): each call
+   * site substitutes its arguments and records the nesting of the locks it passes, so two callers
+   * passing one pair in opposite orders form a cycle.
+   */
+  readonly parametricNestings: readonly ParametricNesting[];
+}
+
+export interface ParametricNesting {
+  readonly held: LockAcquisition;
+  readonly acquired: LockAcquisition;
 }
 
 /** A call effect that remembers which functions it stands for (to follow chains down to the acquisition). */
 export interface UnitCallEffect extends CallEffect {
   readonly targets: readonly FunctionUnit[];
+  /** The locks the call passes for the targets' lock parameters. */
+  readonly lockArguments?: ReadonlyMap<number, LockRef>;
 }
 
 /** How a function first comes to take a lock: at `node`, directly, or by calling `via`. */
@@ -62,14 +75,53 @@ function sameAcquisitions(a: ReadonlyMap<string, LockAcquisition> | undefined, b
   return true;
 }
 
+function nestingKey(nesting: ParametricNesting): string {
+  return `${nesting.held.lock.key}:${nesting.held.mode}\u0000${nesting.acquired.lock.key}:${nesting.acquired.mode}`;
+}
+
 function sameSummary(a: FunctionSummary | undefined, b: FunctionSummary): boolean {
   if (!a || !sameAcquisitions(a.acquired, b.acquired) || a.heldDuringParameter.size !== b.heldDuringParameter.size) return false;
+  if (a.parametricNestings.length !== b.parametricNestings.length) return false;
+  const nestings = new Set(a.parametricNestings.map(nestingKey));
+  if (b.parametricNestings.some((nesting) => !nestings.has(nestingKey(nesting)))) return false;
   for (const [index, held] of b.heldDuringParameter) if (!sameAcquisitions(a.heldDuringParameter.get(index), held)) return false;
   return true;
 }
 
 function isEmpty(summary: FunctionSummary | undefined): boolean {
-  return summary === undefined || (summary.acquired.size === 0 && summary.heldDuringParameter.size === 0);
+  return summary === undefined || (summary.acquired.size === 0 && summary.heldDuringParameter.size === 0 && summary.parametricNestings.length === 0);
+}
+
+/**
+ * Adds a callee's acquisition as this call site sees it: a lock parameter becomes the lock the call
+ * passes for it, and is left out when the call passes nothing the analysis knows as a lock.
+ */
+function addSubstituted(into: Map<string, LockAcquisition>, acquisition: LockAcquisition, lockArguments: ReadonlyMap<number, LockRef> | undefined): void {
+  const seen = substituted(acquisition, lockArguments);
+  if (seen) into.set(seen.lock.key, stronger(into.get(seen.lock.key), seen));
+}
+
+/** A callee's acquisition at a call site: a lock parameter becomes the lock passed for it (undefined: none known). */
+function substituted(acquisition: LockAcquisition, lockArguments: ReadonlyMap<number, LockRef> | undefined): LockAcquisition | undefined {
+  const parameter = acquisition.lock.parameter;
+  if (!parameter) return acquisition;
+  const lock = lockArguments?.get(parameter.index);
+  return lock ? { lock, mode: acquisition.mode } : undefined;
+}
+
+/**
+ * The key under which a callee's summary knows the lock a caller calls `key`: the same key, or the
+ * callee's lock parameter that the call passes it for.
+ */
+export function keyInCallee(summary: FunctionSummary | undefined, key: string, lockArguments: ReadonlyMap<number, LockRef> | undefined): string | undefined {
+  if (!summary) return undefined;
+  if (summary.acquired.has(key)) return key;
+  if (!lockArguments) return undefined;
+  for (const acquisition of summary.acquired.values()) {
+    const parameter = acquisition.lock.parameter;
+    if (parameter && lockArguments.get(parameter.index)?.key === key) return acquisition.lock.key;
+  }
+  return undefined;
 }
 
 export function calleeLabel(targets: readonly FunctionUnit[]): string {
@@ -89,7 +141,7 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
     for (const target of callee.targets) {
       const summary = summaries.get(target);
       if (!summary) continue;
-      for (const [key, acquisition] of summary.acquired) acquires.set(key, stronger(acquires.get(key), acquisition));
+      for (const acquisition of summary.acquired.values()) addSubstituted(acquires, acquisition, callee.lockArguments);
       if (summary.heldDuringParameter.size > 0) wraps = true;
     }
     if (acquires.size === 0 && !wraps) return undefined;
@@ -98,10 +150,11 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
       label: calleeLabel(targets),
       acquires: [...acquires.values()],
       targets,
+      ...(callee.lockArguments ? { lockArguments: callee.lockArguments } : {}),
       heldDuringCallback: (argIndex) => {
         const held = new Map<string, LockAcquisition>();
         for (const target of targets) {
-          for (const [key, acquisition] of summaries.get(target)?.heldDuringParameter.get(argIndex) ?? []) held.set(key, stronger(held.get(key), acquisition));
+          for (const acquisition of summaries.get(target)?.heldDuringParameter.get(argIndex)?.values() ?? []) addSubstituted(held, acquisition, callee.lockArguments);
         }
         return held.size > 0 ? [...held.values()] : undefined;
       },
@@ -116,31 +169,57 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
     const witnesses = new Map<string, AcquisitionWitness>();
     const nestings: Nesting[] = [];
     const nestingKeys = new Set<string>();
+    const addNesting = (nesting: Nesting): void => {
+      const node = nesting.node;
+      const key = `${nesting.held.lock.key}\u0000${nesting.acquired.lock.key}\u0000${node.pos}:${node.end}`;
+      if (nestingKeys.has(key)) return;
+      nestingKeys.add(key);
+      nestings.push(nesting);
+    };
     const heldDuringParameter = new Map<number, Map<string, LockAcquisition>>();
+    /** Order findings of nestings that a callee makes of the locks this function passes it. */
+    const passedFindings: FlowFinding<ts.Node>[] = [];
     const result = analyzeFlow<ts.Node, Callee>(facts.steps, {
       resolveCall: (step: CallStep<ts.Node, Callee>) => effectOf(step.callee),
       onAcquire: (acquired, held, node, via) => {
         const effect = via as UnitCallEffect | undefined;
         if (!facts.spawnNodes.has(node) && !witnesses.has(acquired.lock.key)) witnesses.set(acquired.lock.key, { node, ...(effect ? { via: effect } : {}) });
-        for (const lock of held) {
-          const key = `${lock.lock.key}\u0000${acquired.lock.key}\u0000${node.pos}:${node.end}`;
-          if (nestingKeys.has(key)) continue;
-          nestingKeys.add(key);
-          nestings.push({ held: lock, acquired, node, ...(effect ? { via: effect } : {}) });
-        }
+        for (const lock of held) addNesting({ held: lock, acquired, node, ...(effect ? { via: effect } : {}) });
       },
       onCall: (step, held) => {
-        if (step.callee.kind !== "parameter" || held.length === 0) return;
-        let locks = heldDuringParameter.get(step.callee.index);
+        const callee = step.callee;
+        if (callee.kind === "functions" && callee.lockArguments) {
+          // The callee nests the locks this call passes: the nesting happens here, with this call's locks.
+          for (const target of callee.targets) {
+            for (const nesting of summaries.get(target)?.parametricNestings ?? []) {
+              const outer = substituted(nesting.held, callee.lockArguments);
+              const inner = substituted(nesting.acquired, callee.lockArguments);
+              if (!outer || !inner || outer.lock.key === inner.lock.key) continue;
+              const effect = effectOf(callee);
+              const heldLock: HeldLock<ts.Node> = { lock: outer.lock, mode: outer.mode, site: step.node, form: "callback", owned: false, inCallee: true };
+              addNesting({ held: heldLock, acquired: inner, node: step.node, ...(effect ? { via: effect } : {}) });
+              // Both declared and taken against the order: the call is where it happens.
+              const [first, second] = [outer.lock.declared, inner.lock.declared];
+              if (first && second && second.rank < first.rank && !facts.spawnNodes.has(step.node)) {
+                passedFindings.push({ kind: "order", node: step.node, held: [heldLock], acquiring: [inner], ...(effect ? { via: effect } : {}) });
+              }
+            }
+          }
+        }
+        if (callee.kind !== "parameter" || held.length === 0) return;
+        let locks = heldDuringParameter.get(callee.index);
         if (!locks) {
           locks = new Map();
-          heldDuringParameter.set(step.callee.index, locks);
+          heldDuringParameter.set(callee.index, locks);
         }
         for (const lock of held) locks.set(lock.lock.key, stronger(locks.get(lock.lock.key), { lock: lock.lock, mode: lock.mode }));
       },
     });
-    outcomes.set(unit, { findings: result.findings, witnesses, nestings });
-    const summary: FunctionSummary = { acquired: result.acquired, heldDuringParameter };
+    outcomes.set(unit, { findings: passedFindings.length > 0 ? [...result.findings, ...passedFindings] : result.findings, witnesses, nestings });
+    const parametricNestings = nestings
+      .filter((nesting) => nesting.held.lock.parameter || nesting.acquired.lock.parameter)
+      .map((nesting): ParametricNesting => ({ held: { lock: nesting.held.lock, mode: nesting.held.mode }, acquired: nesting.acquired }));
+    const summary: FunctionSummary = { acquired: result.acquired, heldDuringParameter, parametricNestings };
     const changed = !sameSummary(summaries.get(unit), summary);
     summaries.set(unit, summary);
     return changed && !isEmpty(summary);

@@ -14,9 +14,20 @@ import type { DeclaredLock, Mode } from "./policy.js";
 
 /** A lock as the front end resolved it: a declared lock, or an undeclared one (lock-audit's cycle check). */
 export interface LockRef {
-  /** The declared id, or `Class.member` for a lock that lock-order.json does not declare. */
+  /** The declared id, `Class.member` for a lock that lock-order.json does not declare, `(parameter 0 mutex)` for a lock parameter. */
   readonly key: string;
   readonly declared?: DeclaredLock;
+  /**
+   * A lock the function was given (`withLock(mutex: Mutex, cb)`): which lock it is depends on the
+   * call, so a summary that mentions it is parametric and each call site substitutes its argument.
+   */
+  readonly parameter?: LockParameter;
+}
+
+export interface LockParameter {
+  readonly index: number;
+  /** The function whose parameter it is (the front end's node). */
+  readonly owner: unknown;
 }
 
 export interface AcquireStep<N, C = unknown> {
@@ -124,6 +135,8 @@ export interface HeldLock<N> {
   readonly owned: boolean;
   readonly scope?: number;
   readonly keyText?: string;
+  /** Held inside the callee at `site`, which was passed it as a lock argument (lock-audit's parametric summaries). */
+  readonly inCallee?: boolean;
 }
 
 export type FlowFinding<N> =
