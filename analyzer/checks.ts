@@ -4,12 +4,13 @@
  * acquisition), and `unanalyzable` notes.
  */
 import { ts } from "ts-morph";
-import type { FlowFinding, HeldLock, LockAcquisition } from "../core/flow.js";
+import type { HeldLock, LockAcquisition } from "../core/flow.js";
+import { heldLockLabel, lockLabel, messageText, orderMessage, recursionMessage, sourceExcerpt, suffixMessage, type ConflictSource, type LockConflict } from "../core/messages.js";
 import { parseTarget, type DeclaredLock, type Mode, type Policy } from "../core/policy.js";
-import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, suffixOf, type AcquiredLocks } from "../core/suffix.js";
+import { compareSuffix, nameWithSuffix, requiredSuffix, suffixOf, type AcquiredLocks } from "../core/suffix.js";
 import type { FunctionUnit } from "./functions.js";
 import type { SourceSpans } from "./locations.js";
-import { isThisRooted, lockLabel } from "./locks.js";
+import { isThisRooted } from "./locks.js";
 import { calleeLabel, keyInCallee, type SummaryResult, type UnitCallEffect } from "./summaries.js";
 import type { ChainStep, Finding, RuleId } from "./types.js";
 
@@ -27,12 +28,6 @@ const MAX_CHAIN_STEPS = 64;
 
 export function acquisitionLabel(acquisition: LockAcquisition): string {
   return lockLabel(acquisition.lock, acquisition.mode);
-}
-
-/** `ml:w`, `sm`, and for a keyed lock the key as written: `job(jobId)`. */
-function heldLabel(held: HeldLock<ts.Node>): string {
-  const label = lockLabel(held.lock, held.mode);
-  return held.keyText === undefined ? label : `${label}(${held.keyText})`;
 }
 
 /** One site on the way from a call down to an acquisition. */
@@ -90,24 +85,16 @@ export class ChainBuilder {
 
   /** "holds ml:w" at the site where the held lock was taken. */
   heldStep(unit: FunctionUnit, held: HeldLock<ts.Node>): ChainStep {
-    return { location: this.spans.of(held.site, unit.sourceFile), message: `holds ${heldLabel(held)} from here`, function: unit.label };
+    return { location: this.spans.of(held.site, unit.sourceFile), message: `holds ${heldLockLabel(held)} from here`, function: unit.label };
   }
 }
 
-function heldList(unit: FunctionUnit, held: readonly HeldLock<ts.Node>[], site: ts.Node, spans: SourceSpans): string {
-  return held
-    .map((lock) =>
-      lock.inCallee
-        ? `${heldLabel(lock)} (which the callee takes first: this call passes it both locks)`
-        : lock.site === site
-        ? `${heldLabel(lock)} (taken right here in an earlier loop iteration and not released)`
-        : `${heldLabel(lock)} (taken on line ${spans.of(lock.site, unit.sourceFile).line})`,
-    )
-    .join(", ");
-}
-
-function ids(locks: readonly { lock: { key: string; declared?: DeclaredLock } }[]): string {
-  return [...new Set(locks.map((entry) => entry.lock.declared?.id ?? entry.lock.key))].join(", ");
+/** What the catalog's order and no-recursion sentences name in a unit: the callee as the source writes it, and lines. */
+function conflictSource(unit: FunctionUnit, spans: SourceSpans): ConflictSource<ts.Node> {
+  return {
+    calleeText: (node) => sourceExcerpt((ts.isCallExpression(node) || ts.isNewExpression(node) ? node.expression : node).getText(unit.sourceFile)),
+    line: (node) => spans.of(node, unit.sourceFile).line,
+  };
 }
 
 /** The receiver a site calls a method on (the lock, for an acquisition), or undefined for a plain function call. */
@@ -124,7 +111,7 @@ function receiverOf(node: ts.Node): ts.Expression | undefined {
  * holding `this.lock`, `other.lock.acquire()`) it is usually another instance: a tree walk, not a
  * deadlock on itself.
  */
-function mayBeAnotherInstance(finding: Extract<FlowFinding<ts.Node>, { kind: "order" | "recursion" }>, unit: FunctionUnit, chains: ChainBuilder, checker: ts.TypeChecker): boolean {
+function mayBeAnotherInstance(finding: LockConflict<ts.Node>, unit: FunctionUnit, chains: ChainBuilder, checker: ts.TypeChecker): boolean {
   const memberClassesOnly = finding.acquiring.every((acquisition) => !acquisition.lock.declared && parseTarget(acquisition.lock.key)?.kind === "member");
   if (!memberClassesOnly) return false;
   const { sites } = chains.pathSites(unit, finding.node, finding.via as UnitCallEffect | undefined, finding.acquiring[0].lock.key);
@@ -150,16 +137,11 @@ export function flowFindings(units: readonly FunctionUnit[], result: SummaryResu
   return findings;
 }
 
-function flowFinding(unit: FunctionUnit, finding: Extract<FlowFinding<ts.Node>, { kind: "order" | "recursion" }>, spans: SourceSpans, chains: ChainBuilder): DraftFinding {
+function flowFinding(unit: FunctionUnit, finding: LockConflict<ts.Node>, spans: SourceSpans, chains: ChainBuilder): DraftFinding {
   const via = finding.via as UnitCallEffect | undefined;
-  const acquiring = finding.acquiring.map(acquisitionLabel).join(", ");
-  const held = heldList(unit, finding.held, finding.node, spans);
-  const action = via ? `calls ${via.label}, which takes ${acquiring},` : `takes ${acquiring}`;
+  const source = conflictSource(unit, spans);
   const ruleId: RuleId = finding.kind === "order" ? "order" : "no-recursion";
-  const message =
-    ruleId === "order"
-      ? `${action} while holding ${held}: ${ids(finding.acquiring)} is declared before ${ids(finding.held)} in lock-order.json`
-      : `${action} while already holding ${held}: locks are not reentrant, so this waits forever`;
+  const message = ruleId === "order" ? messageText("order", orderMessage(finding, source)) : messageText("no-recursion", recursionMessage(finding, source));
   const chain: ChainStep[] = [...finding.held.map((lock) => chains.heldStep(unit, lock)), ...chains.pathTo(unit, finding.node, via, finding.acquiring[0])];
   const locks = [...new Set([...finding.held.map((h) => h.lock.key), ...finding.acquiring.map((a) => a.lock.key)])];
   return {
@@ -249,12 +231,10 @@ export function suffixFindings(
       const mismatch = compareSuffix(written, required);
       if (!mismatch) continue;
       const corrected = nameWithSuffix(name, required, policy);
-      const takes = required.length ? required.map((token) => lockLabel({ key: token.lock.id, declared: token.lock }, token.mode)).join(", ") : "no declared lock";
-      const subject = group.length > 1 ? `it takes ${takes} (with the ${group.length - 1} other function${group.length > 2 ? "s" : ""} sharing its name)` : `it takes ${takes}`;
       findings.push({
         ruleId: "suffix",
         level: "error",
-        message: `${name}: ${describeMismatch(mismatch)}; ${subject}, so it should be named ${corrected}`,
+        message: messageText("suffix", suffixMessage({ name, expected: corrected, mismatch, required, sharing: group.length - 1 })),
         location: spans.of(unit.nameNode!, unit.sourceFile),
         function: unit.label,
         chain: [],

@@ -5,11 +5,11 @@
  * declared locks always contain an `order` violation, reported there), and `undeclared-lock` notes.
  */
 import type { LockRef } from "../core/flow.js";
+import { lockLabel } from "../core/messages.js";
 import type { Policy } from "../core/policy.js";
 import { acquisitionLabel, type ChainBuilder, type DraftFinding } from "./checks.js";
 import type { FunctionUnit } from "./functions.js";
 import { compareSpans, type SourceSpans } from "./locations.js";
-import { lockLabel } from "./locks.js";
 import type { LockInventory } from "./inventory.js";
 import { stronglyConnectedComponents } from "./scc.js";
 import type { Nesting, SummaryResult } from "./summaries.js";

@@ -16,7 +16,7 @@ import { ts } from "ts-morph";
 import type { LockRef } from "../core/flow.js";
 import type { LockAction } from "../core/lowering.js";
 import { SAME_LOCK_WRAPPERS } from "../core/recognition.js";
-import { CALLBACK_METHODS, classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../core/policy.js";
+import { CALLBACK_METHODS, classifyMethod, moduleTargetKey, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 
 /** Type names recognized as locks without looking at their methods (async-mutex). */
@@ -224,10 +224,4 @@ export function isThisRooted(expression: ts.Expression, checker: ts.TypeChecker,
   const declaration = checker.getSymbolAtLocation(node)?.valueDeclaration;
   const isConst = declaration !== undefined && ts.isVariableDeclaration(declaration) && (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
   return isConst && declaration.initializer !== undefined && isThisRooted(declaration.initializer, checker, depth + 1);
-}
-
-export function lockLabel(lock: LockRef, mode: "r" | "w" | undefined): string {
-  const declared: DeclaredLock | undefined = lock.declared;
-  if (!declared) return lock.key;
-  return declared.kind === "rwlock" && mode ? `${declared.id}:${mode}` : declared.id;
 }

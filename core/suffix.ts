@@ -2,7 +2,7 @@
  * The suffix grammar: `insertService_rsw_mlw` says the function takes RumorStore.list for writing
  * and MemberList.entries for writing, directly or through its callees, in declared order.
  */
-import { tokenLabel, tokenText, type DeclaredLock, type Mode, type Policy, type SuffixToken } from "./policy.js";
+import { tokenText, type DeclaredLock, type Mode, type Policy, type SuffixToken } from "./policy.js";
 
 export interface ParsedName {
   /** The name without its suffix (`insertService`). */
@@ -102,17 +102,4 @@ export function compareSuffix(written: readonly SuffixToken[], required: readonl
   }
   for (const token of required) if (!seen.has(token.lock)) mismatch.missing.push(token);
   return mismatch;
-}
-
-/** One human sentence for a mismatch: "missing rs:w; extra sm; ml is written as r but taken as w; out of declared order". */
-export function describeMismatch(mismatch: SuffixMismatch): string {
-  const parts: string[] = [];
-  if (mismatch.missing.length) parts.push(`missing ${mismatch.missing.map(tokenLabel).join(", ")}`);
-  if (mismatch.extra.length) parts.push(`extra ${mismatch.extra.map(tokenLabel).join(", ")}`);
-  for (const wrong of mismatch.wrongMode) {
-    parts.push(`${wrong.lock.id} is written as ${wrong.written} but taken as ${wrong.required === "w" ? "w (some acquisition writes)" : "r (no acquisition writes)"}`);
-  }
-  if (mismatch.duplicated.length) parts.push(`${mismatch.duplicated.map(tokenLabel).join(", ")} written twice`);
-  if (mismatch.misordered) parts.push("tokens out of declared order");
-  return parts.join("; ");
 }

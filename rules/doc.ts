@@ -8,12 +8,13 @@
  */
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import { expectedLabels, sameLabels, writtenLabels } from "../core/jsdoc.js";
+import { MESSAGES, type MessageId } from "../core/messages.js";
 import { createRule } from "./lib/create-rule.js";
 import { functionNameOf, type FunctionName, type FunctionNode } from "./lib/function-names.js";
 import { functionJsDoc, tagEditFor } from "./lib/jsdoc.js";
 import { policyFor } from "./lib/policy.js";
 
-export type DocMessageId = "missingDoc" | "wrongTags" | "staleTags" | "writeTags";
+export type DocMessageId = MessageId<"doc">;
 
 /** Where the name is written: an identifier node also spans its type annotation (`const f_rsw: Fn = …`). */
 function nameLoc(named: FunctionName): TSESTree.SourceLocation {
@@ -37,12 +38,7 @@ export default createRule<[], DocMessageId>({
     },
     hasSuggestions: true,
     schema: [],
-    messages: {
-      missingDoc: "`{{name}}` takes {{expected}} (its suffix) but has no JSDoc; document each lock with `@acquires <id>`, in declared order.",
-      wrongTags: "The JSDoc of `{{name}}` must list {{expected}} (its suffix, in declared order); it lists {{written}}.",
-      staleTags: "`{{name}}` has no lock suffix, but its JSDoc still lists {{written}}; remove the tags or add the suffix.",
-      writeTags: "Write {{expected}}.",
-    },
+    messages: MESSAGES.doc,
   },
   defaultOptions: [],
   create(context) {

@@ -11,13 +11,14 @@
  * Silent on calls it cannot tie to a declared `keyed` lock, and on keys it cannot read.
  */
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
+import { MESSAGES, type MessageId } from "../core/messages.js";
 import type { DeclaredLock, Policy } from "../core/policy.js";
 import { createRule } from "./lib/create-rule.js";
 import { functionNameOf } from "./lib/function-names.js";
 import { policyFor } from "./lib/policy.js";
 import { lockEnvFor, resolveLockCall } from "./lib/resolve-lock.js";
 
-export type KeySourceMessageId = "formattedKey" | "keyMismatch";
+export type KeySourceMessageId = MessageId<"key-source">;
 
 type Context = Readonly<TSESLint.RuleContext<KeySourceMessageId, []>>;
 
@@ -199,12 +200,7 @@ export default createRule<[], KeySourceMessageId>({
       recommended: "error",
     },
     schema: [],
-    messages: {
-      formattedKey:
-        "The key of keyed lock `{{id}}` is formatted at this `{{method}}` call ({{form}}); build it in one function or variable that acquire and release share, so the two keys cannot drift apart.",
-      keyMismatch:
-        "`{{method}}` releases keyed lock `{{id}}` with key `{{key}}`, but this function acquires it with {{acquired}}; release with the same key variable or function.",
-    },
+    messages: MESSAGES["key-source"],
   },
   defaultOptions: [],
   create(context) {

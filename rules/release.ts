@@ -4,10 +4,11 @@
  * something this function holds, once. A lock left held blocks every later acquirer forever.
  */
 import type { LockRef } from "../core/flow.js";
+import { MESSAGES, type MessageId } from "../core/messages.js";
 import { analyzeFileLocks, callLoc } from "./lib/analysis.js";
 import { createRule } from "./lib/create-rule.js";
 
-export type ReleaseMessageId = "notReleased" | "notReleasedOnException" | "doubleRelease" | "unownedRelease";
+export type ReleaseMessageId = MessageId<"release">;
 
 function lockName(lock: LockRef | undefined, handle: string | undefined): string {
   if (handle !== undefined) return `'${handle}'`;
@@ -22,14 +23,7 @@ export default createRule<[], ReleaseMessageId>({
       description: "Require manually acquired locks to be released on every path, exceptions included, exactly once, by the function that acquired them",
       recommended: "error",
     },
-    messages: {
-      notReleased:
-        "Lock {{lock}}, acquired here, is not released on every path out of this function: release it in a `finally` block, or bind the guard with `using`.",
-      notReleasedOnException:
-        "Lock {{lock}}, acquired here, is not released when an exception is thrown before the release: release it in a `finally` block, or bind the guard with `using`.",
-      doubleRelease: "{{lock}} is released a second time on this path.",
-      unownedRelease: "This releases {{lock}}, which this function did not acquire: release a lock in the function that acquires it.",
-    },
+    messages: MESSAGES.release,
     schema: [],
   },
   defaultOptions: [],

@@ -6,15 +6,15 @@
  */
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type { DeclaredLock, Mode } from "../core/policy.js";
-import { tokenLabel } from "../core/policy.js";
 import { expectedLabels } from "../core/jsdoc.js";
-import { compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, type AcquiredLocks } from "../core/suffix.js";
+import { MESSAGES, suffixMessage, type MessageId } from "../core/messages.js";
+import { compareSuffix, nameWithSuffix, requiredSuffix, type AcquiredLocks } from "../core/suffix.js";
 import { analyzeFileLocks, type AnalyzedFunction, type FileLockAnalysis } from "./lib/analysis.js";
 import { createRule } from "./lib/create-rule.js";
 import type { FunctionName } from "./lib/function-names.js";
 import { functionJsDoc, tagEditFor } from "./lib/jsdoc.js";
 
-export type SuffixMessageId = "wrongSuffix" | "renameTo";
+export type SuffixMessageId = MessageId<"suffix">;
 
 const IDENTIFIER = /^#?[A-Za-z_$][\w$]*$/;
 
@@ -51,10 +51,6 @@ function renameFix(sourceCode: Readonly<TSESLint.SourceCode>, name: FunctionName
   };
 }
 
-function requiredText(tokens: ReturnType<typeof requiredSuffix>): string {
-  return tokens.length ? tokens.map(tokenLabel).join(", ") : "no declared lock";
-}
-
 function check(context: Readonly<TSESLint.RuleContext<SuffixMessageId, []>>, analysis: FileLockAnalysis, fn: AnalyzedFunction): void {
   const name = fn.name;
   if (!name) return;
@@ -70,8 +66,7 @@ function check(context: Readonly<TSESLint.RuleContext<SuffixMessageId, []>>, ana
   const fix = renameFix(sourceCode, name, expected, expectedLabels(expected, policy));
   context.report({
     loc: { start: sourceCode.getLocFromIndex(start), end: sourceCode.getLocFromIndex(end) },
-    messageId: "wrongSuffix",
-    data: { name: name.name, expected, problem: describeMismatch(mismatch), required: requiredText(required) },
+    ...suffixMessage({ name: name.name, expected, mismatch, required }),
     suggest: fix ? [{ messageId: "renameTo", data: { expected }, fix }] : [],
   });
 }
@@ -85,10 +80,7 @@ export default createRule<[], SuffixMessageId>({
       recommended: "error",
     },
     hasSuggestions: true,
-    messages: {
-      wrongSuffix: "'{{name}}' should be named '{{expected}}': {{problem}} (it takes {{required}}, directly or through the functions it calls).",
-      renameTo: "Rename to '{{expected}}' (then rename its callers too, including those in other files).",
-    },
+    messages: MESSAGES.suffix,
     schema: [],
   },
   defaultOptions: [],

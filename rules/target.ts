@@ -13,12 +13,13 @@
 import { dirname, relative } from "node:path";
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as ts from "typescript";
+import { MESSAGES, type MessageId } from "../core/messages.js";
 import { closestNames, didYouMean } from "../core/names.js";
 import { normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
 import { createRule } from "./lib/create-rule.js";
 import { policyFor } from "./lib/policy.js";
 
-export type TargetMessageId = "noSuchField" | "noSuchVariable" | "similarClass";
+export type TargetMessageId = MessageId<"target">;
 
 type ClassNode = TSESTree.ClassDeclaration | TSESTree.ClassExpression;
 
@@ -87,14 +88,7 @@ export default createRule<[], TargetMessageId>({
       description: "Require every lock-order.json target that names a class or module of this file to name a field or variable it declares",
       recommended: "error",
     },
-    messages: {
-      noSuchField:
-        'lock-order.json declares lock "{{id}}" as {{target}}, but class {{className}} has no field {{field}} ({{fields}}); {{suggestion}}fix the target in {{file}}, or the lock is never recognized.',
-      similarClass:
-        'lock-order.json declares lock "{{id}}" as {{target}}, but no class {{written}} is declared here, while class {{className}} has the field {{field}}; did you mean "{{suggestion}}"? Fix the target in {{file}}, or the lock is never recognized.',
-      noSuchVariable:
-        'lock-order.json declares lock "{{id}}" as {{target}}, but this file has no module-level variable {{name}}; {{suggestion}}fix the target in {{file}}, or the lock is never recognized.',
-    },
+    messages: MESSAGES.target,
     schema: [],
   },
   defaultOptions: [],

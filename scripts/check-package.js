@@ -44,9 +44,9 @@ try {
   const init = run("npx", ["lock-audit", "init", "--write"]);
   check(init.status === 0 && /wrote .*lock-order\.json \(1 lock\)/.test(init.stdout), "lock-audit init --write proposes the one lock");
   const audit = run("npx", ["lock-audit", "--no-progress"]);
-  check(audit.status === 1 && audit.stdout.includes("should be named put_s"), "lock-audit reports the missing suffix (exit 1)");
+  check(audit.status === 1 && audit.stdout.includes("'put' should be named 'put_s'"), "lock-audit reports the missing suffix (exit 1)");
   const eslint = run("npx", ["eslint", "src"]);
-  check(eslint.status === 1 && eslint.stdout.includes("'put' should be named 'put_s'"), "ESLint with the plugin reports it too (exit 1)");
+  check(eslint.status === 1 && eslint.stdout.includes("'put' should be named 'put_s'"), "ESLint with the plugin reports it too, in the same words (exit 1)");
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

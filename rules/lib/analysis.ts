@@ -6,9 +6,10 @@
  */
 import type { TSESLint, TSESTree } from "@typescript-eslint/utils";
 import type * as TS from "typescript";
-import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type LockRef, type Step } from "../../core/flow.js";
+import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type Step } from "../../core/flow.js";
 import { isFatalLoweringError } from "../../core/lowering.js";
-import { tokenLabel, type Mode, type Policy, type SuffixToken } from "../../core/policy.js";
+import { sourceExcerpt, type ConflictSource } from "../../core/messages.js";
+import type { Policy, SuffixToken } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { extractFile, toESTree, type CalleeRef, type ExtractedFunction } from "./lowering.js";
 import { policyFor } from "./policy.js";
@@ -337,26 +338,7 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-// ---- wording shared by the rules' messages ----
-
-/** `rs:w`, `sm`: a lock with the mode it is taken in, as suffix tokens and `@acquires` tags spell it. */
-export function lockLabel(lock: LockRef, mode: Mode): string {
-  const declared = lock.declared;
-  if (!declared) return lock.key;
-  return tokenLabel({ lock: declared, mode: declared.kind === "rwlock" ? mode : undefined });
-}
-
-/** `rs:w and ml:r`, each lock once. */
-export function lockList(items: readonly { readonly lock: LockRef; readonly mode: Mode }[]): string {
-  const labels = [...new Set(items.map((item) => lockLabel(item.lock, item.mode)))];
-  return labels.length <= 1 ? (labels[0] ?? "") : `${labels.slice(0, -1).join(", ")} and ${labels[labels.length - 1]}`;
-}
-
-/** A short source excerpt for messages (`this.list.runWrite`), cut to keep messages one line. */
-export function excerpt(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node, max = 60): string {
-  const text = sourceCode.getText(node).replace(/\s+/g, " ");
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+// ---- what the rules' messages name (the sentences are core/messages.ts's) ----
 
 /**
  * Where to report about a call: from its start to the end of its callee (`this.list.runWrite`), so a
@@ -367,8 +349,10 @@ export function callLoc(node: TSESTree.Node): TSESTree.SourceLocation {
   return node.loc;
 }
 
-/** The callee expression of a call node, for naming a direct acquisition (`this.list.runWrite`). */
-export function calleeText(sourceCode: Readonly<TSESLint.SourceCode>, node: TSESTree.Node): string {
-  if (node.type === "CallExpression" || node.type === "NewExpression") return excerpt(sourceCode, node.callee);
-  return excerpt(sourceCode, node);
+/** What the catalog's order and no-recursion sentences name: the callee as written (`this.list.runWrite`), and lines. */
+export function conflictSource(sourceCode: Readonly<TSESLint.SourceCode>): ConflictSource<TSESTree.Node> {
+  return {
+    calleeText: (node) => sourceExcerpt(sourceCode.getText(node.type === "CallExpression" || node.type === "NewExpression" ? node.callee : node)),
+    line: (node) => node.loc.start.line,
+  };
 }

@@ -65,7 +65,7 @@ describe("what findings say", () => {
   it("order: the chain runs from the held lock, through every call across files, down to the acquisition", () => {
     const finding = only("order-chain", "order", 18);
     expect(finding.message).toBe(
-      "calls refreshServices_msw, which takes ms:w, while holding gs:w (taken on line 15): ms is declared before gs in lock-order.json",
+      "Calling 'refreshServices_msw', which takes ms:w, while holding gs:w (taken on line 15), but lock-order.json declares ms before gs: release gs before the call, or make the call before taking gs.",
     );
     expect(finding.function).toBe("GatewayState.syncAll_msw_gsw");
     expect(finding.locks).toEqual(["gs", "ms"]);
@@ -80,16 +80,18 @@ describe("what findings say", () => {
 
   it("no-recursion: a callback run by Promise.all(xs.map(...)) is part of the held region", () => {
     const finding = only("recursion-callbacks", "no-recursion", 31);
-    expect(finding.message).toContain("calls RumorStore.add_rsw, which takes rs:w, while already holding rs:w");
-    expect(finding.chain.at(-1)?.message).toBe("takes rs:w");
+    expect(finding.message).toContain("Calling 'this.add_rsw', which takes rs:w, while already holding rs:w (taken on line 28)");
+    expect(finding.chain.map((step) => step.message)).toEqual(["holds rs:w from here", "calls RumorStore.add_rsw", "takes rs:w"]);
   });
 
   it("no-recursion in a loop names the earlier iteration", () => {
-    expect(only("loop-retake", "no-recursion", 14).message).toContain("taken right here in an earlier loop iteration and not released");
+    expect(only("loop-retake", "no-recursion", 14).message).toContain("(taken here in an earlier iteration of the loop and not released)");
   });
 
-  it("order through an interface names every implementation", () => {
-    expect(only("dispatch", "order", 21).message).toContain("MemberList.save_mlw (or 1 other implementation)");
+  it("order through an interface: the message names the call as written, the chain every implementation", () => {
+    const finding = only("dispatch", "order", 21);
+    expect(finding.message).toMatch(/^Calling 'this\.store\.save_mlw', which takes ml:w, while holding gs:w /);
+    expect(finding.chain.map((step) => step.message)).toContain("calls MemberList.save_mlw (or 1 other implementation)");
   });
 
   it("order inside a wrapper's callback: the wrapper call is where the lock is held", () => {
@@ -116,7 +118,7 @@ describe("what findings say", () => {
 
   it("suffix: says what is wrong and the name to use", () => {
     const byName = new Map(resultOf("suffix").findings.map((finding) => [finding.fix?.from, finding]));
-    expect(byName.get("add")?.message).toBe("add: missing ml:w; it takes ml:w, so it should be named add_mlw");
+    expect(byName.get("add")?.message).toBe("'add' should be named 'add_mlw': missing ml:w; it takes ml:w, directly or through callees.");
     expect(byName.get("count_mlw")?.message).toContain("ml is written as w but taken as r");
     expect(byName.get("touch_rsw_mlw")?.message).toContain("extra rs:w");
     expect(byName.get("announce_mlw_rsw")?.message).toContain("tokens out of declared order");
@@ -140,6 +142,12 @@ describe("what findings say", () => {
     expect(resultOf("dispatch").findings.filter((finding) => finding.ruleId === "suffix")).toEqual([]);
   });
 
+  it("suffix: a finding in a family says the name's other functions take the locks with it", () => {
+    expect(only("dispatch-siblings", "suffix", 26).message).toBe(
+      "'init' should be named 'init_rsr': missing rs:r; it and the 1 other function sharing its name take rs:r, directly or through callees.",
+    );
+  });
+
   it("cycle: reported once, at one acquisition site, with every nesting of the cycle", () => {
     const cycles = resultOf("cycles").findings.filter((finding) => finding.ruleId === "cycle");
     expect(cycles.map((finding) => finding.locks)).toEqual([
@@ -156,7 +164,9 @@ describe("what findings say", () => {
 
   it("no-recursion on an undeclared lock class only through `this`: a child's lock is another instance", () => {
     const finding = only("cycles", "no-recursion", 20);
-    expect(finding.message).toBe("calls TreeNode.clear, which takes TreeNode.lock, while already holding TreeNode.lock (taken on line 19): locks are not reentrant, so this waits forever");
+    expect(finding.message).toBe(
+      "Calling 'this.clear', which takes TreeNode.lock, while already holding TreeNode.lock (taken on line 19): locks are not reentrant, so this waits forever; release TreeNode.lock before the call, or call a variant that expects TreeNode.lock held.",
+    );
     // TreeNode.visit holds this.lock while child.visit() takes the child's: not reported (line 13).
     expect(resultOf("cycles").findings.filter((f) => f.location.file.endsWith("tree.ts")).map((f) => f.location.line)).toEqual([20]);
   });

@@ -268,7 +268,7 @@ describe("text", () => {
     const text = formatText(orderChain, { sources: new Map([["fixtures/audit/order-chain/src/gateway.ts", readFileSync(join(AUDIT_FIXTURES, "order-chain/src/gateway.ts"), "utf8")]]) });
     const lines = text.split("\n");
     expect(lines[0]).toBe("fixtures/audit/order-chain/src/gateway.ts");
-    expect(lines[1]).toMatch(/^ {2}18:13 {2}error {2}order {2}calls refreshServices_msw/);
+    expect(lines[1]).toMatch(/^ {2}18:13 {2}error {2}order {2}Calling 'refreshServices_msw'/);
     expect(text).toContain("  > 18 |       await refreshServices_msw(); // expect: order");
     expect(text).toContain("    chain:\n      fixtures/audit/order-chain/src/gateway.ts:15:27  holds gs:w from here  (GatewayState.syncAll_msw_gsw)");
     expect(text).toMatch(/✖ 1 error \(order 1\) · 5 files, \d+ functions, 2 lock sites in \d+\.\d\ds\n/);

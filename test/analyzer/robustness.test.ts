@@ -103,7 +103,7 @@ describe("a recursive ring of 1,000 functions (one strongly connected component)
     const holding = lines.map((line) => line.replace("  release();\n  if (depth > 0) await ring501_rsw(depth - 1);", "  if (depth > 0) await ring501_rsw(depth - 1);\n  release();"));
     const result = await analyze({ project: writeProject({ "stores.ts": STORES, "ring.ts": holding.join("\n") }, ["rs"]) });
     expect(result.findings.map((finding) => finding.ruleId)).toEqual(["no-recursion"]);
-    expect(result.findings[0].message).toMatch(/^calls ring501_rsw, which takes rs:w, while already holding rs:w/);
+    expect(result.findings[0].message).toMatch(/^Calling 'ring501_rsw', which takes rs:w, while already holding rs:w/);
   });
 });
 

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseLockOrder } from "../../core/config.js";
+import { describeMismatch } from "../../core/messages.js";
 import { tokenLabel } from "../../core/policy.js";
-import { acquiredOfTokens, compareSuffix, describeMismatch, nameWithSuffix, requiredSuffix, suffixOf } from "../../core/suffix.js";
+import { acquiredOfTokens, compareSuffix, nameWithSuffix, requiredSuffix, suffixOf } from "../../core/suffix.js";
 
 const policy = parseLockOrder(readFileSync(new URL("../../lock-order.json", import.meta.url), "utf8"), "lock-order.json");
 const tokensOf = (name: string) => suffixOf(name, policy).tokens.map(tokenLabel);

@@ -1,7 +1,8 @@
 /**
  * The parity harness: one corpus of single-file snippets, run through the ESLint rules
  * (`Linter.verify`, untyped) and through `analyze()` with the same lock-order.json, compared as
- * verdicts. All snippets share one temporary project, so lock-audit builds one program for the corpus.
+ * verdicts and as sentences. All snippets share one temporary project, so lock-audit builds one
+ * program for the corpus.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,14 +52,9 @@ const config: Linter.Config[] = [
   },
 ];
 
-/** The name an ESLint `suffix` message asks for: `'k' should be named 'k_sa': …`. */
-function wantedByRule(message: string): string | undefined {
+/** The name a `suffix` message asks for, in either front end (one catalog sentence): `'k' should be named 'k_sa': …`. */
+function wantedName(message: string): string | undefined {
   return /should be named '([^']+)'/.exec(message)?.[1];
-}
-
-/** The name a lock-audit `suffix` message asks for: `…, so it should be named k_sa`, `…should be named k`. */
-function wantedByAudit(message: string): string | undefined {
-  return /should be named ([#\w$]+)/.exec(message)?.[1];
 }
 
 function sortVerdicts(verdicts: Verdict[]): Verdict[] {
@@ -72,19 +68,19 @@ export function eslintVerdicts(snippet: Snippet): Verdict[] {
   return sortVerdicts(
     messages.map((message) => {
       const rule = message.ruleId!.replace("lock-discipline/", "");
-      const wants = rule === "suffix" ? wantedByRule(message.message) : undefined;
+      const wants = rule === "suffix" ? wantedName(message.message) : undefined;
       return wants === undefined ? { rule, line: message.line } : { rule, line: message.line, wants };
     }),
   );
 }
 
-/** A compared finding's sentence, for the message-catalog check: `rule line: message`. */
+/** A compared finding's sentence, for the message-catalog check: `rule line:column message`. */
 export type Sentence = string;
 
 export function eslintSentences(snippet: Snippet): Sentence[] {
   return linter
     .verify(snippet.code, config, `/virtual/${snippet.name}.ts`)
-    .map((message) => `${message.ruleId?.replace("lock-discipline/", "")} ${message.line}: ${message.message}`)
+    .map((message) => `${message.ruleId?.replace("lock-discipline/", "")} ${message.line}:${message.column} ${message.message}`)
     .sort();
 }
 
@@ -124,8 +120,8 @@ export async function auditVerdicts(snippets: readonly Snippet[]): Promise<Audit
         others.push(finding);
         continue;
       }
-      sentences.get(name!)!.push(`${finding.ruleId} ${finding.location.line}: ${finding.message}`);
-      const wants = finding.ruleId === "suffix" ? wantedByAudit(finding.message) : undefined;
+      sentences.get(name!)!.push(`${finding.ruleId} ${finding.location.line}:${finding.location.column} ${finding.message}`);
+      const wants = finding.ruleId === "suffix" ? wantedName(finding.message) : undefined;
       list.push(wants === undefined ? { rule: finding.ruleId, line: finding.location.line } : { rule: finding.ruleId, line: finding.location.line, wants });
     }
     for (const list of verdicts.values()) sortVerdicts(list);

@@ -57,7 +57,7 @@ ruleTester.run("no-recursion", testable(rule), {
       errors: [
         {
           messageId: "callAcquiresHeld",
-          data: { callee: "insertService_rsw_mlw", acquired: "rs:w", held: "rs:w", line: "4" },
+          data: { callee: "this.insertService_rsw_mlw", acquired: "rs:w", held: "rs:w", taken: "taken on line 4", acquiredIds: "rs", heldIds: "rs" },
           line: 5,
           column: 47,
           endLine: 5,
@@ -78,7 +78,7 @@ ruleTester.run("no-recursion", testable(rule), {
     }
   }
 }`,
-      errors: [{ messageId: "acquireHeld", data: { callee: "this.entries.runRead", acquired: "ml:r", held: "ml:w", line: "4" }, line: 6, column: 27, endColumn: 47 }],
+      errors: [{ messageId: "acquireHeld", data: { callee: "this.entries.runRead", acquired: "ml:r", held: "ml:w", taken: "taken on line 4", acquiredIds: "ml", heldIds: "ml" }, line: 6, column: 27, endColumn: 47 }],
     },
     {
       // A function passed by reference to runExclusive runs under the lock.
@@ -88,7 +88,7 @@ ruleTester.run("no-recursion", testable(rule), {
     await this.member.runExclusive(this.reload_sm);
   }
 }`,
-      errors: [{ messageId: "callAcquiresHeld", data: { callee: "reload_sm", acquired: "sm", held: "sm", line: "4" }, line: 4, column: 36, endColumn: 50 }],
+      errors: [{ messageId: "callAcquiresHeld", data: { callee: "this.reload_sm", acquired: "sm", held: "sm", taken: "taken on line 4", acquiredIds: "sm", heldIds: "sm" }, line: 4, column: 36, endColumn: 50 }],
     },
     {
       // Through withTimeout and a static member: the same lock.
@@ -100,7 +100,7 @@ ruleTester.run("no-recursion", testable(rule), {
     });
   }
 }`,
-      errors: [{ messageId: "acquireHeld", data: { callee: "Server.member.runExclusive", acquired: "sm", held: "sm", line: "4" }, line: 5, column: 13 }],
+      errors: [{ messageId: "acquireHeld", data: { callee: "Server.member.runExclusive", acquired: "sm", held: "sm", taken: "taken on line 4", acquiredIds: "sm", heldIds: "sm" }, line: 5, column: 13 }],
     },
     {
       // A releaser kept across loop iterations on one path: the next iteration waits for itself.
@@ -114,7 +114,7 @@ ruleTester.run("no-recursion", testable(rule), {
     }
   }
 }`,
-      errors: [{ messageId: "acquireHeld", data: { callee: "this.inner.acquire", acquired: "rh", held: "rh", line: "5" }, line: 5, column: 29 }],
+      errors: [{ messageId: "acquireHeld", data: { callee: "this.inner.acquire", acquired: "rh", held: "rh", taken: "taken here in an earlier iteration of the loop and not released", acquiredIds: "rh", heldIds: "rh" }, line: 5, column: 29 }],
     },
     {
       // Keyed: the same key text twice.
@@ -126,7 +126,7 @@ ruleTester.run("no-recursion", testable(rule), {
     });
   }
 }`,
-      errors: [{ messageId: "acquireHeld", data: { callee: "this.locks.runExclusive", acquired: "wl", held: "wl", line: "4" }, line: 5, column: 13 }],
+      errors: [{ messageId: "acquireHeld", data: { callee: "this.locks.runExclusive", acquired: "wl", held: "wl(key)", taken: "taken on line 4", acquiredIds: "wl", heldIds: "wl" }, line: 5, column: 13 }],
     },
   ],
 });
@@ -143,7 +143,7 @@ class MemberList {
     await this.entries.runWrite(() => other.entries.runRead(() => 0));
   }
 }`,
-      errors: [{ messageId: "acquireHeld", data: { callee: "other.entries.runRead", acquired: "ml:r", held: "ml:w", line: "5" }, line: 5, column: 39, endColumn: 60 }],
+      errors: [{ messageId: "acquireHeld", data: { callee: "other.entries.runRead", acquired: "ml:r", held: "ml:w", taken: "taken on line 5", acquiredIds: "ml", heldIds: "ml" }, line: 5, column: 39, endColumn: 60 }],
     },
   ],
 });

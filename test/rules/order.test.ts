@@ -70,7 +70,7 @@ ruleTester.run("order", testable(rule), {
       errors: [
         {
           messageId: "acquireOutOfOrder",
-          data: { callee: "this.initialMembers.runRead", acquired: "iml:r", held: "ml:w" },
+          data: { callee: "this.initialMembers.runRead", acquired: "iml:r", held: "ml:w", taken: "taken on line 5", acquiredIds: "iml", heldIds: "ml" },
           line: 6,
           column: 27,
           endLine: 6,
@@ -95,7 +95,7 @@ ruleTester.run("order", testable(rule), {
       errors: [
         {
           messageId: "callOutOfOrder",
-          data: { callee: "insertService_rsw_mlw", acquired: "rs:w and ml:w", held: "sm" },
+          data: { callee: "this.store.insertService_rsw_mlw", acquired: "rs:w and ml:w", held: "sm", taken: "taken on line 4", acquiredIds: "rs and ml", heldIds: "sm" },
           line: 6,
           column: 13,
           endLine: 6,
@@ -116,7 +116,7 @@ ruleTester.run("order", testable(rule), {
     }
   }
 }`,
-      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "Server.member.runExclusive", acquired: "sm", held: "sbl" }, line: 6, column: 24 }],
+      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "Server.member.runExclusive", acquired: "sm", held: "sbl", taken: "taken on line 4", acquiredIds: "sm", heldIds: "sbl" }, line: 6, column: 24 }],
     },
     {
       // A callback run during a call (forEach) runs under what is held; an alias is the same lock.
@@ -129,7 +129,7 @@ ruleTester.run("order", testable(rule), {
     });
   }
 }`,
-      errors: [{ messageId: "callOutOfOrder", data: { callee: "seed_imlr", acquired: "iml:r", held: "ml:w" }, line: 6, column: 27, endColumn: 41 }],
+      errors: [{ messageId: "callOutOfOrder", data: { callee: "this.seed_imlr", acquired: "iml:r", held: "ml:w", taken: "taken on line 5", acquiredIds: "iml", heldIds: "ml" }, line: 6, column: 27, endColumn: 41 }],
     },
     {
       // A loop body: the rwlock read guard is held while an earlier lock's holder is called.
@@ -142,7 +142,7 @@ ruleTester.run("order", testable(rule), {
     }
   }
 }`,
-      errors: [{ messageId: "callOutOfOrder", data: { callee: "count_rsr", acquired: "rs:r", held: "gs:r" }, line: 6, column: 13 }],
+      errors: [{ messageId: "callOutOfOrder", data: { callee: "this.store.count_rsr", acquired: "rs:r", held: "gs:r", taken: "taken on line 5", acquiredIds: "rs", heldIds: "gs" }, line: 6, column: 13 }],
     },
   ],
 });
@@ -158,7 +158,7 @@ ruleTester.run("order (untyped, annotated)", testable(rule), {
     return this.member.runExclusive(() => store.list.runRead(() => 0));
   }
 }`,
-      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "store.list.runRead", acquired: "rs:r", held: "sm" }, line: 4, column: 43, endColumn: 61 }],
+      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "store.list.runRead", acquired: "rs:r", held: "sm", taken: "taken on line 4", acquiredIds: "rs", heldIds: "sm" }, line: 4, column: 43, endColumn: 61 }],
     },
     {
       code: `class Server {
@@ -168,7 +168,7 @@ ruleTester.run("order (untyped, annotated)", testable(rule), {
     return this.member.runExclusive(() => this.store.list.runRead(() => 0));
   }
 }`,
-      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "this.store.list.runRead", acquired: "rs:r", held: "sm" }, line: 5, column: 43, endColumn: 66 }],
+      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "this.store.list.runRead", acquired: "rs:r", held: "sm", taken: "taken on line 5", acquiredIds: "rs", heldIds: "sm" }, line: 5, column: 43, endColumn: 66 }],
     },
   ],
 });
@@ -187,7 +187,7 @@ class Server {
     return this.member.runExclusive(() => store.list.runRead(() => 0));
   }
 }`,
-      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "store.list.runRead", acquired: "rs:r", held: "sm" }, line: 7, column: 43, endColumn: 61 }],
+      errors: [{ messageId: "acquireOutOfOrder", data: { callee: "store.list.runRead", acquired: "rs:r", held: "sm", taken: "taken on line 7", acquiredIds: "rs", heldIds: "sm" }, line: 7, column: 43, endColumn: 61 }],
     },
   ],
 });

@@ -159,7 +159,7 @@ export async function forget_reg(name: string) {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "touch", expected: "touch_mlw", problem: "missing ml:w", required: "ml:w" },
+          data: { name: "touch", expected: "touch_mlw", problem: "missing ml:w", takes: "it takes", required: "ml:w" },
           line: 3,
           column: 9,
           endLine: 3,
@@ -193,7 +193,7 @@ export async function forget_reg(name: string) {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "count_mlr_sm", expected: "count_mlr", problem: "extra sm", required: "ml:r" },
+          data: { name: "count_mlr_sm", expected: "count_mlr", problem: "extra sm", takes: "it takes", required: "ml:r" },
           line: 3,
           column: 9,
           endColumn: 21,
@@ -229,6 +229,7 @@ export async function forget_reg(name: string) {
             name: "count_mlw",
             expected: "count_mlr",
             problem: "ml is written as w but taken as r (no acquisition writes)",
+            takes: "it takes",
             required: "ml:r",
           },
           line: 3,
@@ -264,7 +265,7 @@ export async function forget_reg(name: string) {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "joinSeeds_mlw_imlr", expected: "joinSeeds_imlr_mlw", problem: "tokens out of declared order", required: "iml:r, ml:w" },
+          data: { name: "joinSeeds_mlw_imlr", expected: "joinSeeds_imlr_mlw", problem: "tokens out of declared order", takes: "it takes", required: "iml:r, ml:w" },
           line: 4,
           column: 9,
           suggestions: [
@@ -298,7 +299,7 @@ export async function forget_reg(name: string) {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "insertAll", expected: "insertAll_rsw_mlw", problem: "missing rs:w, ml:w", required: "rs:w, ml:w" },
+          data: { name: "insertAll", expected: "insertAll_rsw_mlw", problem: "missing rs:w, ml:w", takes: "it takes", required: "rs:w, ml:w" },
           line: 2,
           column: 9,
           suggestions: [
@@ -329,7 +330,7 @@ export async function forget_reg(name: string) {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "#flush", expected: "#flush_sm_sbl", problem: "missing sm, sbl", required: "sm, sbl" },
+          data: { name: "#flush", expected: "#flush_sm_sbl", problem: "missing sm, sbl", takes: "it takes", required: "sm, sbl" },
           line: 3,
           column: 9,
           endColumn: 15,
@@ -386,7 +387,7 @@ const touchAll_mlw: (ids: string[]) => Promise<void> = async (ids) => {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "touch", expected: "touch_sm", problem: "missing sm", required: "sm" },
+          data: { name: "touch", expected: "touch_sm", problem: "missing sm", takes: "it takes", required: "sm" },
           line: 3,
           column: 9,
           endColumn: 16,
@@ -416,7 +417,7 @@ const touchAll_mlw: (ids: string[]) => Promise<void> = async (ids) => {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "outer_rsw", expected: "outer", problem: "extra rs:w", required: "no declared lock" },
+          data: { name: "outer_rsw", expected: "outer", problem: "extra rs:w", takes: "it takes", required: "no declared lock" },
           line: 1,
           column: 10,
           suggestions: [
@@ -433,7 +434,7 @@ const touchAll_mlw: (ids: string[]) => Promise<void> = async (ids) => {
         },
         {
           messageId: "wrongSuffix",
-          data: { name: "inner", expected: "inner_sm", problem: "missing sm", required: "sm" },
+          data: { name: "inner", expected: "inner_sm", problem: "missing sm", takes: "it takes", required: "sm" },
           line: 2,
           column: 12,
           suggestions: [
@@ -464,7 +465,7 @@ export async function lookup(name: string) {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "lookup", expected: "lookup_reg", problem: "missing reg", required: "reg" },
+          data: { name: "lookup", expected: "lookup_reg", problem: "missing reg", takes: "it takes", required: "reg" },
           line: 2,
           column: 23,
           suggestions: [
@@ -504,7 +505,7 @@ export async function count(store: RumorStore) {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "count", expected: "count_rsr", problem: "missing rs:r", required: "rs:r" },
+          data: { name: "count", expected: "count_rsr", problem: "missing rs:r", takes: "it takes", required: "rs:r" },
           line: 3,
           column: 23,
           suggestions: [
@@ -544,7 +545,7 @@ export async function count(store: RumorStore) {
       errors: [
         {
           messageId: "wrongSuffix",
-          data: { name: "count", expected: "count_rsr", problem: "missing rs:r", required: "rs:r" },
+          data: { name: "count", expected: "count_rsr", problem: "missing rs:r", takes: "it takes", required: "rs:r" },
           line: 2,
           column: 23,
           suggestions: [
