@@ -24,8 +24,9 @@ export interface CalleeRef {
   /** The name as written (`add_rsw`, `#flush_sm`), or undefined when the callee has none (computed, a call's result, an IIFE). */
   readonly name: string | undefined;
   /**
-   * An unsuffixed function imported from another module (`helper()`, `ns.helper()`): the file cannot
-   * tell what it takes, so it cannot prove a suffix token of the caller extra.
+   * An unsuffixed function imported from another module (`helper()`, `ns.helper()`), or one given a
+   * lock (`withLock(this.#mutex, cb)`): the file cannot tell what it takes, so it cannot prove a
+   * suffix token of the caller extra.
    */
   readonly unseen?: boolean;
 }
@@ -262,8 +263,19 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     const node = this.esTree(call);
     if (!node || (node.type !== AST_NODE_TYPES.CallExpression && node.type !== AST_NODE_TYPES.NewExpression)) return { callee: NO_UNIT, argumentShift: 0 };
     const callee = calleeRefOf(node.callee);
-    if (callee.name !== undefined && !this.hasSuffix(callee.name) && this.isImported(node.callee)) return { callee: { ...callee, unseen: true }, argumentShift: 0 };
+    if (callee.name !== undefined && !this.hasSuffix(callee.name) && (this.isImported(node.callee) || this.passesLock(node))) return { callee: { ...callee, unseen: true }, argumentShift: 0 };
     return { callee, argumentShift: 0 };
+  }
+
+  /**
+   * `withLock(this.#mutex, cb)`: an unsuffixed function given a lock may take it, and which one is a
+   * matter of the call, not of the callee's name; the rules cannot follow it, so such a call proves
+   * no suffix token of the caller extra (lock-audit substitutes the argument in the callee's summary).
+   */
+  private passesLock(node: TSESTree.CallExpression | TSESTree.NewExpression): boolean {
+    return (node.arguments ?? []).some(
+      (argument) => argument.type !== AST_NODE_TYPES.SpreadElement && argument.type !== AST_NODE_TYPES.CallExpression && resolveLockIn(this.env, argument) !== undefined,
+    );
   }
 
   /**
