@@ -132,6 +132,18 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
     note: "classes of your own with these method names (or others, named in lock-order.json `methods`); a type with `acquire` and `release` is a lock",
   },
   {
+    id: "await-lock",
+    modules: ["await-lock"],
+    kind: "mutex",
+    identify: { typeNames: ["AwaitLock"], shapes: [["acquireAsync", "tryAcquire", "release"]], constructors: ["default"] },
+    methods: [
+      { name: "acquireAsync", action: "write", returns: ["nothing"] },
+      { name: "tryAcquire", action: "write", returns: ["success"], waits: false },
+      { name: "release", action: "release" },
+    ],
+    note: "`AwaitLock`: `acquireAsync()` and `tryAcquire()` (a try-lock, held once it returns true), released by `release()`",
+  },
+  {
     id: "lock-discipline (OrderedMutex)",
     modules: ["lock-discipline"],
     kind: "mutex",
