@@ -144,6 +144,17 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
     note: "`AwaitLock`: `acquireAsync()` and `tryAcquire()` (a try-lock, held once it returns true), released by `release()`",
   },
   {
+    id: "mortice",
+    modules: ["mortice"],
+    kind: "rwlock",
+    identify: { typeNames: ["Mortice"], factories: ["default"] },
+    methods: [
+      { name: "readLock", action: "read", returns: ["releaser"] },
+      { name: "writeLock", action: "write", returns: ["releaser"] },
+    ],
+    note: "`mortice()` and named `mortice({ name })`: `readLock()` / `writeLock()` → a release function",
+  },
+  {
     id: "lock-discipline (OrderedMutex)",
     modules: ["lock-discipline"],
     kind: "mutex",

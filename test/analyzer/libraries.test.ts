@@ -81,3 +81,43 @@ describe("await-lock", () => {
     expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
   });
 });
+
+const MORTICE = `import mortice from "mortice";
+
+/** A module-level lock and a member, each an undeclared lock class. */
+export const registry = mortice({ name: "registry" });
+
+export class Pins {
+  readonly lock = mortice();
+  async pin(): Promise<void> {
+    const release = await this.lock.readLock();
+    try {
+      const inner = await registry.writeLock();
+      inner();
+    } finally {
+      release();
+    }
+  }
+  async compact(): Promise<void> {
+    const release = await registry.writeLock();
+    try {
+      await this.lock.writeLock().then((unpin) => unpin());
+    } finally {
+      release();
+    }
+  }
+}
+`;
+
+describe("mortice", () => {
+  it("is recognized undeclared: mortice() locks are rwlocks (the table's kind, though one is only written), and their cycle is reported", async () => {
+    const result = await analyze({ project: writeProject(MORTICE, true) });
+    expect(locksOf(result)).toEqual(["Pins.lock rwlock 2", "main.ts#registry rwlock 2"]);
+    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual(["cycle 11"]);
+  });
+
+  it("is recognized by its factory imported from the package when its types are missing", async () => {
+    const result = await analyze({ project: writeProject(MORTICE, false) });
+    expect(locksOf(result)).toEqual(["Pins.lock rwlock 2", "main.ts#registry rwlock 2"]);
+  });
+});

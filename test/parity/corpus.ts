@@ -287,6 +287,37 @@ export class S {
 `),
     expected: [{ rule: "suffix", line: 18, wants: "sweep_sa" }],
   },
+  {
+    name: "mortice",
+    title: "mortice: readLock()/writeLock() resolve to a release function; .then(cb) holds it in cb only",
+    code: snippet(`import mortice from "mortice";
+export class S {
+  readonly a = new Mutex();
+  readonly r = mortice({ name: "s" });
+  async reads_srr() {
+    const release = await this.r.readLock();
+    release();
+  }
+  async writes_srr() {
+    const release = await this.r.writeLock();
+    try {
+      await this.a.runExclusive(async () => 1);
+    } finally {
+      release();
+    }
+  }
+  async then_srr() {
+    await this.r.readLock().then((release) => release());
+    const release = await this.r.readLock();
+    release();
+  }
+}
+`),
+    expected: [
+      { rule: "suffix", line: 14, wants: "writes_sa_srw" },
+      { rule: "order", line: 17 },
+    ],
+  },
   // ---- calls through suffixed callees ----
   {
     name: "suffixed-callee",

@@ -14,6 +14,8 @@ const policy = {
   locks: [
     { id: "ss", target: "Sessions.lock", kind: "mutex" },
     { id: "tk", target: "Tokens.lock", kind: "mutex" },
+    { id: "rp", target: "Repo.lock", kind: "rwlock" },
+    { id: "bs", target: "Blockstore.lock", kind: "rwlock" },
   ],
 };
 const tester = new RuleTester({ settings: { "lock-discipline": { policy, lockOrder: "/virtual/lock-order.json" } } });
@@ -218,6 +220,142 @@ tester.run("suffix (await-lock)", testable(suffix), {
   sweep_tk() {
     if (!this.lock.tryAcquire()) return;
     this.lock.release();
+  }
+}`,
+            },
+          ],
+        },
+      ],
+    },
+  ],
+});
+
+const MORTICE = `import mortice from "mortice";
+class Repo {
+  readonly lock = mortice({ name: "repo" });
+}
+`;
+
+/** mortice: `readLock()` / `writeLock()` resolve to a release function; it is an rwlock. */
+tester.run("order (mortice)", testable(order), {
+  valid: [
+    `${MORTICE}class Blockstore {
+  readonly lock = mortice();
+  async put_rpr_bsw(repo: Repo) {
+    const release = await repo.lock.readLock();
+    try {
+      const inner = await this.lock.writeLock();
+      inner();
+    } finally {
+      release();
+    }
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${MORTICE}class Blockstore {
+  readonly lock = mortice();
+  async flush_rpr_bsw(repo: Repo) {
+    const release = await this.lock.writeLock();
+    try {
+      const inner = await repo.lock.readLock();
+      inner();
+    } finally {
+      release();
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireOutOfOrder", line: 10 }],
+    },
+  ],
+});
+
+tester.run("no-recursion (mortice)", testable(noRecursion), {
+  valid: [
+    // The promised releaser of `.then(cb)` holds the lock only while cb runs.
+    `${MORTICE}class Store {
+  async size_rpw(repo: Repo) {
+    await repo.lock.readLock().then((release) => release());
+    const release = await repo.lock.writeLock();
+    release();
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${MORTICE}class Store {
+  async gc_rpw(repo: Repo) {
+    const release = await repo.lock.writeLock();
+    try {
+      const read = await repo.lock.readLock();
+      read();
+    } finally {
+      release();
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 9 }],
+    },
+  ],
+});
+
+tester.run("release (mortice)", testable(release), {
+  valid: [
+    `${MORTICE}class Store {
+  async stat_rpr(repo: Repo) {
+    const release = await repo.lock.readLock();
+    try { return 1; } finally { release(); }
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${MORTICE}class Store {
+  async stat_rpr(repo: Repo) {
+    const release = await repo.lock.readLock();
+    if (Math.random() > 0.5) return 0;
+    release();
+    return 1;
+  }
+}`,
+      errors: [{ messageId: "notReleased", line: 7 }],
+    },
+  ],
+});
+
+tester.run("suffix (mortice)", testable(suffix), {
+  valid: [
+    `${MORTICE}class Store {
+  async stat_rpr(repo: Repo) {
+    const release = await repo.lock.readLock();
+    release();
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${MORTICE}class Store {
+  async stat_rpw(repo: Repo) {
+    const release = await repo.lock.readLock();
+    release();
+  }
+}`,
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          line: 6,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              data: { expected: "stat_rpr" },
+              output: `${MORTICE}class Store {
+  /**
+   * @acquires rp:r
+   */
+  async stat_rpr(repo: Repo) {
+    const release = await repo.lock.readLock();
+    release();
   }
 }`,
             },
