@@ -62,6 +62,11 @@ export interface LockIdentity {
   readonly constructors?: readonly string[];
   /** Exports of `modules` whose call returns a lock (`mortice()`, `mortice({ name })`). */
   readonly factories?: readonly string[];
+  /**
+   * Methods that create the lock whose lock-order.json id is their first argument, a string literal
+   * (the runtime's `locks.mutex("sm")`): such a lock needs no `target` in the code.
+   */
+  readonly idFactories?: readonly string[];
 }
 
 /** A function that returns the lock it is given, with other behavior (async-mutex `withTimeout(lock, ms)`). */
@@ -158,7 +163,7 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
     id: "lock-discipline (OrderedMutex)",
     modules: ["lock-discipline"],
     kind: "mutex",
-    identify: { typeNames: ["OrderedMutex"] },
+    identify: { typeNames: ["OrderedMutex"], idFactories: ["mutex"] },
     methods: [
       { name: "acquire", action: "write", returns: ["guard"] },
       { name: "runExclusive", action: "write", callback: 0, returns: ["result"] },
@@ -170,7 +175,7 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
     id: "lock-discipline (OrderedRwLock)",
     modules: ["lock-discipline"],
     kind: "rwlock",
-    identify: { typeNames: ["OrderedRwLock"] },
+    identify: { typeNames: ["OrderedRwLock"], idFactories: ["rwlock"] },
     methods: [
       { name: "read", action: "read", returns: ["guard"] },
       { name: "write", action: "write", returns: ["guard"] },
@@ -297,6 +302,9 @@ export const SAME_LOCK_WRAPPERS: ReadonlySet<string> = new Set(wrappers.keys());
 export function wrappedLockArgument(calleeName: string): number | undefined {
   return wrappers.get(calleeName);
 }
+
+/** Methods whose string-literal first argument is the id of the lock they create (`locks.mutex("sm")`). */
+export const ID_FACTORY_METHODS: ReadonlySet<string> = new Set(LOCK_LIBRARIES.flatMap((library) => library.identify.idFactories ?? []));
 
 /** The library whose lock type has this name, or undefined. */
 export function libraryOfTypeName(typeName: string): LockLibrary | undefined {
