@@ -86,7 +86,7 @@ export interface LockLibrary {
   readonly identify: LockIdentity;
   readonly methods: readonly LockMethod[];
   readonly wrappers?: readonly LockWrapper[];
-  /** One line for docs/architecture.md's list of supported libraries. */
+  /** Its row in docs/architecture.md's list of supported libraries (a test keeps the list in step with the table). */
   readonly note: string;
 }
 
@@ -134,7 +134,7 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
       { name: "release", action: "release" },
       { name: "unlock", action: "release" },
     ],
-    note: "classes of your own with these method names (or others, named in lock-order.json `methods`); a type with `acquire` and `release` is a lock",
+    note: "classes of your own with the [default method names](lock-order.md#method-names), or others named in lock-order.json `methods`; a type with `acquire` and `release` is a lock",
   },
   {
     id: "await-lock",
@@ -169,7 +169,7 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
       { name: "runExclusive", action: "write", callback: 0, returns: ["result"] },
       { name: "tryAcquire", action: "write", returns: ["guard"], waits: false },
     ],
-    note: "the runtime's `OrderedMutex`: `acquire()` → a guard, `runExclusive(fn)`, `tryAcquire()` → a guard or undefined",
+    note: "the runtime's `OrderedMutex` (`locks.mutex(id)` creates the lock `id`): `acquire()` → a guard, `runExclusive(fn)`, `tryAcquire()` → a guard or undefined",
   },
   {
     id: "lock-discipline (OrderedRwLock)",
@@ -184,7 +184,7 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
       { name: "tryRead", action: "read", returns: ["guard"], waits: false },
       { name: "tryWrite", action: "write", returns: ["guard"], waits: false },
     ],
-    note: "the runtime's `OrderedRwLock`: `read()` / `write()` → a guard, `runRead(fn)` / `runWrite(fn)`, `tryRead()` / `tryWrite()` → a guard or undefined",
+    note: "the runtime's `OrderedRwLock` (`locks.rwlock(id)`): `read()` / `write()` → a guard, `runRead(fn)` / `runWrite(fn)`, `tryRead()` / `tryWrite()` → a guard or undefined",
   },
 ];
 

@@ -108,6 +108,23 @@ describe("the recognition table", () => {
   });
 });
 
+describe("docs/architecture.md", () => {
+  it("lists the supported libraries as the table has them", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs/architecture.md"), "utf8");
+    const listed = /<!-- libraries:start -->\n([\s\S]*?)<!-- libraries:end -->/.exec(doc)?.[1];
+    const rows = ["| library | recognized |", "| --- | --- |", ...LOCK_LIBRARIES.map((library) => `| \`${library.id}\` | ${library.note} |`)];
+    expect(listed).toBe(`${rows.join("\n")}\n`);
+  });
+
+  it("docs/lock-order.md lists the default method names the table makes", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs/lock-order.md"), "utf8");
+    for (const action of ["write", "read", "release"] as const) {
+      const row = new RegExp(`^\\| \`${action}\`[^|]*\\| (.*) \\|$`, "m").exec(doc)?.[1];
+      expect(row, action).toBe(DEFAULT_METHODS[action].map((name) => `\`${name}\``).join(", "));
+    }
+  });
+});
+
 /**
  * The table is the only place that spells a lock method, a lock type, a wrapper or a task boundary.
  * A name of the table written as a string literal anywhere else in core/, rules/ or analyzer/ (code,
