@@ -275,6 +275,18 @@ export function tokenLabel(token: SuffixToken): string {
   return token.mode ? `${token.lock.id}:${token.mode}` : token.lock.id;
 }
 
+const releaseNames = new WeakMap<Policy, ReadonlySet<string>>();
+
+/** Every method name that releases some lock of the policy (a guard's `release()` too), computed once per policy. */
+export function releaseMethodNames(policy: Policy): ReadonlySet<string> {
+  let names = releaseNames.get(policy);
+  if (!names) {
+    names = new Set([...policy.methods.release, ...policy.locks.flatMap((lock) => lock.methods.release)]);
+    releaseNames.set(policy, names);
+  }
+  return names;
+}
+
 /** What a method call on a lock of this declaration does, or undefined when it is not a lock method. */
 export function classifyMethod(lock: Pick<DeclaredLock, "kind" | "methods">, method: string): "write" | "read" | "release" | undefined {
   const methods = lock.methods;
