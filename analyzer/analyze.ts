@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
 import { isFatalLoweringError } from "../core/lowering.js";
-import { buildPolicy, type Policy } from "../core/policy.js";
+import { buildPolicy, releaseMethodNames, type Policy } from "../core/policy.js";
 import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings } from "./checks.js";
 import { AuditError, auditErrorOf, firstLine } from "./errors.js";
 import { FactExtractor } from "./extract.js";
@@ -99,8 +99,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
   const hierarchy = new ClassHierarchy(loaded.checker, index.classes);
   const locks = new LockResolver(loaded.checker, policy, configDir, index.classesByName);
   const calls = new CallResolver(loaded.program, loaded.checker, index, hierarchy);
-  const releaseNames = new Set([...policy.methods.release, ...policy.locks.flatMap((lock) => lock.methods.release)]);
-  const extractor = new FactExtractor(locks, calls, releaseNames);
+  const extractor = new FactExtractor(locks, calls, releaseMethodNames(policy));
 
   let lastFile: unknown;
   let filesDone = 0;

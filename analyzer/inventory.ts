@@ -1,6 +1,7 @@
 /**
  * Every lock the program takes, with how it is taken: the number of acquisition sites, the first
- * one, and the kind its use suggests (read acquisitions → rwlock, a key → keyed, else mutex). The
+ * one, and its kind: the declared one, the recognition table's for a library's lock (an `OrderedRwLock`: rwlock),
+ * else the one its use suggests (read acquisitions → rwlock, a key → keyed, else mutex). The
  * text report lists it in every mode, discovery lists it without a lock-order.json, and
  * `lock-audit init` derives a lock-order.json from it.
  */
@@ -85,7 +86,7 @@ export function lockInventory(units: readonly FunctionUnit[], spans: SourceSpans
   }
   const inventory = new Map<string, InventoryEntry>();
   for (const [key, { lock, sites, firstSite, reads, keyed }] of entries) {
-    const kind: LockKind = lock.declared?.kind ?? (keyed ? "keyed" : reads ? "rwlock" : "mutex");
+    const kind: LockKind = lock.declared?.kind ?? lock.kind ?? (keyed ? "keyed" : reads ? "rwlock" : "mutex");
     inventory.set(key, { lock, sites, firstSite, kind });
   }
   return inventory;

@@ -3,10 +3,12 @@
  * `this.entries.write()`) is resolved with the type checker to the declaration it names:
  * - a declared target (`Class.member`, `Class.#member`, `path/to/module.ts#exportName`, paths
  *   relative to the folder of lock-order.json) is that declared lock;
- * - another member or module-level variable whose type is a lock (the type of a declared target,
- *   async-mutex's `Mutex`/`Semaphore`, or any type with both an `acquire` and a `release` method)
- *   is an undeclared lock, keyed `Class.member` (or `path.ts#name`) for the cycle check;
- * - a local `const m = this.entries` and `withTimeout(lock, ms)` are the lock they wrap;
+ * - another member or module-level variable that is a lock is an undeclared lock, keyed
+ *   `Class.member` (or `path.ts#name`) for the cycle check: its type is that of a declared target, or
+ *   the recognition table (core/recognition.ts) knows it — by type name (async-mutex's `Mutex`,
+ *   the runtime's `OrderedMutex`), by shape (a type with `acquire` and `release`), or, when the type is not
+ *   known, by what created it (`new Mutex()` imported from async-mutex);
+ * - a local `const m = this.entries` and same-lock wrappers (`withTimeout(lock, ms)`) are the lock they wrap.
  * - a lock-typed parameter (`withLock(mutex: Mutex, cb)`) is a lock parameter: which lock it is, each
  *   call site says (summaries.ts substitutes the argument).
  * Other locals holding locks (`let`, results of calls) are not tracked.
@@ -15,12 +17,9 @@ import { relative } from "node:path";
 import { ts } from "ts-morph";
 import type { LockRef } from "../core/flow.js";
 import type { LockAction } from "../core/lowering.js";
-import { SAME_LOCK_WRAPPERS } from "../core/recognition.js";
-import { CALLBACK_METHODS, classifyMethod, moduleTargetKey, type Policy } from "../core/policy.js";
+import { CALLBACK_METHODS, libraryOfCreation, libraryOfShape, libraryOfTypeName, wrappedLockArgument, type LockLibrary } from "../core/recognition.js";
+import { classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
-
-/** Type names recognized as locks without looking at their methods (async-mutex). */
-const LOCK_TYPE_NAMES: ReadonlySet<string> = new Set(["Mutex", "Semaphore", "MutexInterface", "SemaphoreInterface"]);
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
 
@@ -71,7 +70,8 @@ export class LockResolver {
       // async-mutex `withTimeout(lock, ms)` is the same lock with a deadline (`tryAcquire(lock)`: one that fails at once).
       const callee = skipOuterExpressions(node.expression);
       const calleeName = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
-      if (calleeName !== undefined && SAME_LOCK_WRAPPERS.has(calleeName) && node.arguments.length > 0) return this.resolve(node.arguments[0], depth + 1);
+      const lockArgument = calleeName === undefined ? undefined : wrappedLockArgument(calleeName);
+      if (lockArgument !== undefined && node.arguments.length > lockArgument) return this.resolve(node.arguments[lockArgument], depth + 1);
       return undefined;
     }
     if (ts.isPropertyAccessExpression(node)) {
@@ -131,10 +131,10 @@ export class LockResolver {
     if (member) {
       const declared = this.policy.byTarget.get(member.target);
       if (declared) return { key: declared.id, declared };
-      return this.isLockTyped(member.nameNode) ? { key: member.target } : undefined;
+      return this.undeclaredLock(member.target, member.nameNode, declaration);
     }
     if (ts.isParameter(declaration) && ts.isIdentifier(declaration.name) && !declaration.dotDotDotToken && isFunctionLike(declaration.parent)) {
-      if (!this.isLockTyped(declaration.name)) return undefined;
+      if (this.lockTypeOf(declaration.name) === undefined && !this.annotatedWithLibraryType(declaration)) return undefined;
       const index = declaration.parent.parameters.indexOf(declaration);
       return { key: `(parameter ${index} ${declaration.name.text})`, parameter: { index, owner: declaration.parent } };
     }
@@ -143,16 +143,77 @@ export class LockResolver {
       const target = moduleTargetKey(modulePath, declaration.name.text);
       const declared = this.policy.byTarget.get(target);
       if (declared) return { key: declared.id, declared };
-      return this.isLockTyped(declaration.name) ? { key: target } : undefined;
+      return this.undeclaredLock(target, declaration.name, declaration);
     }
     return undefined;
   }
 
-  private isLockTyped(node: ts.Node): boolean {
+  /** An undeclared lock keyed `key`, when the declaration named by `nameNode` holds a lock; with the table's kind for it. */
+  private undeclaredLock(key: string, nameNode: ts.Node, declaration: ts.Node): LockRef | undefined {
+    const recognized = this.lockTypeOf(nameNode) ?? this.createdBy(declaration);
+    if (!recognized) return undefined;
+    return recognized !== true && recognized.kind !== undefined ? { key, kind: recognized.kind } : { key };
+  }
+
+  /** The library of a lock-typed declaration (true for the type of a declared target), or undefined when its type is no lock. */
+  private lockTypeOf(node: ts.Node): LockLibrary | true | undefined {
     const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(node));
     const symbol = type.getSymbol() ?? type.aliasSymbol;
-    if (symbol && (LOCK_TYPE_NAMES.has(symbol.getName()) || this.declaredLockTypes().has(symbol))) return true;
-    return this.checker.getPropertyOfType(type, "acquire") !== undefined && this.checker.getPropertyOfType(type, "release") !== undefined;
+    if (symbol) {
+      const library = libraryOfTypeName(symbol.getName());
+      if (library) return library;
+      if (this.declaredLockTypes().has(symbol)) return true;
+    }
+    return libraryOfShape((name) => this.checker.getPropertyOfType(type, name) !== undefined);
+  }
+
+  /**
+   * `mutex: Mutex` with `Mutex` imported from async-mutex (or another library's lock type): a lock
+   * parameter even when the package's types do not resolve.
+   */
+  private annotatedWithLibraryType(parameter: ts.ParameterDeclaration): boolean {
+    const type = parameter.type;
+    if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
+    const imported = this.importOf(type.typeName);
+    const library = imported && libraryOfTypeName(imported.exportName);
+    return library !== undefined && library.modules.includes(imported!.module);
+  }
+
+  /**
+   * The library whose constructor or factory, imported from its module, initializes the declaration
+   * (`= new Mutex()` imported from async-mutex): for a value whose type is not known (the package's
+   * types are missing).
+   */
+  private createdBy(declaration: ts.Node): LockLibrary | undefined {
+    if (!ts.isPropertyDeclaration(declaration) && !ts.isVariableDeclaration(declaration)) return undefined;
+    const initializer = declaration.initializer && skipOuterExpressions(declaration.initializer);
+    if (!initializer || (!ts.isNewExpression(initializer) && !ts.isCallExpression(initializer))) return undefined;
+    const imported = this.importOf(skipOuterExpressions(initializer.expression));
+    return imported && libraryOfCreation(imported.module, imported.exportName, ts.isNewExpression(initializer) ? "new" : "call");
+  }
+
+  /** The module and export an identifier (or `ns.name` on a namespace import) is imported as. */
+  private importOf(callee: ts.Expression): { module: string; exportName: string } | undefined {
+    const identifier = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? callee.expression : undefined;
+    const declaration = identifier && this.checker.getSymbolAtLocation(identifier)?.declarations?.[0];
+    if (!declaration) return undefined;
+    let exportName: string;
+    let importDeclaration: ts.Node | undefined;
+    if (ts.isNamespaceImport(declaration) && identifier !== callee) {
+      exportName = (callee as ts.PropertyAccessExpression).name.text;
+      importDeclaration = declaration.parent.parent;
+    } else if (ts.isImportSpecifier(declaration) && identifier === callee) {
+      exportName = (declaration.propertyName ?? declaration.name).text;
+      importDeclaration = declaration.parent.parent.parent;
+    } else if (ts.isImportClause(declaration) && identifier === callee) {
+      exportName = "default";
+      importDeclaration = declaration.parent;
+    } else {
+      return undefined;
+    }
+    return ts.isImportDeclaration(importDeclaration) && ts.isStringLiteral(importDeclaration.moduleSpecifier)
+      ? { module: importDeclaration.moduleSpecifier.text, exportName }
+      : undefined;
   }
 
   /** The types of the declared targets: a member of the same type elsewhere is a lock too. */

@@ -15,6 +15,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { ts } from "ts-morph";
 import { LockOrderConfigError, moduleTargetKey, normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
 import { closestNames, didYouMean } from "../core/names.js";
+import { ID_FACTORY_METHODS } from "../core/recognition.js";
 import type { DraftFinding } from "./checks.js";
 import { propertyNameText } from "./functions.js";
 import type { SourceSpan } from "./types.js";
@@ -34,8 +35,8 @@ const SOURCE_FILE = /\.(?:[cm]?tsx?)$/;
 /** Enough to cover a large monorepo's sources; the search only runs when a target is unresolved. */
 const MAX_FILES_SEARCHED = 20_000;
 
-/** The lock-discipline runtime's factories: `locks.mutex("sm")` creates the lock `sm` itself. */
-const RUNTIME_FACTORIES: ReadonlySet<string> = new Set(["mutex", "rwlock"]);
+/** A call of one of the table's id factories (the runtime's `locks.mutex("sm")`, which creates the lock `sm` itself), as text. */
+const ID_FACTORY_CALL = new RegExp(`\\.(?:${[...ID_FACTORY_METHODS].join("|")})\\s*\\(`);
 
 /** The members that can hold a lock object (fields, parameter properties, getters), by name, as the lock resolver matches them. */
 function membersOf(declaration: ts.ClassLikeDeclaration): Map<string, ts.Node> {
@@ -68,7 +69,7 @@ function moduleVariables(sourceFile: ts.SourceFile): Map<string, ts.Node> {
 function runtimeIds(sourceFiles: readonly ts.SourceFile[], wanted: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && RUNTIME_FACTORIES.has(node.expression.name.text)) {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ID_FACTORY_METHODS.has(node.expression.name.text)) {
       const first = node.arguments[0];
       if (first && ts.isStringLiteralLike(first) && wanted.has(first.text)) found.add(first.text);
     }
@@ -76,7 +77,7 @@ function runtimeIds(sourceFiles: readonly ts.SourceFile[], wanted: ReadonlySet<s
   };
   for (const sourceFile of sourceFiles) {
     // Cheap text test first: most files never mention the factories.
-    if (/\.(?:mutex|rwlock)\s*\(/.test(sourceFile.text)) visit(sourceFile);
+    if (ID_FACTORY_CALL.test(sourceFile.text)) visit(sourceFile);
   }
   return found;
 }

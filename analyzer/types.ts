@@ -62,7 +62,7 @@ export interface LockNode {
   declared: boolean;
   /** Position in lock-order.json (declared locks only). */
   rank?: number;
-  /** The declared kind, or for an undeclared lock the kind its acquisitions suggest. */
+  /** The declared kind; for an undeclared lock, the recognition table's kind for its library, else the kind its acquisitions suggest. */
   kind?: "mutex" | "rwlock" | "keyed";
   /** Where the lock lives (`Class.member`, `path.ts#name`). */
   target: string;

@@ -10,13 +10,15 @@
  * `N` is the front end's node type (an ESTree node, a ts-morph node); the core never looks inside it.
  * `C` is the front end's description of a callee; only the front end's `resolveCall` reads it.
  */
-import type { DeclaredLock, Mode } from "./policy.js";
+import type { DeclaredLock, LockKind, Mode } from "./policy.js";
 
 /** A lock as the front end resolved it: a declared lock, or an undeclared one (lock-audit's cycle check). */
 export interface LockRef {
   /** The declared id, `Class.member` for a lock that lock-order.json does not declare, `(parameter 0 mutex)` for a lock parameter. */
   readonly key: string;
   readonly declared?: DeclaredLock;
+  /** An undeclared lock of a library the recognition table knows: its kind there (`OrderedRwLock`: `rwlock`). */
+  readonly kind?: LockKind;
   /**
    * A lock the function was given (`withLock(mutex: Mutex, cb)`): which lock it is depends on the
    * call, so a summary that mentions it is parametric and each call site substitutes its argument.
@@ -55,6 +57,11 @@ export interface AcquireStep<N, C = unknown> {
   readonly owned?: boolean;
   /** Keyed locks: the key's source text; re-taking a keyed lock counts as recursion only with the same key. */
   readonly keyText?: string;
+  /**
+   * `false` for a try-lock (`tryAcquire()`): it never waits, so it cannot deadlock — no order or
+   * recursion finding, nothing held around it is reported as nesting — but it is held afterwards.
+   */
+  readonly waits?: false;
 }
 
 export interface ReleaseStep<N> {
@@ -351,9 +358,10 @@ class FlowInterpreter<N, C> {
       case "acquire": {
         const acquisition: LockAcquisition = { lock: step.lock, mode: step.mode };
         this.noteAcquired(acquisition);
+        const waitedUnder = step.waits === false ? NO_HELD : held;
         for (let copy = 0; copy < copies; copy += 1) {
-          if (held.length) this.checkAcquisition(held, [acquisition], step.node, undefined, step.keyText);
-          this.options.onAcquire?.(acquisition, held, step.node, undefined);
+          if (waitedUnder.length) this.checkAcquisition(waitedUnder, [acquisition], step.node, undefined, step.keyText);
+          this.options.onAcquire?.(acquisition, waitedUnder, step.node, undefined);
         }
         // Only the callback form gets here.
         const body = step.body ?? [];
@@ -666,8 +674,10 @@ class FlowInterpreter<N, C> {
     addExits(exits, "thrown", states);
     const onAcquire = this.options.onAcquire;
     for (const state of states) {
-      if (state.held.length) this.checkAcquisition(state.held, [acquisition], step.node, undefined, step.keyText);
-      onAcquire?.(acquisition, state.held, step.node, undefined);
+      // A try-lock waits under nothing: what is held cannot make it deadlock.
+      const waitedUnder = step.waits === false ? (NO_HELD as readonly HeldLock<N>[]) : state.held;
+      if (waitedUnder.length) this.checkAcquisition(waitedUnder, [acquisition], step.node, undefined, step.keyText);
+      onAcquire?.(acquisition, waitedUnder, step.node, undefined);
     }
     if (step.form === "callback") {
       const body = step.body ?? [];

@@ -11,20 +11,32 @@
  * that call and is lowered as part of the enclosing unit (`isInlineCallback`); any other function
  * (declared, returned, stored) is a unit of its own, and its body is not walked here.
  *
- * The recognized forms (names in core/recognition.ts and the lock's `methods`):
+ * The recognized forms (the recognition table in core/recognition.ts says which method has which
+ * shape; the lock's `methods` which names acquire and release it):
  * - callback forms (`runExclusive(fn)`, …, or any acquisition given an inline function): held in `fn`;
  * - guards and releasers (`const release = await m.acquire()`, `using g = await l.write()`), released by
  *   `release()`, `g.release()`, `g[Symbol.dispose]()` or the end of the `using` scope;
  * - `m.acquire().then((release) => …)`: held while the callback runs;
- * - manual `await m.acquire()` (result unused), released by `m.release()`;
+ * - manual `await m.acquire()` (result unused, or a method that returns no releaser such as
+ *   `acquireAsync()`), released by `m.release()`;
+ * - try-locks (`tryAcquire()`, which never waits): held in `if (lock.tryAcquire()) { … }` and after
+ *   `if (!lock.tryAcquire()) return;`; elsewhere held from the call on, not tracked for release;
  * - task boundaries (timers, `process.nextTick`, event registration, `void expr`) become `spawn` steps;
  * - inline function arguments run during the call (`callbacks`), and so do functions passed by
  *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
  */
 import type * as TS from "typescript";
 import type { CallbackArgument, LockRef, Step } from "./flow.js";
-import { CALLBACK_METHODS } from "./policy.js";
-import { DISPOSE_SYMBOLS, isTaskBoundaryCall } from "./recognition.js";
+import {
+  DISPOSE_SYMBOL_OWNER,
+  DISPOSE_SYMBOLS,
+  isTaskBoundaryCall,
+  KEY_ARGUMENT,
+  methodShape,
+  PROMISE_CONTINUATION,
+  returnsHandle,
+  type MethodShape,
+} from "./recognition.js";
 
 /**
  * What the lowering reads from the `ts` namespace of its caller: the `typescript` package, or
@@ -253,6 +265,8 @@ interface LockCall {
   lock: LockRef;
   method: string;
   action: LockAction;
+  /** The method's shape in the recognition table. */
+  shape: MethodShape;
 }
 
 function isModuleCode(ts: TypeScript, statement: TS.Statement): boolean {
@@ -306,7 +320,7 @@ function isSymbolDispose(ts: TypeScript, node: TS.Expression): boolean {
     ts.isPropertyAccessExpression(expression) &&
     DISPOSE_SYMBOLS.has(expression.name.text) &&
     ts.isIdentifier(expression.expression) &&
-    expression.expression.text === "Symbol"
+    expression.expression.text === DISPOSE_SYMBOL_OWNER
   );
 }
 
@@ -442,6 +456,7 @@ class UnitWalker<C, U> {
         return;
       case ts.SyntaxKind.IfStatement: {
         const node = statement as TS.IfStatement;
+        if (this.triedIf(node, out)) return;
         this.expression(node.expression, out);
         const then = this.nested(node.thenStatement);
         const otherwise = node.elseStatement ? this.nested(node.elseStatement) : [];
@@ -627,6 +642,30 @@ class UnitWalker<C, U> {
 
   // ---- locks ----
 
+  /**
+   * `if (lock.tryAcquire()) { … }` holds the lock in the `then` arm, `if (!lock.tryAcquire()) { … }` in
+   * the `else` arm (and after the `if` when the `then` arm leaves): a try-lock is held where it succeeded.
+   */
+  private triedIf(node: TS.IfStatement, out: LockStep<C>[]): boolean {
+    const ts = this.ts;
+    let condition = skipOuterExpressions(ts, node.expression);
+    let negated = false;
+    if (condition.kind === ts.SyntaxKind.PrefixUnaryExpression && (condition as TS.PrefixUnaryExpression).operator === ts.SyntaxKind.ExclamationToken) {
+      negated = true;
+      condition = skipOuterExpressions(ts, (condition as TS.PrefixUnaryExpression).operand);
+    }
+    if (!ts.isCallExpression(condition)) return false;
+    const lockCall = this.lockCallOf(condition);
+    if (!lockCall || lockCall.action === "release" || lockCall.shape.waits || this.isCallbackForm(lockCall)) return false;
+    for (const arg of condition.arguments) this.expression(arg, out);
+    const success: LockStep<C>[] = [];
+    this.pushAcquire(lockCall, "manual", success, {}, true);
+    const then = this.nested(node.thenStatement);
+    const otherwise = node.elseStatement ? this.nested(node.elseStatement) : [];
+    out.push({ type: "branch", arms: negated ? [then, [...success, ...otherwise]] : [[...success, ...then], otherwise] });
+    return true;
+  }
+
   private lockCallOf(call: TS.CallExpression): LockCall | undefined {
     const ts = this.ts;
     const cached = this.lockCalls.get(call);
@@ -638,7 +677,7 @@ class UnitWalker<C, U> {
       const isHandle = ts.isIdentifier(receiver) && this.handles.has(receiver.text);
       const lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
       const action = lock && this.host.classify(lock, callee.name.text);
-      if (lock && action) result = { call, lock, method: callee.name.text, action };
+      if (lock && action) result = { call, lock, method: callee.name.text, action, shape: methodShape(callee.name.text) };
     }
     this.lockCalls.set(call, result ?? null);
     return result;
@@ -646,7 +685,7 @@ class UnitWalker<C, U> {
 
   private isCallbackForm(lockCall: LockCall): boolean {
     const ts = this.ts;
-    return CALLBACK_METHODS.has(lockCall.method) || lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)));
+    return lockCall.shape.callback !== undefined || lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)));
   }
 
   /** `const release = await m.acquire()` and friends: a guard bound to `handle`. */
@@ -658,6 +697,11 @@ class UnitWalker<C, U> {
     const lockCall = this.lockCallOf(node);
     if (!lockCall || lockCall.action === "release" || this.isCallbackForm(lockCall)) return false;
     for (const arg of node.arguments) this.expression(arg, out);
+    if (!returnsHandle(lockCall.shape)) {
+      // `const ok = lock.tryAcquire()`, `await lock.acquireAsync()` bound: no releaser, released on the lock.
+      this.pushAcquire(lockCall, "manual", out, {});
+      return true;
+    }
     // A bound releaser that escapes (returned, stored, captured by a closure) is someone else's to release.
     const owned = handle === undefined || scoped || (this.host.guardOwned?.(node, handle, this.unit) ?? true);
     this.pushAcquire(lockCall, "guard", out, { ...(handle === undefined ? {} : { handle }), ...(scoped ? { scoped: true } : {}), ...(owned ? {} : { owned: false }) });
@@ -677,13 +721,15 @@ class UnitWalker<C, U> {
     }
     if (!this.isCallbackForm(lockCall)) {
       for (const arg of call.arguments) this.expression(arg, out);
-      // A value nobody binds (returned, passed on): held from here, released by whoever gets it.
-      this.pushAcquire(lockCall, context === "statement" ? "manual" : "guard", out, context === "statement" ? {} : { owned: false });
+      // A value nobody binds (returned, passed on): held from here, released by whoever gets it. A
+      // method that hands back no releaser is released on the lock, whoever does it.
+      const manual = context === "statement" || !returnsHandle(lockCall.shape);
+      this.pushAcquire(lockCall, manual ? "manual" : "guard", out, context === "statement" ? {} : { owned: false });
       return;
     }
     let body: LockStep<C>[] | undefined;
-    // A callback method's callback is its first argument, or for a keyed lock the one after the key.
-    const callbackIndex = lockCall.lock.declared?.kind === "keyed" ? 1 : 0;
+    // Where the table puts the callback, counted after a keyed lock's key.
+    const callbackIndex = lockCall.shape.callback === undefined ? undefined : lockCall.shape.callback + (lockCall.lock.declared?.kind === "keyed" ? 1 : 0);
     call.arguments.forEach((arg, index) => {
       const node = skipOuterExpressions(ts, arg);
       if (body === undefined && isFunctionExpressionLike(ts, node)) {
@@ -691,7 +737,7 @@ class UnitWalker<C, U> {
         return;
       }
       // `runExclusive(fn)` with a function passed by reference (a wrapper's parameter, a method).
-      const mayBeCallback = index === callbackIndex && CALLBACK_METHODS.has(lockCall.method) && mayReferenceFunction(ts, node);
+      const mayBeCallback = index === callbackIndex && mayReferenceFunction(ts, node);
       const reference = mayBeCallback ? this.host.resolveReference(node, this.unit) : undefined;
       if (reference) {
         if (ts.isPropertyAccessExpression(node)) this.expression(node.expression, out);
@@ -703,15 +749,22 @@ class UnitWalker<C, U> {
     this.pushAcquire(lockCall, "callback", out, { body: body ?? [] });
   }
 
+  /**
+   * Pushes the acquire step. A try-lock (`waits: false` in the table) is marked as not waiting; unless
+   * the code shows that it succeeded (`succeeded`: the arm of `if (lock.tryAcquire())`), it is held
+   * from here on without being this function's to release (it may not have been taken at all).
+   */
   private pushAcquire(
     lockCall: LockCall,
     form: "callback" | "guard" | "manual",
     out: LockStep<C>[],
     extra: { handle?: string; scoped?: boolean; owned?: boolean; body?: LockStep<C>[] },
+    succeeded = false,
   ): void {
     const ts = this.ts;
     const { call, lock } = lockCall;
-    const keyArgument = call.arguments[0];
+    const tries = !lockCall.shape.waits;
+    const keyArgument = call.arguments[KEY_ARGUMENT];
     const keyText =
       lock.declared?.kind === "keyed" && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
         ? keyArgument.getText(this.sourceFile)
@@ -727,6 +780,7 @@ class UnitWalker<C, U> {
       form,
       ...extra,
       ...(keyText === undefined ? {} : { keyText }),
+      ...(tries ? { waits: false as const, ...(succeeded ? {} : { owned: false }) } : {}),
     });
   }
 
@@ -802,12 +856,12 @@ class UnitWalker<C, U> {
    */
   private acquisitionThen(call: TS.CallExpression, callee: TS.Expression, out: LockStep<C>[]): boolean {
     const ts = this.ts;
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "then") return false;
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== PROMISE_CONTINUATION) return false;
     const receiver = skipOuterExpressions(ts, callee.expression);
     const callback = call.arguments[0] && skipOuterExpressions(ts, call.arguments[0]);
     if (!ts.isCallExpression(receiver) || !callback || !isFunctionExpressionLike(ts, callback)) return false;
     const lockCall = this.lockCallOf(receiver);
-    if (!lockCall || lockCall.action === "release" || this.isCallbackForm(lockCall)) return false;
+    if (!lockCall || lockCall.action === "release" || this.isCallbackForm(lockCall) || !returnsHandle(lockCall.shape)) return false;
     for (const arg of receiver.arguments) this.expression(arg, out);
     this.pushAcquire(lockCall, "callback", out, { body: this.functionBody(callback) });
     for (const arg of call.arguments.slice(1)) this.expression(arg, out);

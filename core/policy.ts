@@ -4,8 +4,10 @@
  * This module has no dependencies (not even Node built-ins) because the runtime imports it and
  * applications import the runtime. JSON Schema validation (ajv) happens earlier, in `config.ts`,
  * for the front ends that read files; `buildPolicy` repeats the checks that matter so a policy
- * built from an in-memory object (the runtime's `defineLockOrder`) is just as safe.
+ * built from an in-memory object (the runtime's `defineLockOrder`) is just as safe. The default method
+ * names come from the recognition table (core/recognition.ts, which imports nothing either).
  */
+import { defaultMethodNames } from "./recognition.js";
 
 export type LockKind = "mutex" | "rwlock" | "keyed";
 export type Mode = "r" | "w";
@@ -76,32 +78,11 @@ export interface Policy {
   readonly json: LockOrderJson;
 }
 
-export const DEFAULT_METHODS: MethodNames = Object.freeze({
-  write: Object.freeze([
-    "acquire",
-    "lock",
-    "write",
-    "writeLock",
-    "acquireWrite",
-    "runExclusive",
-    "runWrite",
-    "withLock",
-    "withWriteLock",
-  ]),
-  read: Object.freeze(["read", "readLock", "acquireRead", "runRead", "runShared", "withReadLock"]),
-  release: Object.freeze(["release", "unlock"]),
-});
-
-/** Methods whose first function argument runs while the lock is held (the lock is released when it settles). */
-export const CALLBACK_METHODS: ReadonlySet<string> = new Set([
-  "runExclusive",
-  "runWrite",
-  "runRead",
-  "runShared",
-  "withLock",
-  "withWriteLock",
-  "withReadLock",
-]);
+/** Method names used for locks without their own `methods`: every entry's of the recognition table, by action. */
+export const DEFAULT_METHODS: MethodNames = (() => {
+  const names = defaultMethodNames();
+  return Object.freeze({ write: Object.freeze(names.write), read: Object.freeze(names.read), release: Object.freeze(names.release) });
+})();
 
 export const LOCK_ID_PATTERN = /^[a-z][a-z0-9]*$/;
 const IDENTIFIER = "[A-Za-z_$][A-Za-z0-9_$]*";
@@ -292,6 +273,18 @@ export function tokenText(token: SuffixToken): string {
 /** `rs:w`, `sm`: the spelling used in `@acquires` tags and in messages. */
 export function tokenLabel(token: SuffixToken): string {
   return token.mode ? `${token.lock.id}:${token.mode}` : token.lock.id;
+}
+
+const releaseNames = new WeakMap<Policy, ReadonlySet<string>>();
+
+/** Every method name that releases some lock of the policy (a guard's `release()` too), computed once per policy. */
+export function releaseMethodNames(policy: Policy): ReadonlySet<string> {
+  let names = releaseNames.get(policy);
+  if (!names) {
+    names = new Set([...policy.methods.release, ...policy.locks.flatMap((lock) => lock.methods.release)]);
+    releaseNames.set(policy, names);
+  }
+  return names;
 }
 
 /** What a method call on a lock of this declaration does, or undefined when it is not a lock method. */

@@ -1,20 +1,234 @@
 /**
- * Names that decide how calls are read, shared by both front ends so the ESLint rules and lock-audit
- * agree on what is a separate task and what is the same lock. The front ends find the names with
- * their own TypeScript; these functions only compare names.
+ * The recognition table: what a lock call looks like, as data. Both front ends and the lowering read
+ * it, so the ESLint rules and lock-audit agree on which calls acquire and release, what runs while a
+ * lock is held, what is a separate task and what is the same lock. The front ends find names with
+ * their own TypeScript; this module only holds the names and compares them. It imports nothing at
+ * run time (the runtime imports core/policy.ts, which reads the default method names from here).
+ *
+ * Adding a library is one `LockLibrary` entry in `LOCK_LIBRARIES` plus fixtures (docs/architecture.md).
+ *
+ * How the table is read:
+ * - Methods are matched by name across all entries (`methodShape`): without types the ESLint rules
+ *   cannot tell an `AwaitLock` from an async-mutex `Mutex`, so both front ends read a method name the
+ *   same way whatever the receiver's library. Which of a declared lock's methods acquire or release is
+ *   `DEFAULT_METHODS` (every entry's names by action), overlaid by lock-order.json's `methods`; how a
+ *   call of that name is shaped (its callback, what it returns, whether it waits) is the table's.
+ * - Identification (`identify`) decides only whether an object lock-order.json does not declare is a
+ *   lock: lock-audit's undeclared lock classes (discovery mode, the cycle check).
  */
+import type { LockKind } from "./policy.js";
 
-/** Calls whose function arguments run later, as a task of their own (`setTimeout(fn)`, `timers.setTimeout(fn)`). */
-export const TIMER_FUNCTIONS: ReadonlySet<string> = new Set(["setTimeout", "setInterval", "setImmediate", "queueMicrotask"]);
+/** What a lock method does: acquire exclusively (`write`) or shared (`read`), or release a manual acquisition. */
+export type MethodAction = "write" | "read" | "release";
 
-/** Event registration: the handler runs when the event fires, not during the call. */
-export const EVENT_REGISTRATION_METHODS: ReadonlySet<string> = new Set(["on", "once", "addEventListener", "prependListener", "prependOnceListener"]);
+/**
+ * What an acquiring call gives back, which is how its caller releases it:
+ * - `releaser`: a function; calling it releases (`const release = await m.acquire(); release()`);
+ * - `guard`: an object with `release()` or `[Symbol.dispose]()`, or bound with `using`;
+ * - `tuple`: `[value, release]` (async-mutex `Semaphore.acquire()`): the last element is the releaser;
+ * - `nothing`: released by the lock's own release method (`await lock.acquireAsync(); lock.release()`);
+ * - `success`: a boolean, true once acquired (a try-lock), then released by the lock's release method;
+ * - `result`: the callback's result; the lock is released when the callback settles.
+ * A method whose result is bound to a variable holds a releaser or guard in it when its `returns`
+ * allows one; which of those it is the code shows (`release()`, `guard.release()`, `[, release]`).
+ */
+export type AcquireResult = "releaser" | "guard" | "tuple" | "nothing" | "success" | "result";
 
-/** Wrappers that return the same lock: async-mutex `withTimeout(lock, ms)`, and `tryAcquire(lock)`, which only fails faster. */
-export const SAME_LOCK_WRAPPERS: ReadonlySet<string> = new Set(["withTimeout", "tryAcquire"]);
+export interface LockMethod {
+  readonly name: string;
+  readonly action: MethodAction;
+  /**
+   * The argument that runs while the lock is held (`runExclusive(fn)`: 0), counted after a keyed
+   * lock's key. Any acquiring method given an inline function runs it under the lock too.
+   */
+  readonly callback?: number;
+  /** What an acquisition returns (several where one name serves several types); a release returns nothing. */
+  readonly returns?: readonly AcquireResult[];
+  /**
+   * `false` for a try-lock (`tryAcquire()`): it never waits, so taking it cannot deadlock (no order or
+   * recursion finding, no nesting edge), but the lock is held after it succeeds: inside
+   * `if (lock.tryAcquire()) { … }`, or after `if (!lock.tryAcquire()) return;`.
+   */
+  readonly waits?: false;
+}
+
+/** How an object is known to be a lock of a library, without a lock-order.json declaration (lock-audit). */
+export interface LockIdentity {
+  /** Its type's name: a class, an interface or a type alias, from any module (a home-grown `Mutex` is taken for async-mutex's). */
+  readonly typeNames?: readonly string[];
+  /** Method sets: a type with every method of one set is a lock of this kind (the shape of home-grown locks). */
+  readonly shapes?: readonly (readonly string[])[];
+  /** Exports of `modules` whose `new X()` creates a lock (`default` for the default export), for values whose type is not known. */
+  readonly constructors?: readonly string[];
+  /** Exports of `modules` whose call returns a lock (`mortice()`, `mortice({ name })`). */
+  readonly factories?: readonly string[];
+  /**
+   * Methods that create the lock whose lock-order.json id is their first argument, a string literal
+   * (the runtime's `locks.mutex("sm")`): such a lock needs no `target` in the code.
+   */
+  readonly idFactories?: readonly string[];
+}
+
+/** A function that returns the lock it is given, with other behavior (async-mutex `withTimeout(lock, ms)`). */
+export interface LockWrapper {
+  readonly name: string;
+  /** The argument that is the wrapped lock. */
+  readonly lockArgument: number;
+}
+
+export interface LockLibrary {
+  /** The package name, or a label for a convention. */
+  readonly id: string;
+  /** Import specifiers of the package (empty for home-grown conventions). */
+  readonly modules: readonly string[];
+  /** What its locks are, for the inventory and `lock-audit init`; undefined: what their use suggests. */
+  readonly kind?: LockKind;
+  readonly identify: LockIdentity;
+  readonly methods: readonly LockMethod[];
+  readonly wrappers?: readonly LockWrapper[];
+  /** Its row in docs/architecture.md's list of supported libraries (a test keeps the list in step with the table). */
+  readonly note: string;
+}
+
+const HANDLES: readonly AcquireResult[] = ["releaser", "guard", "tuple", "nothing"];
+
+/** The table. The order of entries is the order of names in `DEFAULT_METHODS`. */
+export const LOCK_LIBRARIES: readonly LockLibrary[] = [
+  {
+    id: "async-mutex",
+    modules: ["async-mutex"],
+    kind: "mutex",
+    identify: { typeNames: ["Mutex", "Semaphore", "MutexInterface", "SemaphoreInterface"], constructors: ["Mutex", "Semaphore"] },
+    methods: [
+      { name: "acquire", action: "write", returns: ["releaser", "tuple"] },
+      { name: "runExclusive", action: "write", callback: 0, returns: ["result"] },
+      { name: "release", action: "release" },
+    ],
+    wrappers: [
+      { name: "withTimeout", lockArgument: 0 },
+      // `tryAcquire(lock)` fails at once instead of waiting, but is the same lock.
+      { name: "tryAcquire", lockArgument: 0 },
+    ],
+    note: "`Mutex`, `Semaphore`: `acquire()` → releaser or `[value, release]`, `runExclusive(fn)`, `release()`; `withTimeout(lock, ms)` and `tryAcquire(lock)` are the lock they wrap",
+  },
+  {
+    id: "home-grown",
+    modules: [],
+    identify: { shapes: [["acquire", "release"]] },
+    methods: [
+      { name: "lock", action: "write", returns: HANDLES },
+      { name: "write", action: "write", returns: HANDLES },
+      { name: "writeLock", action: "write", returns: HANDLES },
+      { name: "acquireWrite", action: "write", returns: HANDLES },
+      { name: "runWrite", action: "write", callback: 0, returns: ["result"] },
+      { name: "withLock", action: "write", callback: 0, returns: ["result"] },
+      { name: "withWriteLock", action: "write", callback: 0, returns: ["result"] },
+      { name: "read", action: "read", returns: HANDLES },
+      { name: "readLock", action: "read", returns: HANDLES },
+      { name: "acquireRead", action: "read", returns: HANDLES },
+      { name: "runRead", action: "read", callback: 0, returns: ["result"] },
+      { name: "runShared", action: "read", callback: 0, returns: ["result"] },
+      { name: "withReadLock", action: "read", callback: 0, returns: ["result"] },
+      // `acquire()` of a home-grown lock (a keyed `acquire(key)` / `release(key)`) may return nothing.
+      { name: "acquire", action: "write", returns: HANDLES },
+      { name: "release", action: "release" },
+      { name: "unlock", action: "release" },
+    ],
+    note: "classes of your own with the [default method names](lock-order.md#method-names), or others named in lock-order.json `methods`; a type with `acquire` and `release` is a lock",
+  },
+  {
+    id: "await-lock",
+    modules: ["await-lock"],
+    kind: "mutex",
+    identify: { typeNames: ["AwaitLock"], shapes: [["acquireAsync", "tryAcquire", "release"]], constructors: ["default"] },
+    methods: [
+      { name: "acquireAsync", action: "write", returns: ["nothing"] },
+      { name: "tryAcquire", action: "write", returns: ["success"], waits: false },
+      { name: "release", action: "release" },
+    ],
+    note: "`AwaitLock`: `acquireAsync()` and `tryAcquire()` (a try-lock, held once it returns true), released by `release()`",
+  },
+  {
+    id: "mortice",
+    modules: ["mortice"],
+    kind: "rwlock",
+    identify: { typeNames: ["Mortice"], factories: ["default"] },
+    methods: [
+      { name: "readLock", action: "read", returns: ["releaser"] },
+      { name: "writeLock", action: "write", returns: ["releaser"] },
+    ],
+    note: "`mortice()` and named `mortice({ name })`: `readLock()` / `writeLock()` → a release function",
+  },
+  {
+    id: "lock-discipline (OrderedMutex)",
+    modules: ["lock-discipline"],
+    kind: "mutex",
+    identify: { typeNames: ["OrderedMutex"], idFactories: ["mutex"] },
+    methods: [
+      { name: "acquire", action: "write", returns: ["guard"] },
+      { name: "runExclusive", action: "write", callback: 0, returns: ["result"] },
+      { name: "tryAcquire", action: "write", returns: ["guard"], waits: false },
+    ],
+    note: "the runtime's `OrderedMutex` (`locks.mutex(id)` creates the lock `id`): `acquire()` → a guard, `runExclusive(fn)`, `tryAcquire()` → a guard or undefined",
+  },
+  {
+    id: "lock-discipline (OrderedRwLock)",
+    modules: ["lock-discipline"],
+    kind: "rwlock",
+    identify: { typeNames: ["OrderedRwLock"], idFactories: ["rwlock"] },
+    methods: [
+      { name: "read", action: "read", returns: ["guard"] },
+      { name: "write", action: "write", returns: ["guard"] },
+      { name: "runRead", action: "read", callback: 0, returns: ["result"] },
+      { name: "runWrite", action: "write", callback: 0, returns: ["result"] },
+      { name: "tryRead", action: "read", returns: ["guard"], waits: false },
+      { name: "tryWrite", action: "write", returns: ["guard"], waits: false },
+    ],
+    note: "the runtime's `OrderedRwLock` (`locks.rwlock(id)`): `read()` / `write()` → a guard, `runRead(fn)` / `runWrite(fn)`, `tryRead()` / `tryWrite()` → a guard or undefined",
+  },
+];
+
+/** A keyed lock's methods take the key first: this argument is the key, and callback positions count after it. */
+export const KEY_ARGUMENT = 0;
+
+/** `p.then(cb)` after an acquisition that returns a releaser or guard: the lock is held while `cb` runs. */
+export const PROMISE_CONTINUATION = "then";
 
 /** `guard[Symbol.dispose]()` and its async twin release a guard. */
+export const DISPOSE_SYMBOL_OWNER = "Symbol";
 export const DISPOSE_SYMBOLS: ReadonlySet<string> = new Set(["dispose", "asyncDispose"]);
+
+// ---- task boundaries ----
+
+/** A call whose function arguments run later, as a task of their own: they hold nothing of the caller's. */
+export interface TaskBoundary {
+  readonly name: string;
+  /** `function`: bare (`setTimeout(fn)`) or on any object (`timers.setTimeout(fn)`); `method`: on an object only. */
+  readonly called: "function" | "method";
+  /** Only on this receiver (`process.nextTick`), a plain identifier. */
+  readonly receiver?: string;
+}
+
+export const TASK_BOUNDARIES: readonly TaskBoundary[] = [
+  // Timers and microtasks.
+  { name: "setTimeout", called: "function" },
+  { name: "setInterval", called: "function" },
+  { name: "setImmediate", called: "function" },
+  { name: "queueMicrotask", called: "function" },
+  { name: "nextTick", called: "method", receiver: "process" },
+  // Event registration: the handler runs when the event fires, not during the call.
+  { name: "on", called: "method" },
+  { name: "once", called: "method" },
+  { name: "addEventListener", called: "method" },
+  { name: "prependListener", called: "method" },
+  { name: "prependOnceListener", called: "method" },
+];
+
+/** Calls whose function arguments run later, as a task of their own (`setTimeout(fn)`, `timers.setTimeout(fn)`). */
+export const TIMER_FUNCTIONS: ReadonlySet<string> = new Set(TASK_BOUNDARIES.filter((b) => b.called === "function").map((b) => b.name));
+
+/** Event registration: the handler runs when the event fires, not during the call. */
+export const EVENT_REGISTRATION_METHODS: ReadonlySet<string> = new Set(TASK_BOUNDARIES.filter((b) => b.called === "method" && b.receiver === undefined).map((b) => b.name));
 
 /**
  * Whether a call's function arguments cross a task boundary: timers, `queueMicrotask`,
@@ -22,7 +236,89 @@ export const DISPOSE_SYMBOLS: ReadonlySet<string> = new Set(["dispose", "asyncDi
  * (`process` in `process.nextTick`), undefined for a bare call or a complex receiver.
  */
 export function isTaskBoundaryCall(calleeName: string, isMemberCall: boolean, receiver: string | undefined): boolean {
-  if (!isMemberCall) return TIMER_FUNCTIONS.has(calleeName);
-  if (TIMER_FUNCTIONS.has(calleeName) || EVENT_REGISTRATION_METHODS.has(calleeName)) return true;
-  return calleeName === "nextTick" && receiver === "process";
+  return TASK_BOUNDARIES.some(
+    (boundary) =>
+      boundary.name === calleeName &&
+      (isMemberCall ? boundary.receiver === undefined || boundary.receiver === receiver : boundary.called === "function"),
+  );
+}
+
+// ---- lookups derived from the table ----
+
+/** Method names by what they do: every entry's, in table order (core/policy.ts's `DEFAULT_METHODS`). */
+export function defaultMethodNames(): { write: string[]; read: string[]; release: string[] } {
+  const names = { write: [] as string[], read: [] as string[], release: [] as string[] };
+  for (const library of LOCK_LIBRARIES) {
+    for (const method of library.methods) if (!names[method.action].includes(method.name)) names[method.action].push(method.name);
+  }
+  return names;
+}
+
+/** How a call of a lock method is shaped, merged over every entry with that name. */
+export interface MethodShape {
+  /** The callback's argument position (after a keyed lock's key), when the method takes one. */
+  readonly callback: number | undefined;
+  /** What the call may return. */
+  readonly returns: ReadonlySet<AcquireResult>;
+  /** False for a try-lock. */
+  readonly waits: boolean;
+}
+
+/** A method the table does not know (named in lock-order.json `methods`): any return shape the code shows, waiting. */
+const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true });
+
+const shapes = new Map<string, MethodShape>();
+for (const library of LOCK_LIBRARIES) {
+  for (const method of library.methods) {
+    const known = shapes.get(method.name);
+    shapes.set(method.name, {
+      callback: known?.callback ?? method.callback,
+      returns: new Set([...(known?.returns ?? []), ...(method.returns ?? [])]),
+      // A name waits unless every entry that has it is a try-lock.
+      waits: (known?.waits ?? false) || method.waits !== false,
+    });
+  }
+}
+
+export function methodShape(name: string): MethodShape {
+  return shapes.get(name) ?? UNKNOWN_SHAPE;
+}
+
+/** Whether an acquisition of this shape may hand back something that releases it (a releaser, guard or tuple). */
+export function returnsHandle(shape: MethodShape): boolean {
+  return shape.returns.has("releaser") || shape.returns.has("guard") || shape.returns.has("tuple");
+}
+
+/** Methods whose function argument runs while the lock is held (the lock is released when it settles). */
+export const CALLBACK_METHODS: ReadonlySet<string> = new Set([...shapes].filter(([, shape]) => shape.callback !== undefined).map(([name]) => name));
+
+const wrappers = new Map<string, number>();
+for (const library of LOCK_LIBRARIES) for (const wrapper of library.wrappers ?? []) if (!wrappers.has(wrapper.name)) wrappers.set(wrapper.name, wrapper.lockArgument);
+
+/** Wrappers that return the same lock: async-mutex `withTimeout(lock, ms)`, and `tryAcquire(lock)`, which only fails faster. */
+export const SAME_LOCK_WRAPPERS: ReadonlySet<string> = new Set(wrappers.keys());
+
+/** The argument of a same-lock wrapper call that is the lock (`withTimeout(lock, ms)`: 0), or undefined for any other function. */
+export function wrappedLockArgument(calleeName: string): number | undefined {
+  return wrappers.get(calleeName);
+}
+
+/** Methods whose string-literal first argument is the id of the lock they create (`locks.mutex("sm")`). */
+export const ID_FACTORY_METHODS: ReadonlySet<string> = new Set(LOCK_LIBRARIES.flatMap((library) => library.identify.idFactories ?? []));
+
+/** The library whose lock type has this name, or undefined. */
+export function libraryOfTypeName(typeName: string): LockLibrary | undefined {
+  return LOCK_LIBRARIES.find((library) => library.identify.typeNames?.includes(typeName));
+}
+
+/** The library one of whose method sets a type has (`hasMethod` answers for the type), or undefined. */
+export function libraryOfShape(hasMethod: (name: string) => boolean): LockLibrary | undefined {
+  return LOCK_LIBRARIES.find((library) => library.identify.shapes?.some((shape) => shape.every(hasMethod)));
+}
+
+/** The library whose `new X()` (`how: "new"`) or `x()` (`"call"`) of `exportName` imported from `module` creates a lock. */
+export function libraryOfCreation(module: string, exportName: string, how: "new" | "call"): LockLibrary | undefined {
+  return LOCK_LIBRARIES.find(
+    (library) => library.modules.includes(module) && (how === "new" ? library.identify.constructors : library.identify.factories)?.includes(exportName),
+  );
 }

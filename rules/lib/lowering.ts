@@ -14,7 +14,7 @@ import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescr
 import type * as TS from "typescript";
 import type { FlowFinding, FlowResult, HeldLock, LockRef, Step } from "../../core/flow.js";
 import { collectUnits, isFatalLoweringError, lowerUnit, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
-import { classifyMethod, type Policy } from "../../core/policy.js";
+import { classifyMethod, releaseMethodNames } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { functionNameOf, type FunctionName } from "./function-names.js";
 import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, unwrapExpression, type LockEnv } from "./resolve-lock.js";
@@ -242,7 +242,7 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     private readonly maps: NodeMaps,
   ) {
     this.lockMethodNames = lockMethodNamesOf(env.policy);
-    this.releaseNames = releaseNamesOf(env.policy);
+    this.releaseNames = releaseMethodNames(env.policy);
   }
 
   private esTree(node: TS.Node): TSESTree.Node | undefined {
@@ -346,17 +346,6 @@ function importedNames(program: TSESTree.Program): ImportedNames {
     }
   }
   return { functions, namespaces };
-}
-
-const releaseNamesByPolicy = new WeakMap<Policy, ReadonlySet<string>>();
-
-function releaseNamesOf(policy: Policy): ReadonlySet<string> {
-  let names = releaseNamesByPolicy.get(policy);
-  if (!names) {
-    names = new Set([...policy.methods.release, ...policy.locks.flatMap((lock) => lock.methods.release)]);
-    releaseNamesByPolicy.set(policy, names);
-  }
-  return names;
 }
 
 // ---- findings back to ESTree ----

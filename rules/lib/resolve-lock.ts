@@ -10,7 +10,7 @@ import { dirname, isAbsolute, posix, relative, resolve } from "node:path";
 import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as ts from "typescript";
 import type { LockRef } from "../../core/flow.js";
-import { SAME_LOCK_WRAPPERS } from "../../core/recognition.js";
+import { wrappedLockArgument } from "../../core/recognition.js";
 import { classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../../core/policy.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
@@ -218,8 +218,10 @@ function lockOfExpression(node: TSESTree.Node, env: LockEnv, depth: number): Dec
       const callee = unwrapExpression(node.callee);
       const name =
         callee.type === AST_NODE_TYPES.Identifier ? callee.name : callee.type === AST_NODE_TYPES.MemberExpression ? memberName(callee) : undefined;
-      if (name !== undefined && SAME_LOCK_WRAPPERS.has(name) && node.arguments.length > 0) {
-        return lockOfExpression(unwrapExpression(node.arguments[0]), env, depth + 1);
+      // A same-lock wrapper of the recognition table (`withTimeout(lock, ms)`) is the lock it wraps.
+      const lockArgument = name === undefined ? undefined : wrappedLockArgument(name);
+      if (lockArgument !== undefined && node.arguments.length > lockArgument) {
+        return lockOfExpression(unwrapExpression(node.arguments[lockArgument]), env, depth + 1);
       }
       return undefined;
     }

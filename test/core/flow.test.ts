@@ -150,6 +150,22 @@ describe("held-set interpreter", () => {
     expect(summary(run(nested(take("same-key", "keyA"))).findings)).toEqual(["recursion@same-key"]);
   });
 
+  it("a try-lock (waits: false) is never an order or recursion finding, nor a nesting, but is held afterwards", () => {
+    const tried = (node: string, id: string): S => ({ type: "acquire", node, lock: ref(id), mode: "w", form: "manual", waits: false });
+    const nestings: string[] = [];
+    const result = analyzeFlow(
+      [manual("hold-sm", "sm"), tried("try-rs", "rs"), tried("try-sm", "sm"), call("callee", "insert_mlw"), releaseLock("r1", "rs"), releaseLock("r2", "sm")],
+      {
+        resolveCall: (step) => suffixEffects[step.callee],
+        onAcquire: (acquired, held, node) => nestings.push(`${held.map((h) => h.lock.key).join("+")} > ${acquired.lock.key} @${node}`),
+      },
+    );
+    // rs (declared before sm) and sm (held) are only tried; ml is then waited for while rs is held.
+    expect(summary(result.findings.filter((f) => f.kind === "order" || f.kind === "recursion"))).toEqual(["order@callee"]);
+    expect([...result.acquired.keys()].sort()).toEqual(["ml", "rs", "sm"]);
+    expect(nestings).toEqual([" > sm @hold-sm", " > rs @try-rs", " > sm @try-sm", "sm+rs+sm > ml @callee"]);
+  });
+
   it("stays bounded on many branches", () => {
     const arms: S[] = Array.from({ length: 200 }, (_, i) => ({ type: "branch", arms: [[guard(`t${i}`, "rh", "w", `h${i}`, { owned: false })], []] }));
     const started = performance.now();

@@ -1,16 +1,34 @@
 /**
- * Both front ends read calls through core/recognition.ts. This checks the names, and then that the
- * ESLint rules and lock-audit reach the same verdict on the same code: task boundaries do not count
- * toward a suffix, and same-lock wrappers are the lock they wrap.
+ * Both front ends read calls through core/recognition.ts. This checks the table and its lookups, that
+ * no other source file spells what the table holds, and then that the ESLint rules and lock-audit
+ * reach the same verdict on the same code: task boundaries do not count toward a suffix, and
+ * same-lock wrappers are the lock they wrap.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import tsParser from "@typescript-eslint/parser";
 import { Linter, type ESLint } from "eslint";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
-import { isTaskBoundaryCall, SAME_LOCK_WRAPPERS } from "../../core/recognition.js";
+import { DEFAULT_METHODS } from "../../core/policy.js";
+import {
+  CALLBACK_METHODS,
+  DISPOSE_SYMBOL_OWNER,
+  DISPOSE_SYMBOLS,
+  ID_FACTORY_METHODS,
+  isTaskBoundaryCall,
+  libraryOfCreation,
+  libraryOfShape,
+  libraryOfTypeName,
+  LOCK_LIBRARIES,
+  methodShape,
+  PROMISE_CONTINUATION,
+  SAME_LOCK_WRAPPERS,
+  TASK_BOUNDARIES,
+  wrappedLockArgument,
+} from "../../core/recognition.js";
 import plugin from "../../rules/index.js";
+import { REPO_ROOT } from "../analyzer/helpers.js";
 import { tempDir } from "../support/temp.js";
 
 describe("recognition names", () => {
@@ -24,6 +42,159 @@ describe("recognition names", () => {
     expect(isTaskBoundaryCall("on", false, undefined)).toBe(false);
     expect(isTaskBoundaryCall("map", true, "items")).toBe(false);
     expect([...SAME_LOCK_WRAPPERS].sort()).toEqual(["tryAcquire", "withTimeout"]);
+    expect(wrappedLockArgument("withTimeout")).toBe(0);
+    expect(wrappedLockArgument("setTimeout")).toBeUndefined();
+  });
+});
+
+describe("the recognition table", () => {
+  it("keeps every default method name there was before the table, by the same action", () => {
+    // The lists of core/policy.ts before they moved into the table.
+    const before = {
+      write: ["acquire", "lock", "write", "writeLock", "acquireWrite", "runExclusive", "runWrite", "withLock", "withWriteLock"],
+      read: ["read", "readLock", "acquireRead", "runRead", "runShared", "withReadLock"],
+      release: ["release", "unlock"],
+    };
+    for (const action of ["write", "read", "release"] as const) expect(DEFAULT_METHODS[action]).toEqual(expect.arrayContaining(before[action]));
+    expect([...CALLBACK_METHODS].sort()).toEqual(["runExclusive", "runRead", "runShared", "runWrite", "withLock", "withReadLock", "withWriteLock"]);
+    // The table's own additions: await-lock and the runtime's try-locks.
+    expect(DEFAULT_METHODS.write.filter((name) => !before.write.includes(name))).toEqual(["acquireAsync", "tryAcquire", "tryWrite"]);
+    expect(DEFAULT_METHODS.read.filter((name) => !before.read.includes(name))).toEqual(["tryRead"]);
+    expect(DEFAULT_METHODS.release).toEqual(before.release);
+  });
+
+  it("gives every name one shape, merged over the libraries that have it", () => {
+    const shape = (name: string) => {
+      const { callback, returns, waits } = methodShape(name);
+      return { callback, returns: [...returns].sort(), waits };
+    };
+    expect(shape("runExclusive")).toEqual({ callback: 0, returns: ["result"], waits: true });
+    // async-mutex's releaser and `[value, release]`, the runtime's guard, a home-grown lock's nothing.
+    expect(shape("acquire")).toEqual({ callback: undefined, returns: ["guard", "nothing", "releaser", "tuple"], waits: true });
+    expect(shape("acquireAsync")).toEqual({ callback: undefined, returns: ["nothing"], waits: true });
+    expect(shape("tryAcquire")).toEqual({ callback: undefined, returns: ["guard", "success"], waits: false });
+    expect(shape("readLock")).toEqual({ callback: undefined, returns: ["guard", "nothing", "releaser", "tuple"], waits: true });
+    // A name only lock-order.json `methods` knows: whatever the code shows, and it waits.
+    expect(shape("enterCritical")).toEqual({ callback: undefined, returns: ["guard", "nothing", "releaser", "tuple"], waits: true });
+  });
+
+  it("identifies undeclared lock objects by type name, shape, constructor or factory of the library's module", () => {
+    expect(libraryOfTypeName("Mutex")?.id).toBe("async-mutex");
+    expect(libraryOfTypeName("AwaitLock")?.id).toBe("await-lock");
+    expect(libraryOfTypeName("Mortice")?.kind).toBe("rwlock");
+    expect(libraryOfTypeName("Map")).toBeUndefined();
+    const has = (...methods: string[]) => (name: string) => methods.includes(name);
+    expect(libraryOfShape(has("acquire", "release", "isLocked"))?.id).toBe("home-grown");
+    expect(libraryOfShape(has("acquireAsync", "tryAcquire", "release"))?.id).toBe("await-lock");
+    expect(libraryOfShape(has("acquire"))).toBeUndefined();
+    expect(libraryOfCreation("await-lock", "default", "new")?.id).toBe("await-lock");
+    expect(libraryOfCreation("mortice", "default", "call")?.id).toBe("mortice");
+    expect(libraryOfCreation("mortice", "default", "new")).toBeUndefined();
+    expect(libraryOfCreation("./mortice.js", "default", "call")).toBeUndefined();
+    expect([...ID_FACTORY_METHODS].sort()).toEqual(["mutex", "rwlock"]);
+  });
+
+  it("is well formed: acquisitions say what they return, only the home-grown conventions have no module", () => {
+    const ids = LOCK_LIBRARIES.map((library) => library.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const library of LOCK_LIBRARIES) {
+      expect(library.modules.length > 0 || library.id === "home-grown").toBe(true);
+      expect(Object.values(library.identify).some((list) => list.length > 0)).toBe(true);
+      for (const method of library.methods) {
+        if (method.action !== "release") expect(method.returns?.length, `${library.id} ${method.name}`).toBeGreaterThan(0);
+        if (method.callback !== undefined) expect(method.returns).toEqual(["result"]);
+      }
+    }
+  });
+});
+
+describe("docs/architecture.md", () => {
+  it("lists the supported libraries as the table has them", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs/architecture.md"), "utf8");
+    const listed = /<!-- libraries:start -->\n([\s\S]*?)<!-- libraries:end -->/.exec(doc)?.[1];
+    const rows = ["| library | recognized |", "| --- | --- |", ...LOCK_LIBRARIES.map((library) => `| \`${library.id}\` | ${library.note} |`)];
+    expect(listed).toBe(`${rows.join("\n")}\n`);
+  });
+
+  it("docs/lock-order.md lists the default method names the table makes", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs/lock-order.md"), "utf8");
+    for (const action of ["write", "read", "release"] as const) {
+      const row = new RegExp(`^\\| \`${action}\`[^|]*\\| (.*) \\|$`, "m").exec(doc)?.[1];
+      expect(row, action).toBe(DEFAULT_METHODS[action].map((name) => `\`${name}\``).join(", "));
+    }
+  });
+});
+
+/**
+ * The table is the only place that spells a lock method, a lock type, a wrapper or a task boundary.
+ * A name of the table written as a string literal anywhere else in core/, rules/ or analyzer/ (code,
+ * not comments) fails this test, except for the words the model itself is made of — actions
+ * (`write`, `read`, `release`), step kinds (`acquire`), lock kinds (`mutex`, `rwlock`) and the
+ * package's name — which fail only where compared with a name from the code (`name.text === "release"`).
+ */
+describe("the table is the only place", () => {
+  const vocabulary = new Set(["write", "read", "release", "acquire", "mutex", "rwlock", "keyed", "lock-discipline"]);
+  /** Literals that are words of output, not recognition: file → literal → why. */
+  const allowed: Record<string, Record<string, string>> = {
+    "analyzer/command.ts": { lock: "the word in `wrote … (1 lock)`" },
+    "analyzer/reporters/html.ts": { lock: "the word in the lock graph's heading" },
+    "analyzer/init.ts": { lock: "a word left out of proposed ids, and the fallback id" },
+    "rules/index.ts": { "lock-discipline": "the package's own manifest, read for its version" },
+    "analyzer/version.ts": { "lock-discipline": "the package's own manifest, read for its version" },
+  };
+
+  const tableNames = new Set<string>([PROMISE_CONTINUATION, DISPOSE_SYMBOL_OWNER, ...DISPOSE_SYMBOLS, ...ID_FACTORY_METHODS]);
+  for (const library of LOCK_LIBRARIES) {
+    for (const method of library.methods) tableNames.add(method.name);
+    for (const name of [...(library.identify.typeNames ?? []), ...(library.identify.shapes ?? []).flat(), ...(library.identify.constructors ?? []), ...(library.identify.factories ?? [])]) {
+      if (name !== "default") tableNames.add(name);
+    }
+    for (const wrapper of library.wrappers ?? []) tableNames.add(wrapper.name);
+    for (const module of library.modules) tableNames.add(module);
+  }
+  for (const boundary of TASK_BOUNDARIES) {
+    tableNames.add(boundary.name);
+    if (boundary.receiver) tableNames.add(boundary.receiver);
+  }
+
+  function sources(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      return entry.isDirectory() ? sources(path) : entry.name.endsWith(".ts") ? [path] : [];
+    });
+  }
+
+  /** The code of a file without its comments (a `//` inside a string only hides the rest of its line). */
+  const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, " ")).replace(/\/\/.*$/gm, "");
+
+  it("no source file but core/recognition.ts spells a name of the table", () => {
+    expect(tableNames.size).toBeGreaterThan(40);
+    const literal = /(["'`])([A-Za-z_$][\w$-]*)\1/g;
+    const compared = /(?:\.text|\.name|\bname|\bmethod|Name)\s*[!=]==?\s*(["'`])([\w$-]+)\1|getPropertyOfType\([^)]*,\s*(["'`])([\w$-]+)\3\)|\.(?:has|includes)\((["'`])([\w$-]+)\5\)/g;
+    const found: string[] = [];
+    for (const file of ["core", "rules", "analyzer"].flatMap((dir) => sources(join(REPO_ROOT, dir)))) {
+      const path = relative(REPO_ROOT, file).split("\\").join("/");
+      if (path === "core/recognition.ts") continue;
+      code(readFileSync(file, "utf8"))
+        .split("\n")
+        .forEach((line, index) => {
+          for (const match of line.matchAll(literal)) {
+            const name = match[2];
+            if (tableNames.has(name) && !vocabulary.has(name) && !allowed[path]?.[name]) found.push(`${path}:${index + 1} "${name}"`);
+          }
+          for (const match of line.matchAll(compared)) {
+            const name = match[2] ?? match[4] ?? match[6];
+            if (tableNames.has(name) && !allowed[path]?.[name]) found.push(`${path}:${index + 1} compares with "${name}"`);
+          }
+        });
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("catches a hard-coded name (the check itself)", () => {
+    const line = code(`if (callee.name.text === "runExclusive") return; // "acquire" in a comment`);
+    expect(line).toContain('"runExclusive"');
+    expect(line).not.toContain('"acquire"');
   });
 });
 

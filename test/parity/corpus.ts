@@ -235,6 +235,89 @@ export class S {
       { rule: "suffix", line: 17, wants: "read_hlr" },
     ],
   },
+  // ---- libraries of the recognition table ----
+  {
+    name: "await-lock-manual",
+    title: "await-lock: acquireAsync() holds the lock until release()",
+    code: snippet(`import AwaitLock from "await-lock";
+export class S {
+  readonly a = new AwaitLock();
+  readonly b = new AwaitLock();
+  async k_sa_sb() {
+    await this.b.acquireAsync();
+    try {
+      await this.a.acquireAsync();
+      this.a.release();
+      await this.b.acquireAsync();
+    } finally {
+      this.b.release();
+    }
+  }
+}
+`),
+    expected: [
+      { rule: "order", line: 13 },
+      { rule: "no-recursion", line: 15 },
+    ],
+  },
+  {
+    name: "await-lock-try",
+    title: "await-lock: tryAcquire() never waits, and holds the lock where it succeeded",
+    code: snippet(`import AwaitLock from "await-lock";
+export class S {
+  readonly a = new AwaitLock();
+  readonly b = new AwaitLock();
+  async k_sa_sb() {
+    await this.b.acquireAsync();
+    try {
+      if (this.a.tryAcquire()) this.a.release();
+    } finally {
+      this.b.release();
+    }
+  }
+  sweep() {
+    if (!this.a.tryAcquire()) return;
+    try {
+      void this.b;
+    } finally {
+      this.a.release();
+    }
+  }
+}
+`),
+    expected: [{ rule: "suffix", line: 18, wants: "sweep_sa" }],
+  },
+  {
+    name: "mortice",
+    title: "mortice: readLock()/writeLock() resolve to a release function; .then(cb) holds it in cb only",
+    code: snippet(`import mortice from "mortice";
+export class S {
+  readonly a = new Mutex();
+  readonly r = mortice({ name: "s" });
+  async reads_srr() {
+    const release = await this.r.readLock();
+    release();
+  }
+  async writes_srr() {
+    const release = await this.r.writeLock();
+    try {
+      await this.a.runExclusive(async () => 1);
+    } finally {
+      release();
+    }
+  }
+  async then_srr() {
+    await this.r.readLock().then((release) => release());
+    const release = await this.r.readLock();
+    release();
+  }
+}
+`),
+    expected: [
+      { rule: "suffix", line: 14, wants: "writes_sa_srw" },
+      { rule: "order", line: 17 },
+    ],
+  },
   // ---- calls through suffixed callees ----
   {
     name: "suffixed-callee",

@@ -1,0 +1,86 @@
+/**
+ * The libraries of the recognition table (core/recognition.ts), imported from the real packages
+ * (devDependencies): in discovery mode (no lock-order.json) their instances are undeclared lock
+ * classes, listed with the table's kind and checked for cycles, as async-mutex's are
+ * (async-mutex.test.ts). Declared, they are checked by fixtures/audit (await-lock*, mortice*).
+ */
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyze } from "../../analyzer/analyze.js";
+import { tempDir } from "../support/temp.js";
+import { AUDIT_FIXTURES, REPO_ROOT } from "./helpers.js";
+
+/** A project without lock-order.json; with `packages`, the repository's node_modules resolve the imports. */
+function writeProject(source: string, packages: boolean): string {
+  const dir = tempDir("lock-audit-libraries-");
+  if (packages) symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "nodenext", strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ["main.ts"] }));
+  writeFileSync(join(dir, "main.ts"), source);
+  return dir;
+}
+
+function locksOf(result: Awaited<ReturnType<typeof analyze>>): string[] {
+  return result.graph.locks.map((lock) => `${lock.key} ${lock.kind} ${lock.sites}`).sort();
+}
+
+/** The undeclared half of the await-lock fixture: two AwaitLock members in a cycle, here without a lock-order.json. */
+const AWAIT_LOCK = readFileSync(join(AUDIT_FIXTURES, "await-lock/src/undeclared.ts"), "utf8");
+const CYCLE_LINE = AWAIT_LOCK.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
+
+describe("await-lock", () => {
+  it("is recognized undeclared: AwaitLock members are lock classes, and their cycle is reported", async () => {
+    const result = await analyze({ project: writeProject(AWAIT_LOCK, true) });
+    expect(result.configFile).toBeNull();
+    expect(locksOf(result)).toEqual(["Queue.lock mutex 2", "Worker.lock mutex 2"]);
+    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${CYCLE_LINE}`]);
+    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Queue.lock > Worker.lock", "Worker.lock > Queue.lock"]);
+  });
+
+  it("is recognized by its constructor imported from the package when its types are missing", async () => {
+    const result = await analyze({ project: writeProject(AWAIT_LOCK, false) });
+    expect(locksOf(result)).toEqual(["Queue.lock mutex 2", "Worker.lock mutex 2"]);
+    expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
+  });
+});
+
+const MORTICE = `import mortice from "mortice";
+
+/** A module-level lock and a member, each an undeclared lock class. */
+export const registry = mortice({ name: "registry" });
+
+export class Pins {
+  readonly lock = mortice();
+  async pin(): Promise<void> {
+    const release = await this.lock.readLock();
+    try {
+      const inner = await registry.writeLock();
+      inner();
+    } finally {
+      release();
+    }
+  }
+  async compact(): Promise<void> {
+    const release = await registry.writeLock();
+    try {
+      await this.lock.writeLock().then((unpin) => unpin());
+    } finally {
+      release();
+    }
+  }
+}
+`;
+
+describe("mortice", () => {
+  it("is recognized undeclared: mortice() locks are rwlocks (the table's kind, though one is only written), and their cycle is reported", async () => {
+    const result = await analyze({ project: writeProject(MORTICE, true) });
+    expect(locksOf(result)).toEqual(["Pins.lock rwlock 2", "main.ts#registry rwlock 2"]);
+    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual(["cycle 11"]);
+  });
+
+  it("is recognized by its factory imported from the package when its types are missing", async () => {
+    const result = await analyze({ project: writeProject(MORTICE, false) });
+    expect(locksOf(result)).toEqual(["Pins.lock rwlock 2", "main.ts#registry rwlock 2"]);
+  });
+});

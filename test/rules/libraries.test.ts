@@ -1,0 +1,367 @@
+/**
+ * The libraries of the recognition table (core/recognition.ts), seen by the ESLint rules through a
+ * lock-order.json that declares their instances (`Class.member`): the same shapes lock-audit reads
+ * (fixtures/audit/await-lock*, test/analyzer/libraries.test.ts).
+ */
+import { RuleTester } from "@typescript-eslint/rule-tester";
+import noRecursion from "../../rules/no-recursion.js";
+import order from "../../rules/order.js";
+import release from "../../rules/release.js";
+import suffix from "../../rules/suffix.js";
+import { testable } from "./lock-rule-tester.js";
+
+const policy = {
+  locks: [
+    { id: "ss", target: "Sessions.lock", kind: "mutex" },
+    { id: "tk", target: "Tokens.lock", kind: "mutex" },
+    { id: "rp", target: "Repo.lock", kind: "rwlock" },
+    { id: "bs", target: "Blockstore.lock", kind: "rwlock" },
+  ],
+};
+const tester = new RuleTester({ settings: { "lock-discipline": { policy, lockOrder: "/virtual/lock-order.json" } } });
+
+const AWAIT_LOCK = `import AwaitLock from "await-lock";
+class Sessions {
+  readonly lock = new AwaitLock();
+  forget() {}
+}
+`;
+
+/** await-lock: `acquireAsync()` held until `release()`; `tryAcquire()` held where it succeeded, never waiting. */
+tester.run("order (await-lock)", testable(order), {
+  valid: [
+    // tk held while ss is only tried: a try-lock cannot deadlock.
+    `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async expire_ss_tk(sessions: Sessions) {
+    await this.lock.acquireAsync();
+    try {
+      if (sessions.lock.tryAcquire()) {
+        try { sessions.forget(); } finally { sessions.lock.release(); }
+      }
+    } finally {
+      this.lock.release();
+    }
+  }
+}`,
+    // ss released before tk is taken: not nested.
+    `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async later_ss_tk(sessions: Sessions) {
+    await sessions.lock.acquireAsync();
+    sessions.lock.release();
+    await this.lock.acquireAsync();
+    this.lock.release();
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async revoke_ss_tk(sessions: Sessions) {
+    await this.lock.acquireAsync();
+    try {
+      await sessions.lock.acquireAsync();
+      sessions.lock.release();
+    } finally {
+      this.lock.release();
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireOutOfOrder", line: 11 }],
+    },
+    {
+      // Held after `if (!tryAcquire()) return`: the call through a suffixed callee comes after it.
+      code: `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async revoke_ss_tk(sessions: Sessions & { close_ss(): Promise<void> }) {
+    if (!this.lock.tryAcquire()) return;
+    try {
+      await sessions.close_ss();
+    } finally {
+      this.lock.release();
+    }
+  }
+}`,
+      errors: [{ messageId: "callOutOfOrder", line: 11 }],
+    },
+  ],
+});
+
+tester.run("no-recursion (await-lock)", testable(noRecursion), {
+  valid: [
+    // Trying a held lock returns false at once: no deadlock.
+    `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async poll_tk() {
+    await this.lock.acquireAsync();
+    try {
+      if (this.lock.tryAcquire()) this.lock.release();
+    } finally {
+      this.lock.release();
+    }
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async twice_tk() {
+    await this.lock.acquireAsync();
+    await this.lock.acquireAsync();
+    this.lock.release();
+    this.lock.release();
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 10 }],
+    },
+    {
+      // Taken by tryAcquire, then waited for: the second acquisition waits forever.
+      code: `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async again_tk() {
+    if (this.lock.tryAcquire()) {
+      await this.lock.acquireAsync();
+      this.lock.release();
+      this.lock.release();
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 10 }],
+    },
+  ],
+});
+
+tester.run("release (await-lock)", testable(release), {
+  valid: [
+    `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async issue_tk() {
+    await this.lock.acquireAsync();
+    try { await this.save(); } finally { this.lock.release(); }
+  }
+  async sweep_tk() {
+    if (this.lock.tryAcquire()) {
+      try { await this.save(); } finally { this.lock.release(); }
+    }
+  }
+  async flush_tk() {
+    if (!this.lock.tryAcquire()) return false;
+    try { await this.save(); return true; } finally { this.lock.release(); }
+  }
+  async save() {}
+}`,
+  ],
+  invalid: [
+    {
+      code: `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async issue_tk() {
+    await this.lock.acquireAsync();
+    await this.save();
+    this.lock.release();
+  }
+  async sweep_tk() {
+    if (this.lock.tryAcquire()) {
+      this.count += 1;
+    }
+  }
+  count = 0;
+  async save() {}
+}`,
+      errors: [
+        { messageId: "notReleasedOnException", line: 9 },
+        { messageId: "notReleased", line: 14 },
+      ],
+    },
+  ],
+});
+
+tester.run("suffix (await-lock)", testable(suffix), {
+  valid: [
+    `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  async issue_tk() {
+    await this.lock.acquireAsync();
+    this.lock.release();
+  }
+  sweep_ss_tk(sessions: Sessions) {
+    if (!sessions.lock.tryAcquire()) return;
+    sessions.lock.release();
+    if (this.lock.tryAcquire()) this.lock.release();
+  }
+}`,
+  ],
+  invalid: [
+    {
+      // A try-lock is taken where it succeeds: the name says so.
+      code: `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  sweep() {
+    if (!this.lock.tryAcquire()) return;
+    this.lock.release();
+  }
+}`,
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          line: 8,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              data: { expected: "sweep_tk" },
+              output: `${AWAIT_LOCK}class Tokens {
+  readonly lock = new AwaitLock();
+  /**
+   * @acquires tk
+   */
+  sweep_tk() {
+    if (!this.lock.tryAcquire()) return;
+    this.lock.release();
+  }
+}`,
+            },
+          ],
+        },
+      ],
+    },
+  ],
+});
+
+const MORTICE = `import mortice from "mortice";
+class Repo {
+  readonly lock = mortice({ name: "repo" });
+}
+`;
+
+/** mortice: `readLock()` / `writeLock()` resolve to a release function; it is an rwlock. */
+tester.run("order (mortice)", testable(order), {
+  valid: [
+    `${MORTICE}class Blockstore {
+  readonly lock = mortice();
+  async put_rpr_bsw(repo: Repo) {
+    const release = await repo.lock.readLock();
+    try {
+      const inner = await this.lock.writeLock();
+      inner();
+    } finally {
+      release();
+    }
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${MORTICE}class Blockstore {
+  readonly lock = mortice();
+  async flush_rpr_bsw(repo: Repo) {
+    const release = await this.lock.writeLock();
+    try {
+      const inner = await repo.lock.readLock();
+      inner();
+    } finally {
+      release();
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireOutOfOrder", line: 10 }],
+    },
+  ],
+});
+
+tester.run("no-recursion (mortice)", testable(noRecursion), {
+  valid: [
+    // The promised releaser of `.then(cb)` holds the lock only while cb runs.
+    `${MORTICE}class Store {
+  async size_rpw(repo: Repo) {
+    await repo.lock.readLock().then((release) => release());
+    const release = await repo.lock.writeLock();
+    release();
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${MORTICE}class Store {
+  async gc_rpw(repo: Repo) {
+    const release = await repo.lock.writeLock();
+    try {
+      const read = await repo.lock.readLock();
+      read();
+    } finally {
+      release();
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 9 }],
+    },
+  ],
+});
+
+tester.run("release (mortice)", testable(release), {
+  valid: [
+    `${MORTICE}class Store {
+  async stat_rpr(repo: Repo) {
+    const release = await repo.lock.readLock();
+    try { return 1; } finally { release(); }
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${MORTICE}class Store {
+  async stat_rpr(repo: Repo) {
+    const release = await repo.lock.readLock();
+    if (Math.random() > 0.5) return 0;
+    release();
+    return 1;
+  }
+}`,
+      errors: [{ messageId: "notReleased", line: 7 }],
+    },
+  ],
+});
+
+tester.run("suffix (mortice)", testable(suffix), {
+  valid: [
+    `${MORTICE}class Store {
+  async stat_rpr(repo: Repo) {
+    const release = await repo.lock.readLock();
+    release();
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${MORTICE}class Store {
+  async stat_rpw(repo: Repo) {
+    const release = await repo.lock.readLock();
+    release();
+  }
+}`,
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          line: 6,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              data: { expected: "stat_rpr" },
+              output: `${MORTICE}class Store {
+  /**
+   * @acquires rp:r
+   */
+  async stat_rpr(repo: Repo) {
+    const release = await repo.lock.readLock();
+    release();
+  }
+}`,
+            },
+          ],
+        },
+      ],
+    },
+  ],
+});
