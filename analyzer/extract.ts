@@ -49,6 +49,7 @@ export class FactExtractor implements LoweringHost<Callee, FunctionUnit> {
         spawnNodes: lowered.spawnNodes,
         acquires: lowered.acquires,
         invokesParameter: edges.invokesParameter,
+        flagSensitive: lowered.flagSensitive,
       };
     } finally {
       this.edges = undefined;

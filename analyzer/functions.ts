@@ -42,6 +42,8 @@ export interface UnitFacts {
   readonly acquires: boolean;
   /** The body calls one of the function's own parameters (it may be a wrapper running a callback). */
   readonly invokesParameter: boolean;
+  /** It branches on a flag parameter or passes one on: its summary is specialized on callers' literal flags. */
+  readonly flagSensitive: boolean;
 }
 
 export interface FunctionUnit {

@@ -10,7 +10,7 @@
  * module only feeds it callee summaries (`resolveCall`) and listens (`onAcquire`, `onCall`).
  */
 import type { ts } from "ts-morph";
-import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type HeldLock, type LockAcquisition, type LockRef } from "../core/flow.js";
+import { analyzeFlow, type CallEffect, type CallStep, type FlagPath, type FlagTest, type FlagValue, type FlowFinding, type HeldLock, type LockAcquisition, type LockRef } from "../core/flow.js";
 import type { Callee, FunctionUnit } from "./functions.js";
 import { stronglyConnectedComponents } from "./scc.js";
 
@@ -124,6 +124,68 @@ export function keyInCallee(summary: FunctionSummary | undefined, key: string, l
   return undefined;
 }
 
+// ---- flags the caller decides (`{ skipLock: true }`) ----
+
+/** A flag argument as the callee sees it: literals and objects of them; anything else is not decided. */
+type FlagFact =
+  | { readonly kind: "literal"; readonly value: boolean }
+  | { readonly kind: "object"; readonly fields: ReadonlyMap<string, FlagFact | undefined>; readonly closed: boolean };
+
+/** Parameter index → what the caller passed for it, where the syntax decides it. */
+type FlagBinding = ReadonlyMap<number, FlagFact>;
+
+/** The value at a flag path (`options.skipLock`); a field missing from a closed object literal is `undefined`, so false. */
+function flagAt(flags: FlagBinding | undefined, path: FlagPath): FlagFact | undefined {
+  let value = flags?.get(path.parameter);
+  for (const name of path.path) {
+    if (value?.kind !== "object") return undefined;
+    const field = value.fields.get(name);
+    if (field === undefined && !value.fields.has(name)) return value.closed ? { kind: "literal", value: false } : undefined;
+    value = field;
+  }
+  return value;
+}
+
+function flagTruth(flags: FlagBinding, test: FlagTest): boolean | undefined {
+  const value = flagAt(flags, test);
+  return value === undefined ? undefined : value.kind === "object" ? true : value.value;
+}
+
+function flagFact(value: FlagValue, flags: FlagBinding | undefined): FlagFact | undefined {
+  switch (value.kind) {
+    case "literal":
+      return value;
+    case "unknown":
+      return undefined;
+    case "forward":
+      return flagAt(flags, value.from);
+    case "object": {
+      // `{ ...options, extra: 1 }`: the caller's own flags, then the fields written here.
+      const base = value.spread ? flagAt(flags, value.spread) : undefined;
+      const fields = new Map<string, FlagFact | undefined>(base?.kind === "object" ? base.fields : []);
+      for (const [name, field] of value.fields) fields.set(name, flagFact(field, flags));
+      const closed = value.closed && (value.spread === undefined || (base?.kind === "object" && base.closed));
+      return { kind: "object", fields, closed };
+    }
+  }
+}
+
+/** The flags a call passes, resolved against the calling function's own flags; undefined when none is decided. */
+function bindingOf(flagArguments: ReadonlyMap<number, FlagValue>, flags: FlagBinding | undefined): FlagBinding | undefined {
+  let binding: Map<number, FlagFact> | undefined;
+  for (const [index, value] of flagArguments) {
+    const fact = flagFact(value, flags);
+    if (fact) (binding ??= new Map()).set(index, fact);
+  }
+  return binding;
+}
+
+function bindingKey(flags: FlagBinding): string {
+  const text = (fact: FlagFact | undefined): string =>
+    fact === undefined ? "?" : fact.kind === "literal" ? String(fact.value) : `{${[...fact.fields].map(([name, field]) => `${name}:${text(field)}`).sort().join(",")}${fact.closed ? "" : ",…"}}`;
+  return [...flags].sort(([a], [b]) => a - b).map(([index, fact]) => `${index}=${text(fact)}`).join(";");
+}
+
 export function calleeLabel(targets: readonly FunctionUnit[]): string {
   if (targets.length === 1) return targets[0].label;
   return `${targets[0].label} (or ${targets.length - 1} other implementation${targets.length > 2 ? "s" : ""})`;
@@ -134,12 +196,41 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
   const outcomes = new Map<FunctionUnit, UnitOutcome>();
   const analyzable = units.filter((unit) => unit.facts !== undefined);
 
-  const effectOf = (callee: Callee): UnitCallEffect | undefined => {
+  /**
+   * Summaries specialized on the flags a call passes (`{ skipLock: true }`), per function and binding.
+   * They rest on the current summaries, so they are dropped whenever one of those changes.
+   */
+  let specialized = new Map<FunctionUnit, Map<string, FunctionSummary>>();
+  const specializing = new Set<string>();
+
+  /** The summary of `target` as a call with these flags sees it. */
+  const summaryAt = (target: FunctionUnit, flags: FlagBinding | undefined): FunctionSummary | undefined => {
+    const general = summaries.get(target);
+    if (!flags || !target.facts?.flagSensitive || !general) return general;
+    const key = bindingKey(flags);
+    let byBinding = specialized.get(target);
+    const known = byBinding?.get(key);
+    if (known) return known;
+    const running = `${target.id}\u0000${key}`;
+    if (specializing.has(running)) return general; // recursion under the same flags: the general summary bounds it
+    specializing.add(running);
+    try {
+      const summary = interpret(target, flags).summary;
+      if (!byBinding) specialized.set(target, (byBinding = new Map()));
+      byBinding.set(key, summary);
+      return summary;
+    } finally {
+      specializing.delete(running);
+    }
+  };
+
+  const effectOf = (callee: Callee, flagArguments?: ReadonlyMap<number, FlagValue>, flags?: FlagBinding): UnitCallEffect | undefined => {
     if (callee.kind !== "functions") return undefined;
     const acquires = new Map<string, LockAcquisition>();
     let wraps = false;
+    const passed = flagArguments ? bindingOf(flagArguments, flags) : undefined;
     for (const target of callee.targets) {
-      const summary = summaries.get(target);
+      const summary = summaryAt(target, passed);
       if (!summary) continue;
       for (const acquisition of summary.acquired.values()) addSubstituted(acquires, acquisition, callee.lockArguments);
       if (summary.heldDuringParameter.size > 0) wraps = true;
@@ -154,18 +245,16 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
       heldDuringCallback: (argIndex) => {
         const held = new Map<string, LockAcquisition>();
         for (const target of targets) {
-          for (const acquisition of summaries.get(target)?.heldDuringParameter.get(argIndex)?.values() ?? []) addSubstituted(held, acquisition, callee.lockArguments);
+          for (const acquisition of summaryAt(target, passed)?.heldDuringParameter.get(argIndex)?.values() ?? []) addSubstituted(held, acquisition, callee.lockArguments);
         }
         return held.size > 0 ? [...held.values()] : undefined;
       },
     };
   };
 
-  /** Runs the held-set interpreter over one function with the current callee summaries; true when its summary changed. */
-  const run = (unit: FunctionUnit): boolean => {
+  /** Runs the held-set interpreter over one function with the current callee summaries (and, specialized, the caller's flags). */
+  const interpret = (unit: FunctionUnit, flags: FlagBinding | undefined): { summary: FunctionSummary; outcome: UnitOutcome } => {
     const facts = unit.facts!;
-    const mayMatter = facts.acquires || facts.invokesParameter || [...facts.callees].some((callee) => !isEmpty(summaries.get(callee)));
-    if (!mayMatter) return false; // takes no lock and calls nothing that does: empty summary, nothing to report
     const witnesses = new Map<string, AcquisitionWitness>();
     const nestings: Nesting[] = [];
     const nestingKeys = new Set<string>();
@@ -180,7 +269,8 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
     /** Order findings of nestings that a callee makes of the locks this function passes it. */
     const passedFindings: FlowFinding<ts.Node>[] = [];
     const result = analyzeFlow<ts.Node, Callee>(facts.steps, {
-      resolveCall: (step: CallStep<ts.Node, Callee>) => effectOf(step.callee),
+      resolveCall: (step: CallStep<ts.Node, Callee>) => effectOf(step.callee, step.flagArguments, flags),
+      ...(flags ? { flag: (test: FlagTest) => flagTruth(flags, test) } : {}),
       onAcquire: (acquired, held, node, via) => {
         const effect = via as UnitCallEffect | undefined;
         if (!facts.spawnNodes.has(node) && !witnesses.has(acquired.lock.key)) witnesses.set(acquired.lock.key, { node, ...(effect ? { via: effect } : {}) });
@@ -190,12 +280,13 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
         const callee = step.callee;
         if (callee.kind === "functions" && callee.lockArguments) {
           // The callee nests the locks this call passes: the nesting happens here, with this call's locks.
+          const passed = step.flagArguments ? bindingOf(step.flagArguments, flags) : undefined;
           for (const target of callee.targets) {
-            for (const nesting of summaries.get(target)?.parametricNestings ?? []) {
+            for (const nesting of summaryAt(target, passed)?.parametricNestings ?? []) {
               const outer = substituted(nesting.held, callee.lockArguments);
               const inner = substituted(nesting.acquired, callee.lockArguments);
               if (!outer || !inner || outer.lock.key === inner.lock.key) continue;
-              const effect = effectOf(callee);
+              const effect = effectOf(callee, step.flagArguments, flags);
               const heldLock: HeldLock<ts.Node> = { lock: outer.lock, mode: outer.mode, site: step.node, form: "callback", owned: false, inCallee: true };
               addNesting({ held: heldLock, acquired: inner, node: step.node, ...(effect ? { via: effect } : {}) });
               // Both declared and taken against the order: the call is where it happens.
@@ -215,13 +306,26 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
         for (const lock of held) locks.set(lock.lock.key, stronger(locks.get(lock.lock.key), { lock: lock.lock, mode: lock.mode }));
       },
     });
-    outcomes.set(unit, { findings: passedFindings.length > 0 ? [...result.findings, ...passedFindings] : result.findings, witnesses, nestings });
     const parametricNestings = nestings
       .filter((nesting) => nesting.held.lock.parameter || nesting.acquired.lock.parameter)
       .map((nesting): ParametricNesting => ({ held: { lock: nesting.held.lock, mode: nesting.held.mode }, acquired: nesting.acquired }));
-    const summary: FunctionSummary = { acquired: result.acquired, heldDuringParameter, parametricNestings };
+    return {
+      summary: { acquired: result.acquired, heldDuringParameter, parametricNestings },
+      outcome: { findings: passedFindings.length > 0 ? [...result.findings, ...passedFindings] : result.findings, witnesses, nestings },
+    };
+  };
+
+  /** The general run over one function, kept as its summary and outcome; true when its summary changed. */
+  const run = (unit: FunctionUnit, inCycle: boolean): boolean => {
+    const facts = unit.facts!;
+    const mayMatter = facts.acquires || facts.invokesParameter || [...facts.callees].some((callee) => !isEmpty(summaries.get(callee)));
+    if (!mayMatter) return false; // takes no lock and calls nothing that does: empty summary, nothing to report
+    const { summary, outcome } = interpret(unit, undefined);
+    outcomes.set(unit, outcome);
     const changed = !sameSummary(summaries.get(unit), summary);
     summaries.set(unit, summary);
+    // Components run callees first: only inside a recursive one can a specialized summary rest on a summary that changes.
+    if (changed && inCycle && specialized.size > 0) specialized = new Map();
     return changed && !isEmpty(summary);
   };
 
@@ -232,7 +336,7 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
   for (const component of components) {
     const first = component[0];
     if (component.length === 1 && !first.facts!.callees.has(first)) {
-      run(first);
+      run(first, false);
     } else {
       // Recursion: re-run the callers (inside the component) of every function whose summary grew.
       const members = new Set(component);
@@ -250,7 +354,7 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
       for (let i = 0; i < queue.length; i += 1) {
         const unit = queue[i];
         queued.delete(unit);
-        if (!run(unit)) continue;
+        if (!run(unit, true)) continue;
         for (const caller of callers.get(unit) ?? []) {
           if (queued.has(caller)) continue;
           queued.add(caller);

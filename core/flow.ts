@@ -84,6 +84,32 @@ export interface CallStep<N, C> {
   readonly callee: C;
   /** Function arguments written inline; they run during the call (map, forEach, wrappers). */
   readonly callbacks: readonly CallbackArgument<N, C>[];
+  /** Arguments that are flags (`{ skipLock: true }`, `true`, the caller's own `options`), by argument index. */
+  readonly flagArguments?: ReadonlyMap<number, FlagValue>;
+}
+
+/**
+ * What a call passes for a flag parameter, as far as the syntax shows: a boolean literal, an object
+ * literal of flags (`closed` when nothing unknown is spread into it, so a missing field is
+ * `undefined`), or the calling function's own parameter (or a path in it), passed on.
+ */
+export type FlagValue =
+  | { readonly kind: "literal"; readonly value: boolean }
+  | { readonly kind: "object"; readonly fields: ReadonlyMap<string, FlagValue>; readonly closed: boolean; readonly spread?: FlagPath }
+  | { readonly kind: "forward"; readonly from: FlagPath }
+  /** A field that is there with a value the syntax does not decide (`{ key: computeKey() }`). */
+  | { readonly kind: "unknown" };
+
+/** `options.skipLock` in a function whose parameter 0 is `options`: { parameter: 0, path: ["skipLock"] }. */
+export interface FlagPath {
+  readonly parameter: number;
+  readonly path: readonly string[];
+}
+
+/** A two-armed branch on a flag parameter (`if (!options?.skipLock)`, `opts.skipLock ? a : b`). */
+export interface FlagTest extends FlagPath {
+  /** The arm that runs when the flag is truthy (the other one runs when it is not). */
+  readonly armWhenTrue: 0 | 1;
 }
 
 export type Step<N, C = unknown> =
@@ -91,7 +117,7 @@ export type Step<N, C = unknown> =
   | ReleaseStep<N>
   | CallStep<N, C>
   /** if/else, switch, `?:`, `&&`: each arm may run; an `if` without `else` has an empty arm. */
-  | { readonly type: "branch"; readonly arms: readonly (readonly Step<N, C>[])[] }
+  | { readonly type: "branch"; readonly arms: readonly (readonly Step<N, C>[])[]; readonly flag?: FlagTest }
   | LoopStep<N, C>
   | {
       readonly type: "try";
@@ -175,6 +201,11 @@ export interface FlowOptions<N, C> {
    * runs both interpretations on random programs and requires the same result.
    */
   readonly generalOnly?: boolean;
+  /**
+   * The value of a flag the function was called with, when the caller's literal arguments decide it
+   * (lock-audit's summaries specialized on `{ skipLock: true }`); undefined runs both arms.
+   */
+  flag?(test: FlagTest): boolean | undefined;
 }
 
 export interface FlowResult<N> {
@@ -319,6 +350,14 @@ class FlowInterpreter<N, C> {
 
   constructor(private readonly options: FlowOptions<N, C>) {}
 
+  /** The arms of a branch that may run: one, when it tests a flag whose value the caller decided. */
+  private armsTaken(step: Extract<Step<N, C>, { type: "branch" }>): readonly (readonly Step<N, C>[])[] {
+    if (!step.flag || !this.options.flag || step.arms.length !== 2) return step.arms;
+    const value = this.options.flag(step.flag);
+    if (value === undefined) return step.arms;
+    return [step.arms[value ? step.flag.armWhenTrue : 1 - step.flag.armWhenTrue]];
+  }
+
   run(body: readonly Step<N, C>[]): FlowResult<N> {
     const initialHeld = this.options.initialHeld;
     const initial = initialHeld && initialHeld.length ? initialHeld.map((held) => ({ ...held, owned: false })) : (NO_HELD as readonly HeldLock<N>[]);
@@ -388,7 +427,7 @@ class FlowInterpreter<N, C> {
       case "branch": {
         if (step.arms.length === 0) return NORMAL;
         let ways = 0;
-        for (const arm of step.arms) ways |= this.statelessSteps(arm, held, copies) & WAYS;
+        for (const arm of this.armsTaken(step)) ways |= this.statelessSteps(arm, held, copies) & WAYS;
         return ways;
       }
       case "loop": {
@@ -591,7 +630,7 @@ class FlowInterpreter<N, C> {
       case "branch": {
         if (step.arms.length === 0) return this.addOutcome(this.execScope([], states), exits);
         let normal: readonly State<N>[] = NO_STATES;
-        for (const arm of step.arms) normal = concatStates(normal, this.addOutcome(this.execScope(arm, states), exits));
+        for (const arm of this.armsTaken(step)) normal = concatStates(normal, this.addOutcome(this.execScope(arm, states), exits));
         return normal;
       }
       case "loop": {

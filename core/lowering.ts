@@ -26,7 +26,7 @@
  *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
  */
 import type * as TS from "typescript";
-import type { CallbackArgument, LockRef, Step } from "./flow.js";
+import type { CallbackArgument, FlagPath, FlagTest, FlagValue, LockRef, Step } from "./flow.js";
 import {
   DISPOSE_SYMBOL_OWNER,
   DISPOSE_SYMBOLS,
@@ -63,13 +63,17 @@ export type TypeScript = Pick<
   | "isIdentifier"
   | "isNewExpression"
   | "isNonNullExpression"
+  | "isObjectLiteralExpression"
   | "isParenthesizedExpression"
+  | "isPrefixUnaryExpression"
   | "isPropertyAccessExpression"
   | "isPropertyAssignment"
   | "isPropertyDeclaration"
   | "isSatisfiesExpression"
+  | "isShorthandPropertyAssignment"
   | "isSourceFile"
   | "isSpreadAssignment"
+  | "isStringLiteral"
   | "isTypeAssertionExpression"
   | "isVariableDeclarationList"
 >;
@@ -137,6 +141,11 @@ export interface LoweredUnit<C> {
   readonly acquires: boolean;
   /** How many acquisition sites the body has. */
   readonly lockSites: number;
+  /**
+   * The body branches on a flag parameter (`if (!options?.skipLock)`) or passes one on to a call:
+   * what it takes may depend on the caller's literal arguments.
+   */
+  readonly flagSensitive: boolean;
 }
 
 /** The environment variable that makes lowering errors fatal (the test suite sets it to `1`). */
@@ -196,6 +205,15 @@ export function isInlineCallback(ts: TypeScript, fn: TS.ArrowFunction | TS.Funct
   if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
     return parent.expression === child || (parent.arguments?.includes(child as TS.Expression) ?? false);
   }
+  return false;
+}
+
+/** Whether a flag value passes on something of the calling function's own parameters. */
+function mentionsParameter(value: FlagValue): boolean {
+  if (value.kind === "forward") return true;
+  if (value.kind !== "object") return false;
+  if (value.spread) return true;
+  for (const field of value.fields.values()) if (mentionsParameter(field)) return true;
   return false;
 }
 
@@ -377,6 +395,9 @@ class UnitWalker<C, U> {
   private labels: Map<string, BreakTarget> | undefined;
   private acquires = false;
   private lockSites = 0;
+  /** The unit function's plain parameters by name, for flag tests (`options?.skipLock`). */
+  private parameters: ReadonlyMap<string, number> = new Map();
+  private flagSensitive = false;
 
   constructor(
     private readonly host: LoweringHost<C, U>,
@@ -394,8 +415,15 @@ class UnitWalker<C, U> {
     else if (ts.isPropertyDeclaration(node)) {
       steps = [];
       if (node.initializer) this.expression(node.initializer, steps);
-    } else steps = this.functionBody(node);
-    return { steps, spawnNodes: this.spawnNodes, acquires: this.acquires, lockSites: this.lockSites };
+    } else {
+      const parameters = new Map<string, number>();
+      node.parameters.forEach((parameter, index) => {
+        if (ts.isIdentifier(parameter.name) && !parameter.dotDotDotToken) parameters.set(parameter.name.text, index);
+      });
+      this.parameters = parameters;
+      steps = this.functionBody(node);
+    }
+    return { steps, spawnNodes: this.spawnNodes, acquires: this.acquires, lockSites: this.lockSites, flagSensitive: this.flagSensitive };
   }
 
   // ---- statements ----
@@ -460,7 +488,7 @@ class UnitWalker<C, U> {
         this.expression(node.expression, out);
         const then = this.nested(node.thenStatement);
         const otherwise = node.elseStatement ? this.nested(node.elseStatement) : [];
-        if (then.length || otherwise.length) out.push({ type: "branch", arms: [then, otherwise] });
+        if (then.length || otherwise.length) out.push(this.branch([then, otherwise], this.flagTest(node.expression, false)));
         return;
       }
       case ts.SyntaxKind.SwitchStatement:
@@ -786,10 +814,95 @@ class UnitWalker<C, U> {
 
   // ---- calls ----
 
-  private callStep(node: TS.Node, callee: C, callbacks: CallbackArgument<TS.Node, C>[]): LockStep<C> {
+  private callStep(node: TS.Node, callee: C, callbacks: CallbackArgument<TS.Node, C>[], flagArguments?: ReadonlyMap<number, FlagValue>): LockStep<C> {
     this.host.noteCallee?.(callee, this.unit);
     if (this.spawnDepth > 0) this.spawnNodes.add(node);
-    return { type: "call", node, callee, callbacks };
+    return flagArguments ? { type: "call", node, callee, callbacks, flagArguments } : { type: "call", node, callee, callbacks };
+  }
+
+  // ---- flags: summaries specialized on literal arguments (`{ skipLock: true }`) ----
+
+  private branch(arms: LockStep<C>[][], flag: FlagTest | undefined): LockStep<C> {
+    if (!flag) return { type: "branch", arms };
+    this.flagSensitive = true;
+    return { type: "branch", arms, flag };
+  }
+
+  /** `options.skipLock`, `options?.skipLock`, `skipLock` on a parameter of the unit function; undefined for anything else. */
+  private flagPath(expression: TS.Expression): FlagPath | undefined {
+    const ts = this.ts;
+    const path: string[] = [];
+    let node = skipOuterExpressions(ts, expression);
+    while (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.name)) {
+      path.unshift(node.name.text);
+      node = skipOuterExpressions(ts, node.expression);
+    }
+    if (!ts.isIdentifier(node)) return undefined;
+    const parameter = this.parameters.get(node.text);
+    return parameter === undefined ? undefined : { parameter, path };
+  }
+
+  /** A condition that tests a flag path (`!` flips it): which arm runs when the flag is truthy. */
+  private flagTest(condition: TS.Expression, negated: boolean): FlagTest | undefined {
+    const ts = this.ts;
+    let node = skipOuterExpressions(ts, condition);
+    let flipped = negated;
+    while (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+      flipped = !flipped;
+      node = skipOuterExpressions(ts, node.operand);
+    }
+    const path = this.flagPath(node);
+    return path && { ...path, armWhenTrue: flipped ? 1 : 0 };
+  }
+
+  /** The flag arguments of a call, by the callee's parameter index; undefined when none. */
+  private flagArguments(args: readonly TS.Expression[], argumentShift: number | undefined): ReadonlyMap<number, FlagValue> | undefined {
+    if (argumentShift === undefined) return undefined;
+    let flags: Map<number, FlagValue> | undefined;
+    args.forEach((argument, index) => {
+      const value = this.flagValue(argument, 0);
+      if (!value || index - argumentShift < 0) return;
+      (flags ??= new Map()).set(index - argumentShift, value);
+      if (mentionsParameter(value)) this.flagSensitive = true;
+    });
+    return flags;
+  }
+
+  private flagValue(expression: TS.Expression, depth: number): FlagValue | undefined {
+    const ts = this.ts;
+    const node = skipOuterExpressions(ts, expression);
+    if (node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword) return { kind: "literal", value: node.kind === ts.SyntaxKind.TrueKeyword };
+    const path = this.flagPath(node);
+    if (path) return { kind: "forward", from: path };
+    if (!ts.isObjectLiteralExpression(node) || depth > 3) return undefined;
+    const fields = new Map<string, FlagValue>();
+    let closed = true;
+    let spread: FlagPath | undefined;
+    let meaningful = false;
+    for (const property of node.properties) {
+      if (ts.isSpreadAssignment(property)) {
+        const from = this.flagPath(property.expression);
+        // Fields written before the spread may be overwritten by it: only a leading spread is followed.
+        if (from && !spread && fields.size === 0) {
+          spread = from;
+          meaningful = true;
+        } else closed = false;
+        continue;
+      }
+      const name = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+      if (name === undefined) {
+        closed = false;
+        continue;
+      }
+      const value = ts.isPropertyAssignment(property)
+        ? this.flagValue(property.initializer, depth + 1)
+        : ts.isShorthandPropertyAssignment(property)
+          ? this.flagValue(property.name, depth + 1)
+          : undefined;
+      fields.set(name, value ?? { kind: "unknown" });
+      if (value) meaningful = true;
+    }
+    return meaningful ? { kind: "object", fields, closed, ...(spread ? { spread } : {}) } : undefined;
   }
 
   /** Builds the body of a `spawn` step: nodes inside are marked as belonging to another task. */
@@ -847,7 +960,9 @@ class UnitWalker<C, U> {
     }
     const resolved = this.host.resolveCall(call, this.unit);
     this.arguments(call.arguments, resolved.argumentShift, callbacks, out);
-    if (resolved.callee !== undefined || callbacks.length > 0) out.push(this.callStep(call, resolved.callee ?? this.host.unknownCallee, callbacks));
+    if (resolved.callee !== undefined || callbacks.length > 0) {
+      out.push(this.callStep(call, resolved.callee ?? this.host.unknownCallee, callbacks, resolved.callee !== undefined ? this.flagArguments(call.arguments, resolved.argumentShift) : undefined));
+    }
   }
 
   /**
@@ -981,7 +1096,7 @@ class UnitWalker<C, U> {
         const whenFalse: LockStep<C>[] = [];
         this.expression(conditional.whenTrue, whenTrue);
         this.expression(conditional.whenFalse, whenFalse);
-        if (whenTrue.length || whenFalse.length) out.push({ type: "branch", arms: [whenTrue, whenFalse] });
+        if (whenTrue.length || whenFalse.length) out.push(this.branch([whenTrue, whenFalse], this.flagTest(conditional.condition, false)));
         return;
       }
       case ts.SyntaxKind.BinaryExpression:
@@ -1034,7 +1149,11 @@ class UnitWalker<C, U> {
       // The right operand of `&&`, `||`, `??` may not run.
       const arm: LockStep<C>[] = [];
       this.expression(rights[i], arm);
-      if (arm.length) out.push({ type: "branch", arms: [arm, []] });
+      // `!options?.skipLock && take()`: on a flag, the arm runs when it is truthy (`&&`) or not (`||`).
+      const operatorKind = i === 0 && rights.length === 1 ? node.operatorToken.kind : undefined;
+      const test =
+        operatorKind === ts.SyntaxKind.AmpersandAmpersandToken ? this.flagTest(left, false) : operatorKind === ts.SyntaxKind.BarBarToken ? this.flagTest(left, true) : undefined;
+      if (arm.length) out.push(this.branch([arm, []], test));
     }
   }
 

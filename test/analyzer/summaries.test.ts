@@ -28,6 +28,7 @@ function unit(label: string, steps: LockStep[] = [], options: { callees?: Functi
       spawnNodes: new Set(),
       acquires: steps.some((step) => step.type === "acquire"),
       invokesParameter: options.invokesParameter ?? false,
+      flagSensitive: steps.some((step) => step.type === "branch" && step.flag !== undefined),
     };
   }
   return created;

@@ -173,3 +173,20 @@ describe("held-set interpreter", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe("branches on a flag the caller decided", () => {
+  // `options?.skipLock ? work() : lock.runExclusive(work)`: arm 1 runs when the flag is falsy.
+  const body: S[] = [{ type: "branch", arms: [[], [callback("n1", "sm", "w", [])]], flag: { parameter: 0, path: ["skipLock"], armWhenTrue: 0 } }];
+  const acquired = (flag: boolean | undefined) =>
+    [...analyzeFlow(body, { resolveCall: () => undefined, ...(flag === undefined ? {} : { flag: () => flag }) }).acquired.keys()];
+
+  it("runs only the arm the flag selects, in the general and the stateless interpretation", () => {
+    expect(acquired(true)).toEqual([]);
+    expect(acquired(false)).toEqual(["sm"]);
+    expect([...analyzeFlow(body, { resolveCall: () => undefined, flag: () => true, generalOnly: true }).acquired.keys()]).toEqual([]);
+  });
+
+  it("runs both arms when the flag is not decided", () => {
+    expect(acquired(undefined)).toEqual(["sm"]);
+  });
+});
