@@ -25,6 +25,8 @@ export interface FunctionSummary {
    * passing one pair in opposite orders form a cycle.
    */
   readonly parametricNestings: readonly ParametricNesting[];
+  /** Locks whose releaser or guard the function returns, still held (`lock() { return this.#mutex.acquire() }`). */
+  readonly handedOver: ReadonlyMap<string, LockAcquisition>;
 }
 
 export interface ParametricNesting {
@@ -81,7 +83,7 @@ function nestingKey(nesting: ParametricNesting): string {
 
 function sameSummary(a: FunctionSummary | undefined, b: FunctionSummary): boolean {
   if (!a || !sameAcquisitions(a.acquired, b.acquired) || a.heldDuringParameter.size !== b.heldDuringParameter.size) return false;
-  if (a.parametricNestings.length !== b.parametricNestings.length) return false;
+  if (a.parametricNestings.length !== b.parametricNestings.length || !sameAcquisitions(a.handedOver, b.handedOver)) return false;
   const nestings = new Set(a.parametricNestings.map(nestingKey));
   if (b.parametricNestings.some((nesting) => !nestings.has(nestingKey(nesting)))) return false;
   for (const [index, held] of b.heldDuringParameter) if (!sameAcquisitions(a.heldDuringParameter.get(index), held)) return false;
@@ -89,7 +91,7 @@ function sameSummary(a: FunctionSummary | undefined, b: FunctionSummary): boolea
 }
 
 function isEmpty(summary: FunctionSummary | undefined): boolean {
-  return summary === undefined || (summary.acquired.size === 0 && summary.heldDuringParameter.size === 0 && summary.parametricNestings.length === 0);
+  return summary === undefined || (summary.acquired.size === 0 && summary.heldDuringParameter.size === 0 && summary.parametricNestings.length === 0 && summary.handedOver.size === 0);
 }
 
 /**
@@ -227,12 +229,14 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
   const effectOf = (callee: Callee, flagArguments?: ReadonlyMap<number, FlagValue>, flags?: FlagBinding): UnitCallEffect | undefined => {
     if (callee.kind !== "functions") return undefined;
     const acquires = new Map<string, LockAcquisition>();
+    const handsOver = new Map<string, LockAcquisition>();
     let wraps = false;
     const passed = flagArguments ? bindingOf(flagArguments, flags) : undefined;
     for (const target of callee.targets) {
       const summary = summaryAt(target, passed);
       if (!summary) continue;
       for (const acquisition of summary.acquired.values()) addSubstituted(acquires, acquisition, callee.lockArguments);
+      for (const acquisition of summary.handedOver.values()) addSubstituted(handsOver, acquisition, callee.lockArguments);
       if (summary.heldDuringParameter.size > 0) wraps = true;
     }
     if (acquires.size === 0 && !wraps) return undefined;
@@ -242,6 +246,7 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
       acquires: [...acquires.values()],
       targets,
       ...(callee.lockArguments ? { lockArguments: callee.lockArguments } : {}),
+      ...(handsOver.size > 0 ? { handsOver: [...handsOver.values()] } : {}),
       heldDuringCallback: (argIndex) => {
         const held = new Map<string, LockAcquisition>();
         for (const target of targets) {
@@ -310,7 +315,7 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
       .filter((nesting) => nesting.held.lock.parameter || nesting.acquired.lock.parameter)
       .map((nesting): ParametricNesting => ({ held: { lock: nesting.held.lock, mode: nesting.held.mode }, acquired: nesting.acquired }));
     return {
-      summary: { acquired: result.acquired, heldDuringParameter, parametricNestings },
+      summary: { acquired: result.acquired, heldDuringParameter, parametricNestings, handedOver: result.handedOver ?? new Map() },
       outcome: { findings: passedFindings.length > 0 ? [...result.findings, ...passedFindings] : result.findings, witnesses, nestings },
     };
   };

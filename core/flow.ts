@@ -57,6 +57,8 @@ export interface AcquireStep<N, C = unknown> {
   readonly owned?: boolean;
   /** Keyed locks: the key's source text; re-taking a keyed lock counts as recursion only with the same key. */
   readonly keyText?: string;
+  /** The releaser or guard is the function's return value (`return m.acquire()`): the caller holds the lock. */
+  readonly returned?: boolean;
   /**
    * `false` for a try-lock (`tryAcquire()`): it never waits, so it cannot deadlock — no order or
    * recursion finding, nothing held around it is reported as nesting — but it is held afterwards.
@@ -86,6 +88,8 @@ export interface CallStep<N, C> {
   readonly callbacks: readonly CallbackArgument<N, C>[];
   /** Arguments that are flags (`{ skipLock: true }`, `true`, the caller's own `options`), by argument index. */
   readonly flagArguments?: ReadonlyMap<number, FlagValue>;
+  /** The variable the call's result is bound to (`const release = await this.lock()`): a releaser the callee may hand over. */
+  readonly handle?: string;
 }
 
 /**
@@ -127,7 +131,13 @@ export type Step<N, C = unknown> =
     }
   /** A block: `using` acquisitions inside it are released when it ends, however it ends. */
   | { readonly type: "scope"; readonly body: readonly Step<N, C>[] }
-  | { readonly type: "exit"; readonly kind: "return" | "throw" | "break" | "continue"; readonly node: N }
+  | {
+      readonly type: "exit";
+      readonly kind: "return" | "throw" | "break" | "continue";
+      readonly node: N;
+      /** `return release`: the releaser or guard bound to this variable goes to the caller. */
+      readonly handle?: string;
+    }
   /** `await x`: a point where an exception may arrive. */
   | { readonly type: "await"; readonly node: N }
   /** Work that runs as a separate task (setTimeout, event handlers, `void p`): empty held set, not part of the suffix. */
@@ -155,6 +165,8 @@ export interface CallEffect {
   readonly acquires: readonly LockAcquisition[];
   /** Locks the callee holds while it runs its `argIndex` argument (a wrapper around runExclusive). */
   readonly heldDuringCallback?: (argIndex: number) => readonly LockAcquisition[] | undefined;
+  /** Locks whose releaser or guard the callee returns: a call bound to a handle holds them until it is released. */
+  readonly handsOver?: readonly LockAcquisition[];
 }
 
 export interface HeldLock<N> {
@@ -211,6 +223,8 @@ export interface FlowOptions<N, C> {
 export interface FlowResult<N> {
   /** Locks the function takes in its own task, directly or through callees: lock key → strongest mode. */
   readonly acquired: ReadonlyMap<string, LockAcquisition>;
+  /** Locks whose releaser or guard the function returns still held (`return this.#mutex.acquire()`): its caller holds them. */
+  readonly handedOver?: ReadonlyMap<string, LockAcquisition>;
   readonly findings: readonly FlowFinding<N>[];
 }
 
@@ -305,6 +319,7 @@ function holdsNothingOwn<N, C>(steps: readonly Step<N, C>[]): boolean {
       case "release":
         return false;
       case "call":
+        if (step.handle !== undefined) return false; // it may bind a releaser the callee hands over
         for (const callback of step.callbacks) if (!holdsNothingOwn(callback.body)) return false;
         break;
       case "branch":
@@ -338,6 +353,9 @@ export function analyzeFlow<N, C>(body: readonly Step<N, C>[], options: FlowOpti
 
 class FlowInterpreter<N, C> {
   private readonly acquired = new Map<string, LockAcquisition>();
+  private readonly handedOver = new Map<string, LockAcquisition>();
+  /** Depth of function bodies being run: 1 is the analyzed function itself, deeper ones are its callbacks. */
+  private functionDepth = 0;
   private readonly findings: FlowFinding<N>[] = [];
   /** Created on first use, as most functions report nothing and never merge two different states. */
   private reported: Set<string> | undefined;
@@ -363,7 +381,7 @@ class FlowInterpreter<N, C> {
     const initial = initialHeld && initialHeld.length ? initialHeld.map((held) => ({ ...held, owned: false })) : (NO_HELD as readonly HeldLock<N>[]);
     if (!this.options.generalOnly && holdsNothingOwn(body)) this.runStateless(body, initial);
     else this.runFunction(body, initial);
-    return { acquired: this.acquired, findings: this.findings };
+    return { acquired: this.acquired, findings: this.findings, handedOver: this.handedOver };
   }
 
   // ---- The same interpretation for bodies that never change the held set (see `holdsNothingOwn`) ----
@@ -494,7 +512,13 @@ class FlowInterpreter<N, C> {
 
   /** A function body (the analyzed function, or a callback inside it): its own release obligations. */
   private runFunction(body: readonly Step<N, C>[], inherited: readonly HeldLock<N>[]): void {
-    const outcome = this.execScope(body, [{ held: inherited, released: NO_RELEASED }]);
+    this.functionDepth += 1;
+    let outcome: Outcome<N>;
+    try {
+      outcome = this.execScope(body, [{ held: inherited, released: NO_RELEASED }]);
+    } finally {
+      this.functionDepth -= 1;
+    }
     this.checkAllLeaks(outcome.normal, false);
     this.checkAllLeaks(outcome.returned, false);
     this.checkAllLeaks(outcome.broke, false);
@@ -655,6 +679,9 @@ class FlowInterpreter<N, C> {
         return this.addOutcome(this.execScope(step.body, states), exits);
       case "exit": {
         const category: ExitCategory = step.kind === "return" ? "returned" : step.kind === "throw" ? "thrown" : step.kind === "break" ? "broke" : "continued";
+        if (step.handle !== undefined) {
+          for (const state of states) for (const held of state.held) if (held.handle === step.handle) this.handOver({ lock: held.lock, mode: held.mode });
+        }
         addExits(exits, category, states);
         return NO_STATES;
       }
@@ -729,6 +756,7 @@ class FlowInterpreter<N, C> {
       return states;
     }
     const owned = step.owned !== false;
+    if (step.returned) this.handOver(acquisition);
     return states.map((state) => ({
       held: [
         ...state.held,
@@ -777,7 +805,14 @@ class FlowInterpreter<N, C> {
         this.runFunction(callback.body, this.heldInCallback(step, effect, callback, held));
       }
     }
-    return states;
+    const handle = step.handle;
+    const handed = handle !== undefined ? effect?.handsOver : undefined;
+    if (!handed || handed.length === 0) return states;
+    // `const release = await this.lock()`: held from here until `release()`, as a guard of this function.
+    return states.map((state) => ({
+      held: [...state.held, ...handed.map((acquisition): HeldLock<N> => ({ lock: acquisition.lock, mode: acquisition.mode, site: step.node, form: "guard", owned: true, handle }))],
+      released: state.released.filter((r) => r !== `h:${handle}`),
+    }));
   }
 
   /** What a call does with `held` held: the callee's acquisitions are noted, reported to the hooks and checked. */
@@ -798,6 +833,13 @@ class FlowInterpreter<N, C> {
     const extra = effect?.heldDuringCallback?.(callback.argIndex);
     if (extra) for (const acquisition of extra) inherited.push({ ...acquisition, site: step.node, form: "callback", owned: false });
     return inherited;
+  }
+
+  /** The analyzed function itself (not a callback of it, not spawned work) returns a held lock's releaser. */
+  private handOver(acquisition: LockAcquisition): void {
+    if (this.functionDepth !== 1 || this.spawnDepth > 0) return;
+    const previous = this.handedOver.get(acquisition.lock.key);
+    if (!previous || (previous.mode === "r" && acquisition.mode === "w")) this.handedOver.set(acquisition.lock.key, acquisition);
   }
 
   private noteAcquired(acquisition: LockAcquisition): void {

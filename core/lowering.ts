@@ -208,6 +208,12 @@ export function isInlineCallback(ts: TypeScript, fn: TS.ArrowFunction | TS.Funct
   return false;
 }
 
+/** The expression under any parentheses, casts and one `await`. */
+function skipAwait(ts: TypeScript, expression: TS.Expression): TS.Expression {
+  const node = skipOuterExpressions(ts, expression);
+  return ts.isAwaitExpression(node) ? skipOuterExpressions(ts, node.expression) : node;
+}
+
 /** Whether a flag value passes on something of the calling function's own parameters. */
 function mentionsParameter(value: FlagValue): boolean {
   if (value.kind === "forward") return true;
@@ -398,6 +404,10 @@ class UnitWalker<C, U> {
   /** The unit function's plain parameters by name, for flag tests (`options?.skipLock`). */
   private parameters: ReadonlyMap<string, number> = new Map();
   private flagSensitive = false;
+  /** The call a `return` statement returns, while its expression is lowered. */
+  private returnedCall: TS.CallExpression | undefined;
+  /** Variables bound to the result of a call that may hand over a releaser (`const release = await this.lock()`). */
+  private readonly handedHandles = new Set<string>();
 
   constructor(
     private readonly host: LoweringHost<C, U>,
@@ -540,8 +550,17 @@ class UnitWalker<C, U> {
       }
       case ts.SyntaxKind.ReturnStatement: {
         const node = statement as TS.ReturnStatement;
-        if (node.expression) this.expression(node.expression, out);
-        out.push({ type: "exit", kind: "return", node });
+        // `return m.acquire()` and `return release`: the caller gets the releaser, and holds the lock.
+        const returned = node.expression && skipAwait(ts, node.expression);
+        const saved = this.returnedCall;
+        this.returnedCall = returned && ts.isCallExpression(returned) ? returned : undefined;
+        try {
+          if (node.expression) this.expression(node.expression, out);
+        } finally {
+          this.returnedCall = saved;
+        }
+        const handle = returned && ts.isIdentifier(returned) && (this.handles.has(returned.text) || this.handedHandles.has(returned.text)) ? returned.text : undefined;
+        out.push(handle === undefined ? { type: "exit", kind: "return", node } : { type: "exit", kind: "return", node, handle });
         return;
       }
       case ts.SyntaxKind.ThrowStatement: {
@@ -645,8 +664,17 @@ class UnitWalker<C, U> {
       const initializer = declaration.initializer;
       if (!initializer) continue;
       if (isFunctionExpressionLike(ts, skipOuterExpressions(ts, initializer))) continue; // a unit of its own
-      if (this.guardAcquisition(initializer, handleName(ts, declaration.name), isUsing, out)) continue;
+      const handle = handleName(ts, declaration.name);
+      if (this.guardAcquisition(initializer, handle, isUsing, out)) continue;
+      const from = out.length;
       this.expression(initializer, out);
+      // `const release = await this.lock()`: the call may hand over a releaser (its summary says).
+      const call = skipAwait(ts, initializer);
+      if (handle === undefined || isUsing || !ts.isCallExpression(call)) continue;
+      const index = out.findIndex((step, at) => at >= from && step.type === "call" && step.node === call);
+      if (index < 0) continue;
+      out[index] = { ...(out[index] as Extract<LockStep<C>, { type: "call" }>), handle };
+      this.handedHandles.add(handle);
     }
   }
 
@@ -807,6 +835,7 @@ class UnitWalker<C, U> {
       mode: lockCall.action === "read" ? "r" : "w",
       form,
       ...extra,
+      ...(form === "guard" && call === this.returnedCall ? { returned: true } : {}),
       ...(keyText === undefined ? {} : { keyText }),
       ...(tries ? { waits: false as const, ...(succeeded ? {} : { owned: false }) } : {}),
     });
@@ -921,7 +950,7 @@ class UnitWalker<C, U> {
     const ts = this.ts;
     const callee = skipOuterExpressions(ts, call.expression);
     // Releasing a guard or releaser: `release()`, `guard.release()`, `guard[Symbol.dispose]()`.
-    if (ts.isIdentifier(callee) && this.handles.has(callee.text)) {
+    if (ts.isIdentifier(callee) && (this.handles.has(callee.text) || this.handedHandles.has(callee.text))) {
       for (const arg of call.arguments) this.expression(arg, out);
       out.push({ type: "release", node: call, handle: callee.text });
       return;
@@ -935,6 +964,8 @@ class UnitWalker<C, U> {
         out.push({ type: "release", node: call, handle: receiver.text });
         return;
       }
+      // `guard.release()` on what a call handed over: a release, and still a call of whatever `release` is.
+      if (ts.isIdentifier(receiver) && this.handedHandles.has(receiver.text)) out.push({ type: "release", node: call, handle: receiver.text });
     }
     const lockCall = this.lockCallOf(call);
     if (lockCall) {
