@@ -1,34 +1,34 @@
 // Benchmark of the runtime locks: OrderedMutex with checks off and on, against async-mutex's Mutex,
 // await-lock, and a bare `await null` per operation (the floor: one microtask hop).
 //
-// Run after `npm run build`:  node bench/runtime.js
-//   --quick            a short run (1 worker pair, 20 rounds, longer samples)
-//   --rounds N         interleaved rounds per case (default 600)
-//   --ms N             CPU milliseconds per sample (default 1)
+// Run after `npm run build`:  node bench/runtime.js   (about a minute on the project's VM)
+//   --quick            a short run: 1 worker pair, 20 rounds, samples 5x longer
+//   --rounds N         interleaved rounds (default 800)
 //   --processes N      worker pairs (default 3)
+//   --scale N          samples N times the default size (about 1 ms of CPU time each here)
 //   --cases a,b        only these cases (uncontended, runExclusive, contended)
-//   --clock wall       wall-clock time instead of the process's CPU time
+//   --clock wall       time samples with the wall clock instead of the process's CPU time
 //   --cpu N            pin every process to CPU N (default: the last one); --no-pin leaves them free
 //   --no-gc            no minor GC before each sample
 //   --dump file.json   also write every sample
 //
-// How it measures, and why (the project's VM has 2 cores that other work shares; longer samples,
-// separate processes per contender and wall-clock time each made two runs disagree by 20-50%):
+// How it measures, and why. The project's VM has 2 cores that other work shares; with samples of
+// 200 ms, or one process per contender, or wall-clock time, two runs disagreed by 20-50% on some ratio.
 // - Workers. The main process measures nothing. A clean worker runs bare / await-lock / async-mutex /
 //   checks off and never installs a promise hook. Checks on installs the runtime's V8 promise hooks on
 //   its first acquisition, and from then on every await in that process is slower (Node 20/22), so it
 //   runs in a hooked worker, with bare and async-mutex measured again beside it to show what the hooks
-//   cost everyone. A pair is one of each; there are --processes pairs, plus one that only finds the
-//   sample sizes, so every measuring worker has the same history (which changes what the JIT does).
-// - Rounds. Round r runs in pair r % processes: one sample of every contender, in an order that rotates
-//   with r, one at a time (the main process waits for each), so no two samples compete for the CPU and
-//   the samples a ratio pairs are a few milliseconds apart. Cases run one after the other.
-// - Samples are short (about 1 ms of CPU time, at least 20 sections per task when contended), each after
-//   a minor GC, timed with the process's CPU time, and every process is pinned to one CPU: a short
-//   sample is rarely interrupted, and a neighbour's burst or a migration to the other core hits few.
+//   cost everyone. A pair is one of each, and there are --processes pairs.
+// - Rounds. Round r runs in pair r % processes: one sample of every case and contender, cases and
+//   contenders in orders that rotate with r, one sample at a time (the main process waits for each), so
+//   no two samples compete for the CPU, the samples a ratio pairs are milliseconds apart, and every
+//   case is measured across the whole run. Ten samples of each before the rounds warm the JIT up.
+// - Samples are short (SIZES below: about 1 ms of CPU time each here, the same work in every run),
+//   each after a minor GC, timed with the process's CPU time, and every process is pinned to one CPU:
+//   a short sample is rarely interrupted, and a neighbour's burst or a move to the other core hits few.
 // - Ratios. A ratio of two contenders is the median of their per-round ratios, pooled over the pairs;
 //   the report also shows the lowest and highest median of one pair's rounds. The table of speeds shows
-//   median ops per CPU second. The budgets are printed next to their ratios; the process exits 0 either way.
+//   median ops per CPU second. Each budget is printed next to its ratio; the process exits 0 either way.
 
 import { Mutex } from "async-mutex";
 import AwaitLock from "await-lock";
@@ -44,8 +44,8 @@ const option = (name, fallback) => {
 };
 const quick = args.includes("--quick");
 const PROCESSES = Number(option("--processes", quick ? 1 : 3));
-const ROUNDS = Number(option("--rounds", quick ? 20 : 600));
-const TARGET_MS = Number(option("--ms", quick ? 5 : 1));
+const ROUNDS = Number(option("--rounds", quick ? 20 : 800));
+const SCALE = Number(option("--scale", quick ? 5 : 1));
 const CLOCK = option("--clock", "cpu");
 const MINOR_GC = !args.includes("--no-gc");
 const TASKS = 100;
@@ -211,24 +211,27 @@ async function sample(contender, caseKey, size) {
   } else {
     await contender[caseKey](lock, size);
   }
-  const rate = ops / (Math.max(now() - start, 1) / 1e9);
-  return { rate, preempted: process.resourceUsage().involuntaryContextSwitches - switches };
+  const ns = Math.max(now() - start, 1);
+  return { rate: ops / (ns / 1e9), ms: ns / 1e6, preempted: process.resourceUsage().involuntaryContextSwitches - switches };
 }
 
-/** The smallest sample: 20 sections per task keeps the start of the 100 tasks a small part of a contended sample. */
-const MIN_SIZE = { uncontended: 1000, runExclusive: 1000, contended: 20 };
-
-/** Sample size so one sample of this contender takes about TARGET_MS (or MIN_SIZE). */
-async function calibrate(contender, caseKey) {
-  let size = caseKey === "contended" ? 10 : 2000;
-  for (;;) {
-    const opsPerSecond = (await sample(contender, caseKey, size)).rate;
-    const ops = caseKey === "contended" ? TASKS * size : size;
-    const ms = (ops / opsPerSecond) * 1e3;
-    if (ms >= TARGET_MS / 4 || size >= 5e7) return Math.max(MIN_SIZE[caseKey], Math.round((size * TARGET_MS) / Math.max(ms, 0.01)));
-    size *= 4;
-  }
-}
+/**
+ * Operations per sample (sections per task when contended), fixed so that two runs measure the same
+ * work: a sample's size changes what it measures a little (how many scavenges fall into it), and a
+ * size found by timing differs from run to run. About 1 ms of CPU time each on the project's VM, and at
+ * least 20 sections per task, so starting the 100 tasks stays a small part of a contended sample.
+ * `--scale N` multiplies them by N.
+ */
+const SIZES = {
+  "bare await": { uncontended: 16384, runExclusive: 16384, contended: 32 },
+  "await-lock": { uncontended: 16384, runExclusive: 8192, contended: 20 },
+  "async-mutex": { uncontended: 1024, runExclusive: 1024, contended: 20 },
+  "OrderedMutex checks off": { uncontended: 8192, runExclusive: 16384, contended: 20 },
+  "OrderedMutex checks on": { uncontended: 4096, runExclusive: 4096, contended: 20 },
+  "bare await (hook on)": { uncontended: 8192, runExclusive: 8192, contended: 20 },
+  "async-mutex (hook on)": { uncontended: 1024, runExclusive: 1024, contended: 20 },
+};
+const sizeOf = (contender, caseKey) => Math.max(1, Math.round(SIZES[contender.name][caseKey] * SCALE));
 
 const checksOff = orderedContender("OrderedMutex checks off", "off");
 const checksOn = { ...orderedContender("OrderedMutex checks on", "throw"), hooks: true };
@@ -250,18 +253,17 @@ const workerRole = option("--worker");
 if (workerRole !== undefined) {
   const hooks = workerRole === "hooked";
   if (hooks) await checksOn.runExclusive(checksOn.make(), 1);
-  process.on("message", async ({ id, what, index, caseKey, size }) => {
+  process.on("message", async ({ id, index, caseKey }) => {
     const contender = CONTENDERS[index];
     if (Boolean(contender.hooks) !== hooks) throw new Error(`${contender.name} does not run in a ${workerRole} worker`);
-    const value = what === "calibrate" ? await calibrate(contender, caseKey) : await sample(contender, caseKey, size);
-    process.send({ id, value });
+    process.send({ id, value: await sample(contender, caseKey, sizeOf(contender, caseKey)) });
   });
   process.on("disconnect", () => process.exit(0));
   process.send({ ready: true });
   await new Promise(() => {}); // serves until the main process disconnects, which exits
 }
 
-/** A worker process ("clean" or "hooked"); `ask` runs a calibration or samples there. */
+/** A worker process ("clean" or "hooked"); `ask` runs a sample there. */
 function startWorker(role) {
   const worker = fork(new URL(import.meta.url).pathname, [...args, "--worker", role], { execArgv: [...process.execArgv, "--expose-gc"], stdio: "inherit" });
   const pending = new Map();
@@ -303,37 +305,28 @@ function median(values) {
 }
 
 const INDEXES = CONTENDERS.map((_, index) => index);
-
-/** Sample sizes per case and contender, found in a worker pair of their own (so every measuring worker has the same history). */
-async function calibrateAll() {
-  const pair = startPair();
-  await pair.ready;
-  const sizes = new Map();
-  for (const { key } of CASES) {
-    const perContender = [];
-    for (const index of INDEXES) perContender.push(await pair.ask(index, { what: "calibrate", index, caseKey: key }));
-    sizes.set(key, perContender);
-  }
-  pair.close();
-  return sizes;
-}
+/** Samples per contender, case and pair before the rounds, so the JIT has settled. */
+const WARM_UP = 10;
 
 /**
- * Every contender on every case, case after case, in interleaved rounds. Round r runs in worker pair
- * r % PROCESSES: one sample of every contender, in an order that rotates with r, so the samples a ratio
- * pairs are taken milliseconds apart. Returns name -> caseKey -> samples (one per round).
+ * Every contender on every case, in interleaved rounds. Round r runs in worker pair r % PROCESSES: one
+ * sample of every case and contender, cases and contenders in orders that rotate with r, so the samples
+ * a ratio pairs are taken milliseconds apart and every case is measured across the whole run. Returns
+ * name -> caseKey -> samples (one per round).
  */
-async function measure(sizes, pairs) {
-  const samples = CONTENDERS.map(() => ({}));
-  for (const { key } of CASES) {
-    const sample = (pair, index) => pair.ask(index, { what: "sample", index, caseKey: key, size: sizes.get(key)[index] });
-    for (const pair of pairs) for (const index of INDEXES) await sample(pair, index); // warm-up
-    for (const index of INDEXES) samples[index][key] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const pair = pairs[round % pairs.length];
+async function measure(pairs) {
+  const samples = CONTENDERS.map(() => Object.fromEntries(CASES.map(({ key }) => [key, []])));
+  const sample = (pair, index, key) => pair.ask(index, { index, caseKey: key });
+  for (const pair of pairs) {
+    for (const { key } of CASES) for (const index of INDEXES) for (let k = 0; k < WARM_UP; k++) await sample(pair, index, key);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    const pair = pairs[round % pairs.length];
+    for (let c = 0; c < CASES.length; c++) {
+      const { key } = CASES[(round + c) % CASES.length];
       for (let k = 0; k < INDEXES.length; k++) {
         const index = (round + k) % INDEXES.length;
-        samples[index][key].push(await sample(pair, index));
+        samples[index][key].push(await sample(pair, index, key));
       }
     }
   }
@@ -378,21 +371,21 @@ function table(header, rows, textColumns = 1) {
 const pinned = pin();
 console.log(
   `lock-discipline runtime benchmark: node ${process.version}, ${os.cpus().length} cpu(s) (${os.cpus()[0]?.model ?? "unknown"}), ${pinned}; ` +
-    `${PROCESSES} worker pair(s), ${ROUNDS} interleaved rounds per case, samples of about ${TARGET_MS} ms of ${CLOCK === "cpu" ? "CPU" : "wall-clock"} time`,
+    `${PROCESSES} worker pair(s), ${ROUNDS} interleaved rounds, fixed sample sizes${SCALE === 1 ? "" : ` x ${SCALE}`}, timed in ${CLOCK === "cpu" ? "CPU" : "wall-clock"} time`,
 );
 console.log("clean workers: bare await, await-lock, async-mutex, checks off (no promise hook installed)");
 console.log("hooked workers: checks on (its first acquisition installs the promise hooks), bare await and async-mutex again beside it");
-const sizes = await calibrateAll();
 const pairs = Array.from({ length: PROCESSES }, startPair);
 await Promise.all(pairs.map((pair) => pair.ready));
 const started = Date.now();
-const results = await measure(sizes, pairs);
+const results = await measure(pairs);
 for (const pair of pairs) pair.close();
 if (option("--dump") !== undefined) writeFileSync(option("--dump"), JSON.stringify(Object.fromEntries(results)));
 const all = [...results.values()].flatMap((perCase) => Object.values(perCase).flat());
 const interrupted = all.filter((sample) => sample.preempted > 0).length;
 console.log(
-  `${all.length.toLocaleString("en-US")} samples in ${Math.round((Date.now() - started) / 1000)} s; ` +
+  `${all.length.toLocaleString("en-US")} samples in ${Math.round((Date.now() - started) / 1000)} s, ` +
+    `${median(all.map((sample) => sample.ms)).toFixed(2)} ms each (median); ` +
     `${Math.round((100 * interrupted) / all.length)}% of them were preempted at least once (involuntary context switches)`,
 );
 
