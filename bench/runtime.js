@@ -12,8 +12,9 @@
 //   --no-gc            no minor GC before each sample
 //   --dump file.json   also write every sample
 //
-// How it measures, and why. The project's VM has 2 cores that other work shares; with samples of
-// 200 ms, or one process per contender, or wall-clock time, two runs disagreed by 20-50% on some ratio.
+// How it measures, and why. The project's VM has 2 cores that other work shares; with 200 ms samples
+// in one pair of processes two runs disagreed by up to 27% on a ratio, with one process per contender
+// by more.
 // - Workers. The main process measures nothing. A clean worker runs bare / await-lock / async-mutex /
 //   checks off and never installs a promise hook. Checks on installs the runtime's V8 promise hooks on
 //   its first acquisition, and from then on every await in that process is slower (Node 20/22), so it
