@@ -50,8 +50,8 @@ export interface HeldEntry {
   readonly parent: ChainLink | undefined;
   state: EntryState;
   /**
-   * `Date.now()` when it started waiting, then when granted; -1 for an uncontended grant of an order
-   * without deadlockTimeout or captureStacks (see OrderChecker.stampGrants).
+   * `Date.now()` when it started waiting, then when granted; negative (checker.ts's UNSTAMPED) for an
+   * uncontended grant of an order without deadlockTimeout or captureStacks (see OrderChecker.stampGrants).
    */
   since: number;
   /** Position in the lock's holder list while held (swap-remove), -1 otherwise. */
