@@ -35,10 +35,10 @@ function graph(entry: string): { files: string[]; external: string[] } {
   return { files: [...files].map((file) => relative(REPO, file)).sort(), external: [...external].sort() };
 }
 
-test("the package root loads only runtime/ and core/policy.ts: no package, no Node built-in", () => {
+test("the package root loads only runtime/, core/policy.ts and the recognition table it reads its default method names from: no package, no Node built-in", () => {
   const { files, external } = graph("runtime/index.ts");
   expect(external).toEqual([]);
-  expect(files.filter((file) => !file.startsWith("runtime/"))).toEqual(["core/policy.ts"]);
+  expect(files.filter((file) => !file.startsWith("runtime/"))).toEqual(["core/policy.ts", "core/recognition.ts"]);
   // The testing entry and the declaration writer are separate entries, never loaded by the root.
   expect(files).not.toContain("runtime/testing.ts");
   expect(files).not.toContain("runtime/write-lock-order-types.ts");
@@ -47,7 +47,7 @@ test("the package root loads only runtime/ and core/policy.ts: no package, no No
 test("lock-discipline/testing adds only fast-check (an optional peer) and node:async_hooks", () => {
   const { files, external } = graph("runtime/testing.ts");
   expect(external).toEqual(["fast-check", "node:async_hooks"]);
-  expect(files.filter((file) => !file.startsWith("runtime/"))).toEqual(["core/policy.ts"]);
+  expect(files.filter((file) => !file.startsWith("runtime/"))).toEqual(["core/policy.ts", "core/recognition.ts"]);
 });
 
 test("package.json maps the root and ./testing to these entries", () => {
