@@ -26,7 +26,7 @@
  *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
  */
 import type * as TS from "typescript";
-import type { CallbackArgument, LockRef, Step } from "./flow.js";
+import { lockKindOf, type CallbackArgument, type LockRef, type Step } from "./flow.js";
 import {
   DISPOSE_SYMBOL_OWNER,
   DISPOSE_SYMBOLS,
@@ -48,6 +48,7 @@ export type TypeScript = Pick<
   | "SyntaxKind"
   | "forEachChild"
   | "isArrayBindingPattern"
+  | "isArrayLiteralExpression"
   | "isAsExpression"
   | "isAwaitExpression"
   | "isBinaryExpression"
@@ -677,7 +678,7 @@ class UnitWalker<C, U> {
       const isHandle = ts.isIdentifier(receiver) && this.handles.has(receiver.text);
       const lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
       const action = lock && this.host.classify(lock, callee.name.text);
-      if (lock && action) result = { call, lock, method: callee.name.text, action, shape: methodShape(callee.name.text) };
+      if (lock && action) result = { call, lock, method: callee.name.text, action, shape: methodShape(callee.name.text, lockKindOf(lock) === "keyed") };
     }
     this.lockCalls.set(call, result ?? null);
     return result;
@@ -685,7 +686,17 @@ class UnitWalker<C, U> {
 
   private isCallbackForm(lockCall: LockCall): boolean {
     const ts = this.ts;
-    return lockCall.shape.callback !== undefined || lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)));
+    const callbackIndex = this.callbackIndex(lockCall);
+    return (
+      (callbackIndex !== undefined && lockCall.call.arguments.length > callbackIndex) ||
+      lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)))
+    );
+  }
+
+  /** Where the table puts the callback, counted after a keyed lock's key. */
+  private callbackIndex(lockCall: LockCall): number | undefined {
+    const { callback } = lockCall.shape;
+    return callback === undefined ? undefined : callback + (lockKindOf(lockCall.lock) === "keyed" ? 1 : 0);
   }
 
   /** `const release = await m.acquire()` and friends: a guard bound to `handle`. */
@@ -728,8 +739,7 @@ class UnitWalker<C, U> {
       return;
     }
     let body: LockStep<C>[] | undefined;
-    // Where the table puts the callback, counted after a keyed lock's key.
-    const callbackIndex = lockCall.shape.callback === undefined ? undefined : lockCall.shape.callback + (lockCall.lock.declared?.kind === "keyed" ? 1 : 0);
+    const callbackIndex = this.callbackIndex(lockCall);
     call.arguments.forEach((arg, index) => {
       const node = skipOuterExpressions(ts, arg);
       if (body === undefined && isFunctionExpressionLike(ts, node)) {
@@ -746,7 +756,30 @@ class UnitWalker<C, U> {
       }
       this.expression(arg, out);
     });
-    this.pushAcquire(lockCall, "callback", out, { body: body ?? [] });
+    const keys = this.keySequence(lockCall);
+    if (!keys) {
+      this.pushAcquire(lockCall, "callback", out, { body: body ?? [] });
+      return;
+    }
+    // `acquire([k1, k2], fn)`: k1 is taken, then k2 while holding k1, then `fn` runs holding both.
+    let inner = body ?? [];
+    for (let i = keys.length - 1; i > 0; i -= 1) {
+      const step: LockStep<C>[] = [];
+      this.pushAcquire(lockCall, "callback", step, { body: inner }, false, keys[i]);
+      inner = step;
+    }
+    this.pushAcquire(lockCall, "callback", out, { body: inner }, false, keys[0]);
+  }
+
+  /** The keys of a keyed call whose key is an array literal taken key by key (`keyList: "sequence"`), as source text. */
+  private keySequence(lockCall: LockCall): string[] | undefined {
+    const ts = this.ts;
+    if (!lockCall.shape.keySequence || lockKindOf(lockCall.lock) !== "keyed") return undefined;
+    const key = lockCall.call.arguments[KEY_ARGUMENT];
+    const list = key && skipOuterExpressions(ts, key);
+    if (!list || !ts.isArrayLiteralExpression(list) || list.elements.length === 0) return undefined;
+    if (list.elements.some((element) => element.kind === ts.SyntaxKind.SpreadElement)) return undefined;
+    return list.elements.map((element) => element.getText(this.sourceFile));
   }
 
   /**
@@ -760,15 +793,18 @@ class UnitWalker<C, U> {
     out: LockStep<C>[],
     extra: { handle?: string; scoped?: boolean; owned?: boolean; body?: LockStep<C>[] },
     succeeded = false,
+    /** One key of a key list (`acquire([k1, k2], fn)`), instead of the key argument's text. */
+    key?: string,
   ): void {
     const ts = this.ts;
     const { call, lock } = lockCall;
     const tries = !lockCall.shape.waits;
     const keyArgument = call.arguments[KEY_ARGUMENT];
     const keyText =
-      lock.declared?.kind === "keyed" && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
+      key ??
+      (lockKindOf(lock) === "keyed" && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
         ? keyArgument.getText(this.sourceFile)
-        : undefined;
+        : undefined);
     this.lockSites += 1;
     this.acquires = true;
     if (this.spawnDepth > 0) this.spawnNodes.add(call);

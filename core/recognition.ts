@@ -50,6 +50,17 @@ export interface LockMethod {
    * `if (lock.tryAcquire()) { … }`, or after `if (!lock.tryAcquire()) return;`.
    */
   readonly waits?: false;
+  /**
+   * `true`: this entry gives the name its shape on a keyed lock only (async-lock's `acquire(key, fn)`);
+   * on any other lock the name keeps the other entries' shape (async-mutex's `acquire()`).
+   */
+  readonly keyedOnly?: true;
+  /**
+   * How a key written as an array literal is taken: `sequence`, one key after another in array order,
+   * each held until the callback settles (async-lock's `acquire([k1, k2], fn)`). Without it, an
+   * array is one key (its source text).
+   */
+  readonly keyList?: "sequence";
 }
 
 /** How an object is known to be a lock of a library, without a lock-order.json declaration (lock-audit). */
@@ -160,6 +171,17 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
     note: "`mortice()` and named `mortice({ name })`: `readLock()` / `writeLock()` → a release function",
   },
   {
+    id: "async-lock",
+    modules: ["async-lock"],
+    kind: "keyed",
+    identify: { typeNames: ["AsyncLock"], constructors: ["default"] },
+    methods: [
+      // `acquire(key, fn)` / `acquire([k1, k2], fn)`: `fn` (which may take a `done` callback) runs holding the keys.
+      { name: "acquire", action: "write", callback: 0, returns: ["result"], keyedOnly: true, keyList: "sequence" },
+    ],
+    note: "`AsyncLock` (a keyed lock): `acquire(key, fn)` and `acquire([k1, k2], fn)` (the keys taken in array order) run `fn` holding the keys",
+  },
+  {
     id: "lock-discipline (OrderedMutex)",
     modules: ["lock-discipline"],
     kind: "mutex",
@@ -262,26 +284,40 @@ export interface MethodShape {
   readonly returns: ReadonlySet<AcquireResult>;
   /** False for a try-lock. */
   readonly waits: boolean;
+  /** An array-literal key names several keys, taken one after another in array order (`keyList: "sequence"`). */
+  readonly keySequence: boolean;
 }
 
 /** A method the table does not know (named in lock-order.json `methods`): any return shape the code shows, waiting. */
-const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true });
+const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true, keySequence: false });
 
-const shapes = new Map<string, MethodShape>();
-for (const library of LOCK_LIBRARIES) {
-  for (const method of library.methods) {
-    const known = shapes.get(method.name);
-    shapes.set(method.name, {
-      callback: known?.callback ?? method.callback,
-      returns: new Set([...(known?.returns ?? []), ...(method.returns ?? [])]),
-      // A name waits unless every entry that has it is a try-lock.
-      waits: (known?.waits ?? false) || method.waits !== false,
-    });
+function mergeShapes(keyed: boolean): Map<string, MethodShape> {
+  const merged = new Map<string, MethodShape>();
+  for (const library of LOCK_LIBRARIES) {
+    for (const method of library.methods) {
+      if (method.keyedOnly && !keyed) continue;
+      const known = merged.get(method.name);
+      merged.set(method.name, {
+        callback: known?.callback ?? method.callback,
+        returns: new Set([...(known?.returns ?? []), ...(method.returns ?? [])]),
+        // A name waits unless every entry that has it is a try-lock.
+        waits: (known?.waits ?? false) || method.waits !== false,
+        keySequence: (known?.keySequence ?? false) || method.keyList === "sequence",
+      });
+    }
   }
+  return merged;
 }
+const shapes = mergeShapes(false);
+const keyedShapes = mergeShapes(true);
 
-export function methodShape(name: string): MethodShape {
-  return shapes.get(name) ?? UNKNOWN_SHAPE;
+/**
+ * The shape of a call of `name`; on a keyed lock (`keyed`) with the entries that apply to keyed locks
+ * only. A callback position is a callback only where the call has that argument (`acquire(key)` of a
+ * home-grown keyed lock is manual, async-lock's `acquire(key, fn)` runs `fn`).
+ */
+export function methodShape(name: string, keyed = false): MethodShape {
+  return (keyed ? keyedShapes : shapes).get(name) ?? UNKNOWN_SHAPE;
 }
 
 /** Whether an acquisition of this shape may hand back something that releases it (a releaser, guard or tuple). */

@@ -84,3 +84,25 @@ describe("mortice", () => {
     expect(locksOf(result)).toEqual(["Pins.lock rwlock 2", "main.ts#registry rwlock 2"]);
   });
 });
+
+/** The undeclared half of the async-lock fixture: two AsyncLock members in a cycle, with no release method. */
+const ASYNC_LOCK = readFileSync(join(AUDIT_FIXTURES, "async-lock/src/undeclared.ts"), "utf8");
+const ASYNC_LOCK_CYCLE = ASYNC_LOCK.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
+
+describe("async-lock", () => {
+  it("is recognized undeclared: AsyncLock members are keyed lock classes, and their cycle is reported (two keys of one nested are no re-entry)", async () => {
+    const result = await analyze({ project: writeProject(ASYNC_LOCK, true) });
+    expect(result.configFile).toBeNull();
+    // Store.lock: save, compact (one call site for its two keys), move's two calls.
+    expect(locksOf(result)).toEqual(["Cache.lock keyed 2", "Store.lock keyed 4"]);
+    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${ASYNC_LOCK_CYCLE}`]);
+    // Store.lock under itself: two keys of one keyed lock nested (compact's list, move), observed but no cycle.
+    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Cache.lock > Store.lock", "Store.lock > Cache.lock", "Store.lock > Store.lock"]);
+  });
+
+  it("is recognized by its constructor imported from the package when its types are missing", async () => {
+    const result = await analyze({ project: writeProject(ASYNC_LOCK, false) });
+    expect(locksOf(result)).toEqual(["Cache.lock keyed 2", "Store.lock keyed 4"]);
+    expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
+  });
+});

@@ -318,6 +318,45 @@ export class S {
       { rule: "order", line: 17 },
     ],
   },
+  {
+    name: "async-lock",
+    title: "async-lock: acquire(key, fn) runs fn holding the key, acquire([k1, k2], fn) takes the keys in array order",
+    code: snippet(`import AsyncLock from "async-lock";
+export class K {
+  readonly locks = new AsyncLock();
+  async nested_kk(id: string, other: string) {
+    await this.locks.acquire(id, async () => {
+      await this.locks.acquire(other, () => 1);
+      await this.locks.acquire(id, () => 2);
+    });
+  }
+  async pair_kk(id: string) {
+    await this.locks.acquire([id, "index"], () => 1);
+    await this.locks.acquire([id, id], () => 2);
+  }
+  async done_kk(id: string) {
+    await this.locks.acquire(id, (done) => done());
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  async under_sa_kk(k: K) {
+    await k.locks.acquire("job", async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+  async named_sa(k: K) {
+    await k.locks.acquire("job", () => 1);
+  }
+}
+`),
+    expected: [
+      { rule: "no-recursion", line: 12 },
+      { rule: "no-recursion", line: 17 },
+      { rule: "order", line: 27 },
+      { rule: "suffix", line: 30, wants: "named_kk" },
+    ],
+  },
   // ---- calls through suffixed callees ----
   {
     name: "suffixed-callee",

@@ -16,6 +16,8 @@ const policy = {
     { id: "tk", target: "Tokens.lock", kind: "mutex" },
     { id: "rp", target: "Repo.lock", kind: "rwlock" },
     { id: "bs", target: "Blockstore.lock", kind: "rwlock" },
+    { id: "ac", target: "Accounts.lock", kind: "keyed" },
+    { id: "lg", target: "Ledger.lock", kind: "keyed" },
   ],
 };
 const tester = new RuleTester({ settings: { "lock-discipline": { policy, lockOrder: "/virtual/lock-order.json" } } });
@@ -356,6 +358,111 @@ tester.run("suffix (mortice)", testable(suffix), {
   async stat_rpr(repo: Repo) {
     const release = await repo.lock.readLock();
     release();
+  }
+}`,
+            },
+          ],
+        },
+      ],
+    },
+  ],
+});
+
+const ASYNC_LOCK = `import AsyncLock from "async-lock";
+class Accounts {
+  readonly lock = new AsyncLock();
+}
+`;
+
+/** async-lock: a keyed lock; `acquire(key, fn)` runs `fn` holding the key, `acquire([k1, k2], fn)` takes the keys in array order. */
+tester.run("order (async-lock)", testable(order), {
+  valid: [
+    `${ASYNC_LOCK}class Ledger {
+  readonly lock = new AsyncLock();
+  async post_ac_lg(accounts: Accounts, id: string) {
+    await accounts.lock.acquire(id, async () => {
+      await this.lock.acquire("ledger", () => undefined);
+    });
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${ASYNC_LOCK}class Ledger {
+  readonly lock = new AsyncLock();
+  async reconcile_ac_lg(accounts: Accounts, id: string) {
+    await this.lock.acquire("ledger", async () => {
+      await accounts.lock.acquire([id, "fees"], () => undefined);
+    });
+  }
+}`,
+      errors: [{ messageId: "acquireOutOfOrder", line: 9 }],
+    },
+  ],
+});
+
+tester.run("no-recursion (async-lock)", testable(noRecursion), {
+  valid: [
+    // Two different keys of one keyed lock, nested or listed: two instances.
+    `${ASYNC_LOCK}class Ledger {
+  async move_ac(accounts: Accounts, from: string, to: string) {
+    await accounts.lock.acquire(from, () => accounts.lock.acquire(to, () => undefined));
+    await accounts.lock.acquire([from, to], (done) => done());
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${ASYNC_LOCK}class Ledger {
+  async audit_ac(accounts: Accounts, id: string) {
+    await accounts.lock.acquire(id, async () => {
+      await accounts.lock.acquire(id, () => undefined);
+    });
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 8 }],
+    },
+    {
+      // The same key twice in one list: the second waits for the first.
+      code: `${ASYNC_LOCK}class Ledger {
+  async swap_ac(accounts: Accounts, id: string) {
+    await accounts.lock.acquire([id, id], () => undefined);
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 7 }],
+    },
+  ],
+});
+
+tester.run("suffix (async-lock)", testable(suffix), {
+  valid: [
+    `${ASYNC_LOCK}class Ledger {
+  async touch_ac(accounts: Accounts, id: string) {
+    await accounts.lock.acquire(id, () => undefined);
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${ASYNC_LOCK}class Ledger {
+  async touch(accounts: Accounts, id: string) {
+    await accounts.lock.acquire(id, () => undefined);
+  }
+}`,
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          line: 6,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              data: { expected: "touch_ac" },
+              output: `${ASYNC_LOCK}class Ledger {
+  /**
+   * @acquires ac
+   */
+  async touch_ac(accounts: Accounts, id: string) {
+    await accounts.lock.acquire(id, () => undefined);
   }
 }`,
             },
