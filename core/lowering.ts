@@ -27,12 +27,14 @@
  */
 import type * as TS from "typescript";
 import { lockKindOf, type CallbackArgument, type LockRef, type Step } from "./flow.js";
+import { namedTargetKey, type LockKind } from "./policy.js";
 import {
   DISPOSE_SYMBOL_OWNER,
   DISPOSE_SYMBOLS,
   isTaskBoundaryCall,
   KEY_ARGUMENT,
   methodShape,
+  namedLocksOf,
   PROMISE_CONTINUATION,
   returnsHandle,
   type MethodShape,
@@ -64,6 +66,7 @@ export type TypeScript = Pick<
   | "isIdentifier"
   | "isNewExpression"
   | "isNonNullExpression"
+  | "isObjectLiteralExpression"
   | "isParenthesizedExpression"
   | "isPropertyAccessExpression"
   | "isPropertyAssignment"
@@ -71,6 +74,7 @@ export type TypeScript = Pick<
   | "isSatisfiesExpression"
   | "isSourceFile"
   | "isSpreadAssignment"
+  | "isStringLiteralLike"
   | "isTypeAssertionExpression"
   | "isVariableDeclarationList"
 >;
@@ -111,6 +115,12 @@ export interface LoweringHost<C, U> {
   readonly unknownCallee: C;
   /** The lock a receiver denotes, or undefined. */
   resolveLock(receiver: TS.Expression, unit: U): LockRef | undefined;
+  /**
+   * The lock a global lock manager names by a literal (`navigator.locks.request("cache", cb)`), by its
+   * target text (`navigator.locks:cache`): the declared lock of that target, or (lock-audit) an
+   * undeclared lock of that key with the table's `kind`; undefined: not a lock this front end checks.
+   */
+  resolveNamedLock(target: string, kind: LockKind | undefined, unit: U): LockRef | undefined;
   /** What `method` does on `lock`, or undefined when it is not one of its lock methods. */
   classify(lock: LockRef, method: string): LockAction | undefined;
   resolveCall(call: TS.CallExpression | TS.NewExpression, unit: U): ResolvedCall<C>;
@@ -349,6 +359,14 @@ function handleName(ts: TypeScript, name: TS.BindingName | TS.Expression): strin
 }
 
 /** An argument that may name a function: `helper`, `this.visit`, `this.visit.bind(this)`. */
+/** `navigator.locks`: a chain of plain identifiers as written, or undefined for any other expression. */
+function dottedName(ts: TypeScript, node: TS.Expression): string | undefined {
+  if (ts.isIdentifier(node)) return node.text;
+  if (!ts.isPropertyAccessExpression(node)) return undefined;
+  const head = dottedName(ts, skipOuterExpressions(ts, node.expression));
+  return head === undefined ? undefined : `${head}.${node.name.text}`;
+}
+
 function mayReferenceFunction(ts: TypeScript, node: TS.Expression): boolean {
   if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) return true;
   return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "bind";
@@ -674,14 +692,50 @@ class UnitWalker<C, U> {
     let result: LockCall | undefined;
     const callee = skipOuterExpressions(ts, call.expression);
     if (ts.isPropertyAccessExpression(callee) && this.host.lockMethodNames.has(callee.name.text)) {
+      const method = callee.name.text;
       const receiver = skipOuterExpressions(ts, callee.expression);
-      const isHandle = ts.isIdentifier(receiver) && this.handles.has(receiver.text);
-      const lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
-      const action = lock && this.host.classify(lock, callee.name.text);
-      if (lock && action) result = { call, lock, method: callee.name.text, action, shape: methodShape(callee.name.text, lockKindOf(lock) === "keyed") };
+      const global = dottedName(ts, receiver);
+      const named = global === undefined ? undefined : namedLocksOf(global);
+      let lock: LockRef | undefined;
+      if (named) {
+        // `navigator.locks.request("cache", cb)`: the literal names the lock; any other argument, no lock known.
+        const nameArgument = call.arguments[named.named.nameArgument];
+        const name = nameArgument && skipOuterExpressions(ts, nameArgument);
+        if (name && ts.isStringLiteralLike(name)) lock = this.host.resolveNamedLock(namedTargetKey(global!, name.text), named.library.kind, this.unit);
+      } else {
+        const isHandle = ts.isIdentifier(receiver) && this.handles.has(receiver.text);
+        lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
+      }
+      const action = lock && this.host.classify(lock, method);
+      if (lock && action) result = this.withOptions({ call, lock, method, action, shape: methodShape(method, lockKindOf(lock) === "keyed") });
     }
     this.lockCalls.set(call, result ?? null);
     return result;
+  }
+
+  /**
+   * An options object literal the table reads (Web Locks' `request(name, { mode: "shared", ifAvailable: true }, cb)`):
+   * a shared mode makes the acquisition a read (exclusive on a mutex or keyed lock), a no-wait flag a try-lock.
+   */
+  private withOptions(lockCall: LockCall): LockCall {
+    const ts = this.ts;
+    const options = lockCall.shape.options;
+    if (!options || lockCall.action === "release") return lockCall;
+    const argument = lockCall.call.arguments[options.argument];
+    const literal = argument && skipOuterExpressions(ts, argument);
+    if (!literal || !ts.isObjectLiteralExpression(literal)) return lockCall;
+    let shared = false;
+    let noWait = false;
+    for (const property of literal.properties) {
+      if (!ts.isPropertyAssignment(property)) continue;
+      const key = ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name) ? property.name.text : undefined;
+      const value = skipOuterExpressions(ts, property.initializer);
+      if (options.mode && key === options.mode.property) shared = ts.isStringLiteralLike(value) && value.text === options.mode.read;
+      if (options.noWait !== undefined && key === options.noWait) noWait = value.kind === ts.SyntaxKind.TrueKeyword;
+    }
+    const kind = lockKindOf(lockCall.lock);
+    const action = shared && lockCall.action === "write" && kind !== "mutex" && kind !== "keyed" ? "read" : lockCall.action;
+    return { ...lockCall, action, shape: noWait ? { ...lockCall.shape, waits: false } : lockCall.shape };
   }
 
   private isCallbackForm(lockCall: LockCall): boolean {
@@ -696,6 +750,7 @@ class UnitWalker<C, U> {
   /** Where the table puts the callback, counted after a keyed lock's key. */
   private callbackIndex(lockCall: LockCall): number | undefined {
     const { callback } = lockCall.shape;
+    if (callback === "last") return lockCall.call.arguments.length > 0 ? lockCall.call.arguments.length - 1 : undefined;
     return callback === undefined ? undefined : callback + (lockKindOf(lockCall.lock) === "keyed" ? 1 : 0);
   }
 

@@ -39,9 +39,10 @@ export interface LockMethod {
   readonly action: MethodAction;
   /**
    * The argument that runs while the lock is held (`runExclusive(fn)`: 0), counted after a keyed
-   * lock's key. Any acquiring method given an inline function runs it under the lock too.
+   * lock's key; `last`: the last argument, whatever comes before it (Web Locks' `request(name,
+   * [options], cb)`). Any acquiring method given an inline function runs it under the lock too.
    */
-  readonly callback?: number;
+  readonly callback?: number | "last";
   /** What an acquisition returns (several where one name serves several types); a release returns nothing. */
   readonly returns?: readonly AcquireResult[];
   /**
@@ -61,8 +62,34 @@ export interface LockMethod {
    * array is one key (its source text).
    */
   readonly keyList?: "sequence";
+  /** An options-object argument that sets the mode or makes the call a try-lock (Web Locks' `{ mode: "shared", ifAvailable: true }`). */
+  readonly options?: LockOptions;
 }
 
+/**
+ * What an options object literal passed to a lock method says (only a literal is read; any other
+ * argument, or a missing property, leaves the method's action and waiting as they are).
+ */
+export interface LockOptions {
+  /** The argument that may be the options object (when it is not the callback). */
+  readonly argument: number;
+  /** The property that sets the mode, and its string value that makes the acquisition shared (a read): `mode: "shared"`. */
+  readonly mode?: { readonly property: string; readonly read: string };
+  /** The property that, `true`, makes the call never wait (`ifAvailable: true`): a try-lock, as `waits: false`. */
+  readonly noWait?: string;
+}
+
+/**
+ * A global lock manager whose locks are named by a string-literal argument (Web Locks:
+ * `navigator.locks.request("cache", cb)`): each literal name is a lock of its own, undeclared keyed
+ * `<global>:<name>` (`navigator.locks:cache`), the same text a lock-order.json `target` declares it by.
+ */
+export interface NamedLocks {
+  /** The global as written in the code, a dotted path of identifiers (`navigator.locks`). */
+  readonly global: string;
+  /** The argument that names the lock. A call whose name is not a string literal is not read as a lock call. */
+  readonly nameArgument: number;
+}
 /** How an object is known to be a lock of a library, without a lock-order.json declaration (lock-audit). */
 export interface LockIdentity {
   /** Its type's name: a class, an interface or a type alias, from any module (a home-grown `Mutex` is taken for async-mutex's). */
@@ -78,6 +105,8 @@ export interface LockIdentity {
    * (the runtime's `locks.mutex("sm")`): such a lock needs no `target` in the code.
    */
   readonly idFactories?: readonly string[];
+  /** A global whose lock method calls name their lock by a literal argument (Web Locks' `navigator.locks`). */
+  readonly named?: NamedLocks;
 }
 
 /** A function that returns the lock it is given, with other behavior (async-mutex `withTimeout(lock, ms)`). */
@@ -182,6 +211,22 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
     note: "`AsyncLock` (a keyed lock): `acquire(key, fn)` and `acquire([k1, k2], fn)` (the keys taken in array order) run `fn` holding the keys",
   },
   {
+    id: "Web Locks",
+    modules: [],
+    kind: "rwlock",
+    identify: { named: { global: "navigator.locks", nameArgument: 0 } },
+    methods: [
+      {
+        name: "request",
+        action: "write",
+        callback: "last",
+        returns: ["result"],
+        options: { argument: 1, mode: { property: "mode", read: "shared" }, noWait: "ifAvailable" },
+      },
+    ],
+    note: "`navigator.locks.request(name, [options], cb)` (DOM lib): each literal name a lock (target `navigator.locks:<name>`); `mode: \"shared\"` reads, `ifAvailable: true` never waits",
+  },
+  {
     id: "lock-discipline (OrderedMutex)",
     modules: ["lock-discipline"],
     kind: "mutex",
@@ -278,18 +323,20 @@ export function defaultMethodNames(): { write: string[]; read: string[]; release
 
 /** How a call of a lock method is shaped, merged over every entry with that name. */
 export interface MethodShape {
-  /** The callback's argument position (after a keyed lock's key), when the method takes one. */
-  readonly callback: number | undefined;
+  /** The callback's argument position (after a keyed lock's key; `last`: the last argument), when the method takes one. */
+  readonly callback: number | "last" | undefined;
   /** What the call may return. */
   readonly returns: ReadonlySet<AcquireResult>;
   /** False for a try-lock. */
   readonly waits: boolean;
   /** An array-literal key names several keys, taken one after another in array order (`keyList: "sequence"`). */
   readonly keySequence: boolean;
+  /** An options argument that may set the mode or make the call a try-lock. */
+  readonly options: LockOptions | undefined;
 }
 
 /** A method the table does not know (named in lock-order.json `methods`): any return shape the code shows, waiting. */
-const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true, keySequence: false });
+const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true, keySequence: false, options: undefined });
 
 function mergeShapes(keyed: boolean): Map<string, MethodShape> {
   const merged = new Map<string, MethodShape>();
@@ -303,6 +350,7 @@ function mergeShapes(keyed: boolean): Map<string, MethodShape> {
         // A name waits unless every entry that has it is a try-lock.
         waits: (known?.waits ?? false) || method.waits !== false,
         keySequence: (known?.keySequence ?? false) || method.keyList === "sequence",
+        options: known?.options ?? method.options,
       });
     }
   }
@@ -341,6 +389,17 @@ export function wrappedLockArgument(calleeName: string): number | undefined {
 
 /** Methods whose string-literal first argument is the id of the lock they create (`locks.mutex("sm")`). */
 export const ID_FACTORY_METHODS: ReadonlySet<string> = new Set(LOCK_LIBRARIES.flatMap((library) => library.identify.idFactories ?? []));
+
+const namedLocks = new Map<string, { library: LockLibrary; named: NamedLocks }>();
+for (const library of LOCK_LIBRARIES) if (library.identify.named) namedLocks.set(library.identify.named.global, { library, named: library.identify.named });
+
+/** The globals whose locks are named by a literal argument (`navigator.locks`): the first part of a `<global>:<name>` target. */
+export const NAMED_LOCK_GLOBALS: readonly string[] = [...namedLocks.keys()];
+
+/** The library and naming of a global lock manager written as `global` (`navigator.locks`), or undefined. */
+export function namedLocksOf(global: string): { library: LockLibrary; named: NamedLocks } | undefined {
+  return namedLocks.get(global);
+}
 
 /** The library whose lock type has this name, or undefined. */
 export function libraryOfTypeName(typeName: string): LockLibrary | undefined {

@@ -9,14 +9,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
 import { tempDir } from "../support/temp.js";
-import { AUDIT_FIXTURES, REPO_ROOT } from "./helpers.js";
+import { AUDIT_FIXTURES, REPO_ROOT, runCaptured } from "./helpers.js";
 
 /** A project without lock-order.json; with `packages`, the repository's node_modules resolve the imports. */
-function writeProject(source: string, packages: boolean): string {
+function writeProject(source: string, packages: boolean, lib?: string[]): string {
   const dir = tempDir("lock-audit-libraries-");
   if (packages) symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "nodenext", strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ["main.ts"] }));
+  const compilerOptions = { target: "es2022", module: "nodenext", strict: true, noEmit: true, skipLibCheck: true, types: [], ...(lib ? { lib } : {}) };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
   writeFileSync(join(dir, "main.ts"), source);
   return dir;
 }
@@ -104,5 +105,35 @@ describe("async-lock", () => {
     const result = await analyze({ project: writeProject(ASYNC_LOCK, false) });
     expect(locksOf(result)).toEqual(["Cache.lock keyed 2", "Store.lock keyed 4"]);
     expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
+  });
+});
+
+/** The undeclared half of the Web Locks fixture: two literal names requested in opposite orders, and a name that is not a literal. */
+const WEB_LOCKS = readFileSync(join(AUDIT_FIXTURES, "web-locks/src/undeclared.ts"), "utf8");
+const WEB_LOCKS_CYCLE = WEB_LOCKS.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
+
+describe("Web Locks", () => {
+  it("is recognized undeclared: each literal name is an rwlock class navigator.locks:<name>, and their cycle is reported", async () => {
+    for (const lib of [["es2023", "dom"], undefined]) {
+      // With the DOM lib or without it (navigator unresolved): the global and the literal name are enough.
+      const result = await analyze({ project: writeProject(WEB_LOCKS, false, lib) });
+      expect(result.configFile).toBeNull();
+      expect(locksOf(result)).toEqual(["navigator.locks:alpha rwlock 2", "navigator.locks:beta rwlock 2"]);
+      expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${WEB_LOCKS_CYCLE}`]);
+      expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["navigator.locks:alpha > navigator.locks:beta", "navigator.locks:beta > navigator.locks:alpha"]);
+    }
+  });
+
+  it("lock-audit init proposes the observed order with navigator.locks:<name> targets", async () => {
+    const dir = writeProject(`export async function fill(): Promise<void> {
+  await navigator.locks.request("cache", async () => {
+    await navigator.locks.request("sync", { mode: "shared" }, () => undefined);
+  });
+}
+`, false, ["es2023", "dom"]);
+    const { code, stdout } = await runCaptured(["init", "--project", dir], { cwd: dir });
+    expect(code).toBe(0);
+    const targets = [...stdout.matchAll(/"target": "([^"]+)"/g)].map((match) => match[1]);
+    expect(targets).toEqual(["navigator.locks:cache", "navigator.locks:sync"]);
   });
 });

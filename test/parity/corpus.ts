@@ -357,6 +357,38 @@ export class S {
       { rule: "suffix", line: 30, wants: "named_kk" },
     ],
   },
+  {
+    name: "web-locks",
+    title: "Web Locks: a literal name is the lock; mode: \"shared\" reads, ifAvailable: true never waits, the callback is the last argument",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  async fill_sa_ncw() {
+    await this.a.runExclusive(async () => {
+      await navigator.locks.request("cache", () => 1);
+    });
+  }
+  async inverted_sa_ncw() {
+    await navigator.locks.request("cache", async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+  async shared_ncw() {
+    await navigator.locks.request("cache", { mode: "shared" }, () => 1);
+  }
+  async tried_ncw() {
+    await navigator.locks.request("cache", async () => {
+      await navigator.locks.request("cache", { ifAvailable: true }, () => 1);
+      await navigator.locks.request("cache", { mode: "shared" }, () => 2);
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "order", line: 15 },
+      { rule: "suffix", line: 18, wants: "shared_ncr" },
+      { rule: "no-recursion", line: 24 },
+    ],
+  },
   // ---- calls through suffixed callees ----
   {
     name: "suffixed-callee",

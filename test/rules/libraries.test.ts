@@ -18,6 +18,8 @@ const policy = {
     { id: "bs", target: "Blockstore.lock", kind: "rwlock" },
     { id: "ac", target: "Accounts.lock", kind: "keyed" },
     { id: "lg", target: "Ledger.lock", kind: "keyed" },
+    { id: "wc", target: "navigator.locks:cache", kind: "rwlock" },
+    { id: "ws", target: "navigator.locks:sync", kind: "mutex" },
   ],
 };
 const tester = new RuleTester({ settings: { "lock-discipline": { policy, lockOrder: "/virtual/lock-order.json" } } });
@@ -464,6 +466,91 @@ tester.run("suffix (async-lock)", testable(suffix), {
   async touch_ac(accounts: Accounts, id: string) {
     await accounts.lock.acquire(id, () => undefined);
   }
+}`,
+            },
+          ],
+        },
+      ],
+    },
+  ],
+});
+
+/** Web Locks: each literal name declared as `navigator.locks:<name>`; `mode: "shared"` reads, `ifAvailable: true` never waits. */
+tester.run("order (Web Locks)", testable(order), {
+  valid: [
+    `async function refresh_wcw_ws() {
+  await navigator.locks.request("cache", async () => {
+    await navigator.locks.request("sync", () => undefined);
+  });
+}`,
+    // Only tried under sync: a request that never waits cannot deadlock.
+    `async function poll_wcw_ws() {
+  await navigator.locks.request("sync", async () => {
+    await navigator.locks.request("cache", { ifAvailable: true }, (lock) => lock);
+  });
+}`,
+    // An undeclared name is not a lock the rules check.
+    `async function other_wcr() {
+  await navigator.locks.request("other", async () => {
+    await navigator.locks.request("cache", { mode: "shared" }, () => undefined);
+  });
+}`,
+  ],
+  invalid: [
+    {
+      code: `async function push_wcr_ws() {
+  await navigator.locks.request("sync", { mode: "exclusive" }, async () => {
+    await navigator.locks.request("cache", { mode: "shared" }, () => undefined);
+  });
+}`,
+      errors: [{ messageId: "acquireOutOfOrder", line: 3 }],
+    },
+  ],
+});
+
+tester.run("no-recursion (Web Locks)", testable(noRecursion), {
+  valid: [
+    `async function twice_wcw() {
+  await navigator.locks.request("cache", () => undefined);
+  await navigator.locks.request("cache", () => undefined);
+}`,
+  ],
+  invalid: [
+    {
+      code: `async function again_wcw() {
+  await navigator.locks.request("cache", async () => {
+    await navigator.locks.request("cache", { mode: "shared" }, () => undefined);
+  });
+}`,
+      errors: [{ messageId: "acquireHeld", line: 3 }],
+    },
+  ],
+});
+
+tester.run("suffix (Web Locks)", testable(suffix), {
+  valid: [
+    `async function peek_wcr() {
+  await navigator.locks.request("cache", { mode: "shared" }, () => undefined);
+}`,
+  ],
+  invalid: [
+    {
+      code: `async function peek_wcw() {
+  await navigator.locks.request("cache", { mode: "shared" }, () => undefined);
+}`,
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          line: 1,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              data: { expected: "peek_wcr" },
+              output: `/**
+ * @acquires wc:r
+ */
+async function peek_wcr() {
+  await navigator.locks.request("cache", { mode: "shared" }, () => undefined);
 }`,
             },
           ],
