@@ -740,11 +740,14 @@ class UnitWalker<C, U> {
 
   private isCallbackForm(lockCall: LockCall): boolean {
     const ts = this.ts;
+    if (lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)))) return true;
     const callbackIndex = this.callbackIndex(lockCall);
-    return (
-      (callbackIndex !== undefined && lockCall.call.arguments.length > callbackIndex) ||
-      lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)))
-    );
+    const callback = callbackIndex === undefined ? undefined : lockCall.call.arguments[callbackIndex];
+    if (!callback) return false;
+    if (!lockCall.shape.callbackIfFunction) return true;
+    // `acquire(key, this.work)` runs a function; `acquire(resources, ttl)` is given a number.
+    const node = skipOuterExpressions(ts, callback);
+    return mayReferenceFunction(ts, node) && this.host.resolveReference(node, this.unit) !== undefined;
   }
 
   /** Where the table puts the callback, counted after a keyed lock's key. */
@@ -779,6 +782,13 @@ class UnitWalker<C, U> {
     const ts = this.ts;
     const { call } = lockCall;
     if (lockCall.action === "release") {
+      // `redlock.unlock(lock)`: the handle given releases that acquisition.
+      const handleArgument = lockCall.shape.handleArgument === undefined ? undefined : call.arguments[lockCall.shape.handleArgument];
+      const handle = handleArgument && skipOuterExpressions(ts, handleArgument);
+      if (handle && ts.isIdentifier(handle) && this.handles.has(handle.text)) {
+        out.push({ type: "release", node: call, handle: handle.text });
+        return;
+      }
       // The arguments (a keyed lock's key) belong to the release: `finally { locks.release(keyOf(x)) }`
       // counts as releasing, so what they call is placed after the release, not as a throw before it.
       out.push({ type: "release", node: call, lock: lockCall.lock });

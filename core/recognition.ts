@@ -64,6 +64,11 @@ export interface LockMethod {
   readonly keyList?: "sequence";
   /** An options-object argument that sets the mode or makes the call a try-lock (Web Locks' `{ mode: "shared", ifAvailable: true }`). */
   readonly options?: LockOptions;
+  /**
+   * A release given the acquisition's handle as this argument (redlock's `redlock.unlock(lock)`):
+   * it releases that handle, as `lock.unlock()` does.
+   */
+  readonly handleArgument?: number;
 }
 
 /**
@@ -211,6 +216,24 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
     note: "`AsyncLock` (a keyed lock): `acquire(key, fn)` and `acquire([k1, k2], fn)` (the keys taken in array order) run `fn` holding the keys",
   },
   {
+    id: "redlock",
+    modules: ["redlock"],
+    kind: "keyed",
+    identify: { typeNames: ["Redlock"], constructors: ["default"] },
+    methods: [
+      // v4: `lock(resources, ttl)` / `acquire(resources, ttl)` → a Lock released by `lock.unlock()`, or
+      // by `redlock.unlock(lock)` / `redlock.release(lock)`. v5: `acquire(resources, duration)` → a
+      // Lock released by `lock.release()`, and `using(resources, duration, [settings], fn)`. The
+      // resources are the key; a list is taken at once (one script), so it is one key.
+      { name: "lock", action: "write", returns: ["guard"] },
+      { name: "acquire", action: "write", returns: ["guard"] },
+      { name: "using", action: "write", callback: "last", returns: ["result"] },
+      { name: "unlock", action: "release", handleArgument: 0 },
+      { name: "release", action: "release", handleArgument: 0 },
+    ],
+    note: "`Redlock` (a keyed lock, the resources its key): v4 `lock` / `acquire(resources, ttl)` → a Lock released by `lock.unlock()` or `redlock.unlock(lock)`; v5 `acquire(resources, duration)` → `lock.release()`, `using(resources, duration, fn)`",
+  },
+  {
     id: "Web Locks",
     modules: [],
     kind: "rwlock",
@@ -333,10 +356,18 @@ export interface MethodShape {
   readonly keySequence: boolean;
   /** An options argument that may set the mode or make the call a try-lock. */
   readonly options: LockOptions | undefined;
+  /** A release given the handle it releases as this argument. */
+  readonly handleArgument: number | undefined;
+  /**
+   * The callback position counts only where that argument is a function (inline, or a reference the
+   * front end resolves): it comes from a `keyedOnly` entry, and on keyed locks another library takes a
+   * non-function there (async-lock's `acquire(key, fn)`, redlock's `acquire(resources, ttl)`).
+   */
+  readonly callbackIfFunction: boolean;
 }
 
 /** A method the table does not know (named in lock-order.json `methods`): any return shape the code shows, waiting. */
-const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true, keySequence: false, options: undefined });
+const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true, keySequence: false, options: undefined, handleArgument: undefined, callbackIfFunction: false });
 
 function mergeShapes(keyed: boolean): Map<string, MethodShape> {
   const merged = new Map<string, MethodShape>();
@@ -351,6 +382,8 @@ function mergeShapes(keyed: boolean): Map<string, MethodShape> {
         waits: (known?.waits ?? false) || method.waits !== false,
         keySequence: (known?.keySequence ?? false) || method.keyList === "sequence",
         options: known?.options ?? method.options,
+        handleArgument: known?.handleArgument ?? method.handleArgument,
+        callbackIfFunction: known?.callback !== undefined ? known.callbackIfFunction : method.callback !== undefined && method.keyedOnly === true,
       });
     }
   }

@@ -137,3 +137,23 @@ describe("Web Locks", () => {
     expect(targets).toEqual(["navigator.locks:cache", "navigator.locks:sync"]);
   });
 });
+
+/** The undeclared half of the redlock fixture: two Redlock members in a cycle. */
+const REDLOCK = readFileSync(join(AUDIT_FIXTURES, "redlock/src/undeclared.ts"), "utf8");
+const REDLOCK_CYCLE = REDLOCK.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
+
+describe("redlock", () => {
+  it("is recognized undeclared: Redlock members are keyed lock classes (distributed locks nest like local ones), and their cycle is reported", async () => {
+    const result = await analyze({ project: writeProject(REDLOCK, true) });
+    expect(result.configFile).toBeNull();
+    expect(locksOf(result)).toEqual(["Jobs.redlock keyed 2", "Queue.redlock keyed 2"]);
+    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${REDLOCK_CYCLE}`]);
+    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Jobs.redlock > Queue.redlock", "Queue.redlock > Jobs.redlock"]);
+  });
+
+  it("is recognized by its constructor imported from the package when its types are missing", async () => {
+    const result = await analyze({ project: writeProject(REDLOCK, false) });
+    expect(locksOf(result)).toEqual(["Jobs.redlock keyed 2", "Queue.redlock keyed 2"]);
+    expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
+  });
+});

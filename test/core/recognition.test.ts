@@ -58,10 +58,11 @@ describe("the recognition table", () => {
       release: ["release", "unlock"],
     };
     for (const action of ["write", "read", "release"] as const) expect(DEFAULT_METHODS[action]).toEqual(expect.arrayContaining(before[action]));
-    // Web Locks' request(name, [options], cb); async-lock's acquire(key, fn) has its callback on keyed locks only.
-    expect([...CALLBACK_METHODS].sort()).toEqual(["request", "runExclusive", "runRead", "runShared", "runWrite", "withLock", "withReadLock", "withWriteLock"]);
-    // The table's own additions: await-lock, Web Locks and the runtime's try-locks.
-    expect(DEFAULT_METHODS.write.filter((name) => !before.write.includes(name))).toEqual(["acquireAsync", "tryAcquire", "request", "tryWrite"]);
+    // redlock v5's using(resources, duration, fn), Web Locks' request(name, [options], cb); async-lock's
+    // acquire(key, fn) has its callback on keyed locks only.
+    expect([...CALLBACK_METHODS].sort()).toEqual(["request", "runExclusive", "runRead", "runShared", "runWrite", "using", "withLock", "withReadLock", "withWriteLock"]);
+    // The table's own additions: await-lock, redlock, Web Locks and the runtime's try-locks.
+    expect(DEFAULT_METHODS.write.filter((name) => !before.write.includes(name))).toEqual(["acquireAsync", "tryAcquire", "using", "request", "tryWrite"]);
     expect(DEFAULT_METHODS.read.filter((name) => !before.read.includes(name))).toEqual(["tryRead"]);
     expect(DEFAULT_METHODS.release).toEqual(before.release);
   });
@@ -83,6 +84,12 @@ describe("the recognition table", () => {
     expect(methodShape("acquire", true).callback).toBe(0);
     expect(methodShape("acquire", true).keySequence).toBe(true);
     expect(methodShape("acquire").keySequence).toBe(false);
+    // ... but only where that argument is a function: redlock's acquire(resources, ttl) takes a number there.
+    expect(methodShape("acquire", true).callbackIfFunction).toBe(true);
+    expect(methodShape("runExclusive", true).callbackIfFunction).toBe(false);
+    // redlock v4's redlock.unlock(lock) releases the handle it is given.
+    expect(methodShape("unlock").handleArgument).toBe(0);
+    expect(shape("using")).toEqual({ callback: "last", returns: ["result"], waits: true });
     // Web Locks: the callback is the last argument, an options literal may make it shared or a try-lock.
     expect(shape("request")).toEqual({ callback: "last", returns: ["result"], waits: true });
     expect(methodShape("request").options).toEqual({ argument: 1, mode: { property: "mode", read: "shared" }, noWait: "ifAvailable" });
@@ -104,6 +111,8 @@ describe("the recognition table", () => {
     expect([...ID_FACTORY_METHODS].sort()).toEqual(["mutex", "rwlock"]);
     expect(libraryOfTypeName("AsyncLock")?.kind).toBe("keyed");
     expect(libraryOfCreation("async-lock", "default", "new")?.id).toBe("async-lock");
+    expect(libraryOfTypeName("Redlock")?.kind).toBe("keyed");
+    expect(libraryOfCreation("redlock", "default", "new")?.id).toBe("redlock");
     expect(NAMED_LOCK_GLOBALS).toEqual(["navigator.locks"]);
     expect(namedLocksOf("navigator.locks")?.named.nameArgument).toBe(0);
     expect(namedLocksOf("locks")).toBeUndefined();
@@ -154,6 +163,7 @@ describe("the table is the only place", () => {
     "analyzer/command.ts": { lock: "the word in `wrote … (1 lock)`" },
     "analyzer/reporters/html.ts": { lock: "the word in the lock graph's heading" },
     "analyzer/init.ts": { lock: "a word left out of proposed ids, and the fallback id" },
+    "core/messages.ts": { using: "the `using` declaration in the release rule's advice, not redlock's method" },
     "rules/index.ts": { "lock-discipline": "the package's own manifest, read for its version" },
     "analyzer/version.ts": { "lock-discipline": "the package's own manifest, read for its version" },
   };

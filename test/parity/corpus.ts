@@ -389,6 +389,39 @@ export class S {
       { rule: "no-recursion", line: 24 },
     ],
   },
+  {
+    name: "redlock",
+    title: "redlock: keyed by its resources; lock()/acquire() → a Lock released by unlock() or redlock.unlock(lock), using(resources, ttl, fn)",
+    code: snippet(`import Redlock from "redlock";
+export class K {
+  constructor(readonly locks: Redlock) {}
+  async cancel_kk(id: string) {
+    const lock = await this.locks.acquire([id], 1000);
+    await this.locks.unlock(lock);
+    const again = await this.locks.acquire([id], 1000);
+    await again.unlock();
+  }
+  async retry_kk(id: string) {
+    const lock = await this.locks.lock(id, 1000);
+    const again = await this.locks.lock(id, 1000);
+    await again.unlock();
+    await lock.unlock();
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  async under_sa_kk(k: K) {
+    await k.locks.using(["job"], 1000, async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "no-recursion", line: 17 },
+      { rule: "order", line: 26 },
+    ],
+  },
   // ---- calls through suffixed callees ----
   {
     name: "suffixed-callee",

@@ -20,6 +20,8 @@ const policy = {
     { id: "lg", target: "Ledger.lock", kind: "keyed" },
     { id: "wc", target: "navigator.locks:cache", kind: "rwlock" },
     { id: "ws", target: "navigator.locks:sync", kind: "mutex" },
+    { id: "or", target: "Orders.redlock", kind: "keyed" },
+    { id: "iv", target: "Inventory.redlock", kind: "keyed" },
   ],
 };
 const tester = new RuleTester({ settings: { "lock-discipline": { policy, lockOrder: "/virtual/lock-order.json" } } });
@@ -556,6 +558,97 @@ async function peek_wcr() {
           ],
         },
       ],
+    },
+  ],
+});
+
+const REDLOCK = `import Redlock from "redlock";
+class Orders {
+  constructor(readonly redlock: Redlock) {}
+}
+`;
+
+/** redlock: a keyed lock, the resources its key; v4 `lock`/`acquire` → a Lock (`unlock()`, `redlock.unlock(lock)`), v5 `using(resources, ttl, fn)`. */
+tester.run("order (redlock)", testable(order), {
+  valid: [
+    `${REDLOCK}class Inventory {
+  constructor(readonly redlock: Redlock) {}
+  async place_or_iv(orders: Orders, id: string) {
+    const lock = await orders.redlock.lock(id, 1000);
+    try {
+      await this.redlock.using([id], 500, async () => undefined);
+    } finally {
+      await lock.unlock();
+    }
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${REDLOCK}class Inventory {
+  constructor(readonly redlock: Redlock) {}
+  async restock_or_iv(orders: Orders, id: string) {
+    const lock = await this.redlock.acquire([id], 500);
+    try {
+      await orders.redlock.using([id], 1000, { retryCount: 0 }, async () => undefined);
+    } finally {
+      await this.redlock.release(lock);
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireOutOfOrder", line: 10 }],
+    },
+  ],
+});
+
+tester.run("no-recursion (redlock)", testable(noRecursion), {
+  valid: [
+    // Two resources of one Redlock: two instances of the keyed lock.
+    `${REDLOCK}class Inventory {
+  async merge_or(orders: Orders, id: string, other: string) {
+    const lock = await orders.redlock.lock(id, 1000);
+    const second = await orders.redlock.lock(other, 1000);
+    await second.unlock();
+    await lock.unlock();
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${REDLOCK}class Inventory {
+  async retry_or(orders: Orders, id: string) {
+    const lock = await orders.redlock.lock(id, 1000);
+    const again = await orders.redlock.lock(id, 1000);
+    await again.unlock();
+    await lock.unlock();
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 8 }],
+    },
+  ],
+});
+
+tester.run("release (redlock)", testable(release), {
+  valid: [
+    // `redlock.unlock(lock)` releases the Lock it is given, as `lock.unlock()` does.
+    `${REDLOCK}class Inventory {
+  async cancel_or(orders: Orders, id: string) {
+    const lock = await orders.redlock.acquire([id], 1000);
+    try { return 1; } finally { await orders.redlock.unlock(lock); }
+  }
+}`,
+  ],
+  invalid: [
+    {
+      code: `${REDLOCK}class Inventory {
+  async cancel_or(orders: Orders, id: string) {
+    const lock = await orders.redlock.lock(id, 1000);
+    if (Math.random() > 0.5) return 0;
+    await lock.unlock();
+    return 1;
+  }
+}`,
+      errors: [{ messageId: "notReleased", line: 7 }],
     },
   ],
 });
