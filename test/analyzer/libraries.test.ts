@@ -2,7 +2,8 @@
  * The libraries of the recognition table (core/recognition.ts), imported from the real packages
  * (devDependencies): in discovery mode (no lock-order.json) their instances are undeclared lock
  * classes, listed with the table's kind and checked for cycles, as async-mutex's are
- * (async-mutex.test.ts). Declared, they are checked by fixtures/audit (await-lock*, mortice*).
+ * (async-mutex.test.ts); Web Locks' literal names are lock classes `navigator.locks:<name>`. Declared,
+ * they are checked by fixtures/audit (await-lock*, mortice*, async-lock*, web-locks*, redlock*).
  */
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,24 +27,35 @@ function locksOf(result: Awaited<ReturnType<typeof analyze>>): string[] {
   return result.graph.locks.map((lock) => `${lock.key} ${lock.kind} ${lock.sites}`).sort();
 }
 
-/** The undeclared half of the await-lock fixture: two AwaitLock members in a cycle, here without a lock-order.json. */
-const AWAIT_LOCK = readFileSync(join(AUDIT_FIXTURES, "await-lock/src/undeclared.ts"), "utf8");
-const CYCLE_LINE = AWAIT_LOCK.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
 
-describe("await-lock", () => {
-  it("is recognized undeclared: AwaitLock members are lock classes, and their cycle is reported", async () => {
-    const result = await analyze({ project: writeProject(AWAIT_LOCK, true) });
-    expect(result.configFile).toBeNull();
-    expect(locksOf(result)).toEqual(["Queue.lock mutex 2", "Worker.lock mutex 2"]);
-    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${CYCLE_LINE}`]);
-    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Queue.lock > Worker.lock", "Worker.lock > Queue.lock"]);
-  });
+/**
+ * The undeclared half of a library's fixture (`fixtures/audit/<library>/src/undeclared.ts`), analyzed
+ * without lock-order.json: its lock classes, its one cycle (on the `// expect: cycle` line) and its
+ * nesting edges; then, without the package's types, the same lock classes by their constructor.
+ */
+function describeUndeclaredHalf(library: string, what: string, expected: { locks: string[]; edges: string[] }): void {
+  const source = readFileSync(join(AUDIT_FIXTURES, `${library}/src/undeclared.ts`), "utf8");
+  const cycleLine = source.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
+  describe(library, () => {
+    it(`is recognized undeclared: ${what}, and their cycle is reported`, async () => {
+      const result = await analyze({ project: writeProject(source, true) });
+      expect(result.configFile).toBeNull();
+      expect(locksOf(result)).toEqual(expected.locks);
+      expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${cycleLine}`]);
+      expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(expected.edges);
+    });
 
-  it("is recognized by its constructor imported from the package when its types are missing", async () => {
-    const result = await analyze({ project: writeProject(AWAIT_LOCK, false) });
-    expect(locksOf(result)).toEqual(["Queue.lock mutex 2", "Worker.lock mutex 2"]);
-    expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
+    it("is recognized by its constructor imported from the package when its types are missing", async () => {
+      const result = await analyze({ project: writeProject(source, false) });
+      expect(locksOf(result)).toEqual(expected.locks);
+      expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
+    });
   });
+}
+
+describeUndeclaredHalf("await-lock", "AwaitLock members are lock classes", {
+  locks: ["Queue.lock mutex 2", "Worker.lock mutex 2"],
+  edges: ["Queue.lock > Worker.lock", "Worker.lock > Queue.lock"],
 });
 
 const MORTICE = `import mortice from "mortice";
@@ -86,26 +98,11 @@ describe("mortice", () => {
   });
 });
 
-/** The undeclared half of the async-lock fixture: two AsyncLock members in a cycle, with no release method. */
-const ASYNC_LOCK = readFileSync(join(AUDIT_FIXTURES, "async-lock/src/undeclared.ts"), "utf8");
-const ASYNC_LOCK_CYCLE = ASYNC_LOCK.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
-
-describe("async-lock", () => {
-  it("is recognized undeclared: AsyncLock members are keyed lock classes, and their cycle is reported (two keys of one nested are no re-entry)", async () => {
-    const result = await analyze({ project: writeProject(ASYNC_LOCK, true) });
-    expect(result.configFile).toBeNull();
-    // Store.lock: save, compact (one call site for its two keys), move's two calls.
-    expect(locksOf(result)).toEqual(["Cache.lock keyed 2", "Store.lock keyed 4"]);
-    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${ASYNC_LOCK_CYCLE}`]);
-    // Store.lock under itself: two keys of one keyed lock nested (compact's list, move), observed but no cycle.
-    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Cache.lock > Store.lock", "Store.lock > Cache.lock", "Store.lock > Store.lock"]);
-  });
-
-  it("is recognized by its constructor imported from the package when its types are missing", async () => {
-    const result = await analyze({ project: writeProject(ASYNC_LOCK, false) });
-    expect(locksOf(result)).toEqual(["Cache.lock keyed 2", "Store.lock keyed 4"]);
-    expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
-  });
+describeUndeclaredHalf("async-lock", "AsyncLock members are keyed lock classes though they have no release (two keys of one nested are no re-entry)", {
+  // Store.lock: save, compact (one call site for its two keys), move's two calls.
+  locks: ["Cache.lock keyed 2", "Store.lock keyed 4"],
+  // Store.lock under itself: two keys of one keyed lock nested (compact's list, move), observed but no cycle.
+  edges: ["Cache.lock > Store.lock", "Store.lock > Cache.lock", "Store.lock > Store.lock"],
 });
 
 /** The undeclared half of the Web Locks fixture: two literal names requested in opposite orders, and a name that is not a literal. */
@@ -138,22 +135,7 @@ describe("Web Locks", () => {
   });
 });
 
-/** The undeclared half of the redlock fixture: two Redlock members in a cycle. */
-const REDLOCK = readFileSync(join(AUDIT_FIXTURES, "redlock/src/undeclared.ts"), "utf8");
-const REDLOCK_CYCLE = REDLOCK.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
-
-describe("redlock", () => {
-  it("is recognized undeclared: Redlock members are keyed lock classes (distributed locks nest like local ones), and their cycle is reported", async () => {
-    const result = await analyze({ project: writeProject(REDLOCK, true) });
-    expect(result.configFile).toBeNull();
-    expect(locksOf(result)).toEqual(["Jobs.redlock keyed 2", "Queue.redlock keyed 2"]);
-    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${REDLOCK_CYCLE}`]);
-    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Jobs.redlock > Queue.redlock", "Queue.redlock > Jobs.redlock"]);
-  });
-
-  it("is recognized by its constructor imported from the package when its types are missing", async () => {
-    const result = await analyze({ project: writeProject(REDLOCK, false) });
-    expect(locksOf(result)).toEqual(["Jobs.redlock keyed 2", "Queue.redlock keyed 2"]);
-    expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
-  });
+describeUndeclaredHalf("redlock", "Redlock members are keyed lock classes (distributed locks nest like local ones)", {
+  locks: ["Jobs.redlock keyed 2", "Queue.redlock keyed 2"],
+  edges: ["Jobs.redlock > Queue.redlock", "Queue.redlock > Jobs.redlock"],
 });

@@ -1,7 +1,7 @@
 /**
  * The libraries of the recognition table (core/recognition.ts), seen by the ESLint rules through a
- * lock-order.json that declares their instances (`Class.member`): the same shapes lock-audit reads
- * (fixtures/audit/await-lock*, test/analyzer/libraries.test.ts).
+ * lock-order.json that declares their instances (`Class.member`; a Web Lock by its name,
+ * `navigator.locks:<name>`): the same shapes lock-audit reads (fixtures/audit, test/analyzer/libraries.test.ts).
  */
 import { RuleTester } from "@typescript-eslint/rule-tester";
 import noRecursion from "../../rules/no-recursion.js";
