@@ -5,6 +5,7 @@
  */
 import { ts } from "ts-morph";
 import type { LockRef } from "../core/flow.js";
+import type { LockKind } from "../core/policy.js";
 import { lowerUnit, type LockAction, type LoweringHost, type ResolvedCall, type TypeScript } from "../core/lowering.js";
 import type { Callee, FunctionUnit, UnitFacts } from "./functions.js";
 import type { LockResolver } from "./locks.js";
@@ -61,6 +62,10 @@ export class FactExtractor implements LoweringHost<Callee, FunctionUnit> {
     // A parameter of an enclosing function, captured by a closure of its own: its calls do not say which lock it is.
     if (lock?.parameter && lock.parameter.owner !== unit.node) return undefined;
     return lock;
+  }
+
+  resolveNamedLock(target: string, kind: LockKind | undefined): LockRef | undefined {
+    return this.locks.resolveNamed(target, kind);
   }
 
   classify(lock: LockRef, method: string): LockAction | undefined {

@@ -18,7 +18,7 @@ import { ts } from "ts-morph";
 import type { LockRef } from "../core/flow.js";
 import type { LockAction } from "../core/lowering.js";
 import { CALLBACK_METHODS, libraryOfCreation, libraryOfShape, libraryOfTypeName, wrappedLockArgument, type LockLibrary } from "../core/recognition.js";
-import { classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../core/policy.js";
+import { classifyMethod, moduleTargetKey, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
@@ -87,6 +87,16 @@ export class LockResolver {
       return declaration ? this.fromDeclaration(declaration, depth) : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * A lock a global lock manager names by a literal (`navigator.locks:cache`): the declared lock of
+   * that target, else an undeclared lock class of that key with the table's kind.
+   */
+  resolveNamed(target: string, kind: LockKind | undefined): LockRef {
+    const declared = this.policy.byTarget.get(target);
+    if (declared) return { key: declared.id, declared };
+    return kind === undefined ? { key: target } : { key: target, kind };
   }
 
   /** Without a symbol (an `any` receiver), `this.member` inside `class Class` still names `Class.member`. */

@@ -5,6 +5,8 @@
  *
  * A target resolves when the project declares it (a class member, or a module-level variable of the
  * named file), or when the lock-discipline runtime creates the lock by its id (`locks.mutex("sm")`).
+ * A named lock (`navigator.locks:cache`) is its name and needs no declaration; if nothing requests
+ * it, it is an `unused-lock` note like any lock nothing acquires.
  * A target declared only outside the project (another package of a monorepo, a declaration file, a
  * file the tsconfig does not include) is not an error: it is reported as an `unused-lock` note that
  * says where it lives, and `--fix` refuses to run, because the program cannot prove what that lock's
@@ -145,6 +147,8 @@ export function resolveTargets(context: TargetContext): TargetResolution {
 
   for (const lock of policy.locks) {
     const target = lock.parsedTarget;
+    // A named lock (`navigator.locks:cache`) is its name: there is no declaration to find.
+    if (target.kind === "named") continue;
     if (target.kind === "member") {
       const memberName = target.isPrivate ? `#${target.member}` : target.member;
       for (const declaration of classesByName.get(target.className) ?? []) {
@@ -187,6 +191,7 @@ export function resolveTargets(context: TargetContext): TargetResolution {
   for (const lock of stillUnresolved) {
     const path = `locks[${lock.rank}].target`;
     const target = lock.parsedTarget;
+    if (target.kind === "named") continue;
     const fail = (problem: string, suggestions: readonly string[], fix: string) =>
       result.errors.push(new LockOrderConfigError(policy.file, path, `"${lock.target}" (lock "${lock.id}") ${problem}`, `${didYouMean(suggestions)}${fix}`));
 

@@ -26,6 +26,11 @@ export interface LockRef {
   readonly parameter?: LockParameter;
 }
 
+/** A lock's kind: its declaration's, else the recognition table's for an undeclared lock (async-lock's `AsyncLock`: `keyed`). */
+export function lockKindOf(lock: LockRef): LockKind | undefined {
+  return lock.declared?.kind ?? lock.kind;
+}
+
 export interface LockParameter {
   readonly index: number;
   /** The function whose parameter it is (the front end's node). */
@@ -861,7 +866,7 @@ class FlowInterpreter<N, C> {
     const orderHeld: HeldLock<N>[] = [];
     const orderAcquiring: LockAcquisition[] = [];
     for (const acquisition of acquiring) {
-      const isKeyed = acquisition.lock.declared?.kind === "keyed";
+      const isKeyed = lockKindOf(acquisition.lock) === "keyed";
       const same = held.filter(
         (h) =>
           h.lock.key === acquisition.lock.key &&

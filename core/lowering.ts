@@ -26,13 +26,15 @@
  *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
  */
 import type * as TS from "typescript";
-import type { CallbackArgument, FlagPath, FlagTest, FlagValue, LockRef, Step } from "./flow.js";
+import { lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
+import { namedTargetKey, type LockKind } from "./policy.js";
 import {
   DISPOSE_SYMBOL_OWNER,
   DISPOSE_SYMBOLS,
   isTaskBoundaryCall,
   KEY_ARGUMENT,
   methodShape,
+  namedLocksOf,
   PROMISE_CONTINUATION,
   returnsHandle,
   type MethodShape,
@@ -48,6 +50,7 @@ export type TypeScript = Pick<
   | "SyntaxKind"
   | "forEachChild"
   | "isArrayBindingPattern"
+  | "isArrayLiteralExpression"
   | "isAsExpression"
   | "isAwaitExpression"
   | "isBinaryExpression"
@@ -74,6 +77,7 @@ export type TypeScript = Pick<
   | "isSourceFile"
   | "isSpreadAssignment"
   | "isStringLiteral"
+  | "isStringLiteralLike"
   | "isTypeAssertionExpression"
   | "isVariableDeclarationList"
 >;
@@ -114,6 +118,12 @@ export interface LoweringHost<C, U> {
   readonly unknownCallee: C;
   /** The lock a receiver denotes, or undefined. */
   resolveLock(receiver: TS.Expression, unit: U): LockRef | undefined;
+  /**
+   * The lock a global lock manager names by a literal (`navigator.locks.request("cache", cb)`), by its
+   * target text (`navigator.locks:cache`): the declared lock of that target, or (lock-audit) an
+   * undeclared lock of that key with the table's `kind`; undefined: not a lock this front end checks.
+   */
+  resolveNamedLock(target: string, kind: LockKind | undefined, unit: U): LockRef | undefined;
   /** What `method` does on `lock`, or undefined when it is not one of its lock methods. */
   classify(lock: LockRef, method: string): LockAction | undefined;
   resolveCall(call: TS.CallExpression | TS.NewExpression, unit: U): ResolvedCall<C>;
@@ -372,6 +382,14 @@ function handleName(ts: TypeScript, name: TS.BindingName | TS.Expression): strin
 }
 
 /** An argument that may name a function: `helper`, `this.visit`, `this.visit.bind(this)`. */
+/** `navigator.locks`: a chain of plain identifiers as written, or undefined for any other expression. */
+function dottedName(ts: TypeScript, node: TS.Expression): string | undefined {
+  if (ts.isIdentifier(node)) return node.text;
+  if (!ts.isPropertyAccessExpression(node)) return undefined;
+  const head = dottedName(ts, skipOuterExpressions(ts, node.expression));
+  return head === undefined ? undefined : `${head}.${node.name.text}`;
+}
+
 function mayReferenceFunction(ts: TypeScript, node: TS.Expression): boolean {
   if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) return true;
   return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "bind";
@@ -729,19 +747,69 @@ class UnitWalker<C, U> {
     let result: LockCall | undefined;
     const callee = skipOuterExpressions(ts, call.expression);
     if (ts.isPropertyAccessExpression(callee) && this.host.lockMethodNames.has(callee.name.text)) {
+      const method = callee.name.text;
       const receiver = skipOuterExpressions(ts, callee.expression);
-      const isHandle = ts.isIdentifier(receiver) && this.handles.has(receiver.text);
-      const lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
-      const action = lock && this.host.classify(lock, callee.name.text);
-      if (lock && action) result = { call, lock, method: callee.name.text, action, shape: methodShape(callee.name.text) };
+      const global = dottedName(ts, receiver);
+      const named = global === undefined ? undefined : namedLocksOf(global);
+      let lock: LockRef | undefined;
+      if (named) {
+        // `navigator.locks.request("cache", cb)`: the literal names the lock; any other argument, no lock known.
+        const nameArgument = call.arguments[named.named.nameArgument];
+        const name = nameArgument && skipOuterExpressions(ts, nameArgument);
+        if (name && ts.isStringLiteralLike(name)) lock = this.host.resolveNamedLock(namedTargetKey(global!, name.text), named.library.kind, this.unit);
+      } else {
+        const isHandle = ts.isIdentifier(receiver) && this.handles.has(receiver.text);
+        lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
+      }
+      const action = lock && this.host.classify(lock, method);
+      if (lock && action) result = this.withOptions({ call, lock, method, action, shape: methodShape(method, lockKindOf(lock) === "keyed") });
     }
     this.lockCalls.set(call, result ?? null);
     return result;
   }
 
+  /**
+   * An options object literal the table reads (Web Locks' `request(name, { mode: "shared", ifAvailable: true }, cb)`):
+   * a shared mode makes the acquisition a read (exclusive on a mutex or keyed lock), a no-wait flag a try-lock.
+   */
+  private withOptions(lockCall: LockCall): LockCall {
+    const ts = this.ts;
+    const options = lockCall.shape.options;
+    if (!options || lockCall.action === "release") return lockCall;
+    const argument = lockCall.call.arguments[options.argument];
+    const literal = argument && skipOuterExpressions(ts, argument);
+    if (!literal || !ts.isObjectLiteralExpression(literal)) return lockCall;
+    let shared = false;
+    let noWait = false;
+    for (const property of literal.properties) {
+      if (!ts.isPropertyAssignment(property)) continue;
+      const key = ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name) ? property.name.text : undefined;
+      const value = skipOuterExpressions(ts, property.initializer);
+      if (options.mode && key === options.mode.property) shared = ts.isStringLiteralLike(value) && value.text === options.mode.read;
+      if (options.noWait !== undefined && key === options.noWait) noWait = value.kind === ts.SyntaxKind.TrueKeyword;
+    }
+    const kind = lockKindOf(lockCall.lock);
+    const action = shared && lockCall.action === "write" && kind !== "mutex" && kind !== "keyed" ? "read" : lockCall.action;
+    return { ...lockCall, action, shape: noWait ? { ...lockCall.shape, waits: false } : lockCall.shape };
+  }
+
   private isCallbackForm(lockCall: LockCall): boolean {
     const ts = this.ts;
-    return lockCall.shape.callback !== undefined || lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)));
+    if (lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)))) return true;
+    const callbackIndex = this.callbackIndex(lockCall);
+    const callback = callbackIndex === undefined ? undefined : lockCall.call.arguments[callbackIndex];
+    if (!callback) return false;
+    if (!lockCall.shape.callbackIfFunction) return true;
+    // `acquire(key, this.work)` runs a function; `acquire(resources, ttl)` is given a number.
+    const node = skipOuterExpressions(ts, callback);
+    return mayReferenceFunction(ts, node) && this.host.resolveReference(node, this.unit) !== undefined;
+  }
+
+  /** Where the table puts the callback, counted after a keyed lock's key. */
+  private callbackIndex(lockCall: LockCall): number | undefined {
+    const { callback } = lockCall.shape;
+    if (callback === "last") return lockCall.call.arguments.length > 0 ? lockCall.call.arguments.length - 1 : undefined;
+    return callback === undefined ? undefined : callback + (lockKindOf(lockCall.lock) === "keyed" ? 1 : 0);
   }
 
   /** `const release = await m.acquire()` and friends: a guard bound to `handle`. */
@@ -769,6 +837,13 @@ class UnitWalker<C, U> {
     const ts = this.ts;
     const { call } = lockCall;
     if (lockCall.action === "release") {
+      // `redlock.unlock(lock)`: the handle given releases that acquisition.
+      const handleArgument = lockCall.shape.handleArgument === undefined ? undefined : call.arguments[lockCall.shape.handleArgument];
+      const handle = handleArgument && skipOuterExpressions(ts, handleArgument);
+      if (handle && ts.isIdentifier(handle) && this.handles.has(handle.text)) {
+        out.push({ type: "release", node: call, handle: handle.text });
+        return;
+      }
       // The arguments (a keyed lock's key) belong to the release: `finally { locks.release(keyOf(x)) }`
       // counts as releasing, so what they call is placed after the release, not as a throw before it.
       out.push({ type: "release", node: call, lock: lockCall.lock });
@@ -784,8 +859,7 @@ class UnitWalker<C, U> {
       return;
     }
     let body: LockStep<C>[] | undefined;
-    // Where the table puts the callback, counted after a keyed lock's key.
-    const callbackIndex = lockCall.shape.callback === undefined ? undefined : lockCall.shape.callback + (lockCall.lock.declared?.kind === "keyed" ? 1 : 0);
+    const callbackIndex = this.callbackIndex(lockCall);
     call.arguments.forEach((arg, index) => {
       const node = skipOuterExpressions(ts, arg);
       if (body === undefined && isFunctionExpressionLike(ts, node)) {
@@ -802,7 +876,30 @@ class UnitWalker<C, U> {
       }
       this.expression(arg, out);
     });
-    this.pushAcquire(lockCall, "callback", out, { body: body ?? [] });
+    const keys = this.keySequence(lockCall);
+    if (!keys) {
+      this.pushAcquire(lockCall, "callback", out, { body: body ?? [] });
+      return;
+    }
+    // `acquire([k1, k2], fn)`: k1 is taken, then k2 while holding k1, then `fn` runs holding both.
+    let inner = body ?? [];
+    for (let i = keys.length - 1; i > 0; i -= 1) {
+      const step: LockStep<C>[] = [];
+      this.pushAcquire(lockCall, "callback", step, { body: inner }, false, keys[i]);
+      inner = step;
+    }
+    this.pushAcquire(lockCall, "callback", out, { body: inner }, false, keys[0]);
+  }
+
+  /** The keys of a keyed call whose key is an array literal taken key by key (`keyList: "sequence"`), as source text. */
+  private keySequence(lockCall: LockCall): string[] | undefined {
+    const ts = this.ts;
+    if (!lockCall.shape.keySequence || lockKindOf(lockCall.lock) !== "keyed") return undefined;
+    const key = lockCall.call.arguments[KEY_ARGUMENT];
+    const list = key && skipOuterExpressions(ts, key);
+    if (!list || !ts.isArrayLiteralExpression(list) || list.elements.length === 0) return undefined;
+    if (list.elements.some((element) => element.kind === ts.SyntaxKind.SpreadElement)) return undefined;
+    return list.elements.map((element) => element.getText(this.sourceFile));
   }
 
   /**
@@ -816,15 +913,18 @@ class UnitWalker<C, U> {
     out: LockStep<C>[],
     extra: { handle?: string; scoped?: boolean; owned?: boolean; body?: LockStep<C>[] },
     succeeded = false,
+    /** One key of a key list (`acquire([k1, k2], fn)`), instead of the key argument's text. */
+    key?: string,
   ): void {
     const ts = this.ts;
     const { call, lock } = lockCall;
     const tries = !lockCall.shape.waits;
     const keyArgument = call.arguments[KEY_ARGUMENT];
     const keyText =
-      lock.declared?.kind === "keyed" && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
+      key ??
+      (lockKindOf(lock) === "keyed" && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
         ? keyArgument.getText(this.sourceFile)
-        : undefined;
+        : undefined);
     this.lockSites += 1;
     this.acquires = true;
     if (this.spawnDepth > 0) this.spawnNodes.add(call);

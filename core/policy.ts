@@ -7,7 +7,7 @@
  * built from an in-memory object (the runtime's `defineLockOrder`) is just as safe. The default method
  * names come from the recognition table (core/recognition.ts, which imports nothing either).
  */
-import { defaultMethodNames } from "./recognition.js";
+import { defaultMethodNames, NAMED_LOCK_GLOBALS } from "./recognition.js";
 
 export type LockKind = "mutex" | "rwlock" | "keyed";
 export type Mode = "r" | "w";
@@ -44,7 +44,9 @@ export interface LockOrderJson {
 /** Where a declared lock object lives. */
 export type LockTarget =
   | { kind: "member"; className: string; member: string; isPrivate: boolean }
-  | { kind: "module"; modulePath: string; exportName: string };
+  | { kind: "module"; modulePath: string; exportName: string }
+  /** A lock a global lock manager names by a literal (`navigator.locks:cache`: Web Locks' `request("cache", …)`). */
+  | { kind: "named"; global: string; name: string };
 
 export interface DeclaredLock {
   readonly id: string;
@@ -126,6 +128,8 @@ export function combineConfigErrors(errors: readonly LockOrderConfigError[]): Lo
 }
 
 export function parseTarget(target: string): LockTarget | undefined {
+  const named = parseNamedTarget(target);
+  if (named) return named;
   const member = MEMBER_TARGET.exec(target);
   if (member) {
     return { kind: "member", className: member[1], member: member[3], isPrivate: member[2] === "#" };
@@ -135,6 +139,22 @@ export function parseTarget(target: string): LockTarget | undefined {
     return { kind: "module", modulePath: normalizeModulePath(module[1]), exportName: module[2] };
   }
   return undefined;
+}
+
+/**
+ * `<global>:<name>` for a global of the recognition table whose locks are named by a literal
+ * (`navigator.locks:cache`): the name is everything after the first colon, and may not be empty.
+ */
+function parseNamedTarget(target: string): LockTarget | undefined {
+  const colon = target.indexOf(":");
+  if (colon <= 0 || colon === target.length - 1) return undefined;
+  const global = target.slice(0, colon);
+  return NAMED_LOCK_GLOBALS.includes(global) ? { kind: "named", global, name: target.slice(colon + 1) } : undefined;
+}
+
+/** The target text (and undeclared lock key) of the lock `name` of a global lock manager: `navigator.locks:cache`. */
+export function namedTargetKey(global: string, name: string): string {
+  return `${global}:${name}`;
 }
 
 /** `./src/locks.ts` and `src\\locks.ts` both become `src/locks.ts`, so targets compare as strings. */
@@ -229,7 +249,11 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
     if (typeof target !== "string") fail(`${path}.target`, "is missing or not a string", 'write "Class.member" or "path/to/module.ts#exportName"');
     const parsedTarget = parseTarget(target as string);
     if (!parsedTarget) {
-      fail(`${path}.target`, `"${String(target)}" is not a lock target`, 'write "Class.member", "Class.#member" or "path/to/module.ts#exportName"');
+      fail(
+        `${path}.target`,
+        `"${String(target)}" is not a lock target`,
+        `write "Class.member", "Class.#member", "path/to/module.ts#exportName" or ${NAMED_LOCK_GLOBALS.map((global) => `"${global}:<name>"`).join(", ")}`,
+      );
     }
     if (description !== undefined && typeof description !== "string") fail(`${path}.description`, "must be a string", "write the description as text");
     const previous = byId.get(id as string);

@@ -39,9 +39,10 @@ export interface LockMethod {
   readonly action: MethodAction;
   /**
    * The argument that runs while the lock is held (`runExclusive(fn)`: 0), counted after a keyed
-   * lock's key. Any acquiring method given an inline function runs it under the lock too.
+   * lock's key; `last`: the last argument, whatever comes before it (Web Locks' `request(name,
+   * [options], cb)`). Any acquiring method given an inline function runs it under the lock too.
    */
-  readonly callback?: number;
+  readonly callback?: number | "last";
   /** What an acquisition returns (several where one name serves several types); a release returns nothing. */
   readonly returns?: readonly AcquireResult[];
   /**
@@ -50,8 +51,50 @@ export interface LockMethod {
    * `if (lock.tryAcquire()) { … }`, or after `if (!lock.tryAcquire()) return;`.
    */
   readonly waits?: false;
+  /**
+   * `true`: this entry gives the name its shape on a keyed lock only (async-lock's `acquire(key, fn)`);
+   * on any other lock the name keeps the other entries' shape (async-mutex's `acquire()`).
+   */
+  readonly keyedOnly?: true;
+  /**
+   * How a key written as an array literal is taken: `sequence`, one key after another in array order,
+   * each held until the callback settles (async-lock's `acquire([k1, k2], fn)`). Without it, an
+   * array is one key (its source text).
+   */
+  readonly keyList?: "sequence";
+  /** An options-object argument that sets the mode or makes the call a try-lock (Web Locks' `{ mode: "shared", ifAvailable: true }`). */
+  readonly options?: LockOptions;
+  /**
+   * A release given the acquisition's handle as this argument (redlock's `redlock.unlock(lock)`):
+   * it releases that handle, as `lock.unlock()` does.
+   */
+  readonly handleArgument?: number;
 }
 
+/**
+ * What an options object literal passed to a lock method says (only a literal is read; any other
+ * argument, or a missing property, leaves the method's action and waiting as they are).
+ */
+export interface LockOptions {
+  /** The argument that may be the options object (when it is not the callback). */
+  readonly argument: number;
+  /** The property that sets the mode, and its string value that makes the acquisition shared (a read): `mode: "shared"`. */
+  readonly mode?: { readonly property: string; readonly read: string };
+  /** The property that, `true`, makes the call never wait (`ifAvailable: true`): a try-lock, as `waits: false`. */
+  readonly noWait?: string;
+}
+
+/**
+ * A global lock manager whose locks are named by a string-literal argument (Web Locks:
+ * `navigator.locks.request("cache", cb)`): each literal name is a lock of its own, undeclared keyed
+ * `<global>:<name>` (`navigator.locks:cache`), the same text a lock-order.json `target` declares it by.
+ */
+export interface NamedLocks {
+  /** The global as written in the code, a dotted path of identifiers (`navigator.locks`). */
+  readonly global: string;
+  /** The argument that names the lock. A call whose name is not a string literal is not read as a lock call. */
+  readonly nameArgument: number;
+}
 /** How an object is known to be a lock of a library, without a lock-order.json declaration (lock-audit). */
 export interface LockIdentity {
   /** Its type's name: a class, an interface or a type alias, from any module (a home-grown `Mutex` is taken for async-mutex's). */
@@ -67,6 +110,8 @@ export interface LockIdentity {
    * (the runtime's `locks.mutex("sm")`): such a lock needs no `target` in the code.
    */
   readonly idFactories?: readonly string[];
+  /** A global whose lock method calls name their lock by a literal argument (Web Locks' `navigator.locks`). */
+  readonly named?: NamedLocks;
 }
 
 /** A function that returns the lock it is given, with other behavior (async-mutex `withTimeout(lock, ms)`). */
@@ -158,6 +203,51 @@ export const LOCK_LIBRARIES: readonly LockLibrary[] = [
       { name: "writeLock", action: "write", returns: ["releaser"] },
     ],
     note: "`mortice()` and named `mortice({ name })`: `readLock()` / `writeLock()` → a release function",
+  },
+  {
+    id: "async-lock",
+    modules: ["async-lock"],
+    kind: "keyed",
+    identify: { typeNames: ["AsyncLock"], constructors: ["default"] },
+    methods: [
+      // `acquire(key, fn)` / `acquire([k1, k2], fn)`: `fn` (which may take a `done` callback) runs holding the keys.
+      { name: "acquire", action: "write", callback: 0, returns: ["result"], keyedOnly: true, keyList: "sequence" },
+    ],
+    note: "`AsyncLock` (a keyed lock): `acquire(key, fn)` and `acquire([k1, k2], fn)` (the keys taken in array order) run `fn` holding the keys",
+  },
+  {
+    id: "redlock",
+    modules: ["redlock"],
+    kind: "keyed",
+    identify: { typeNames: ["Redlock"], constructors: ["default"] },
+    methods: [
+      // v4: `lock(resources, ttl)` / `acquire(resources, ttl)` → a Lock released by `lock.unlock()`, or
+      // by `redlock.unlock(lock)` / `redlock.release(lock)`. v5: `acquire(resources, duration)` → a
+      // Lock released by `lock.release()`, and `using(resources, duration, [settings], fn)`. The
+      // resources are the key; a list is taken at once (one script), so it is one key.
+      { name: "lock", action: "write", returns: ["guard"] },
+      { name: "acquire", action: "write", returns: ["guard"] },
+      { name: "using", action: "write", callback: "last", returns: ["result"] },
+      { name: "unlock", action: "release", handleArgument: 0 },
+      { name: "release", action: "release", handleArgument: 0 },
+    ],
+    note: "`Redlock` (a keyed lock, the resources its key): v4 `lock` / `acquire(resources, ttl)` → a Lock released by `lock.unlock()` or `redlock.unlock(lock)`; v5 `acquire(resources, duration)` → `lock.release()`, `using(resources, duration, fn)`",
+  },
+  {
+    id: "Web Locks",
+    modules: [],
+    kind: "rwlock",
+    identify: { named: { global: "navigator.locks", nameArgument: 0 } },
+    methods: [
+      {
+        name: "request",
+        action: "write",
+        callback: "last",
+        returns: ["result"],
+        options: { argument: 1, mode: { property: "mode", read: "shared" }, noWait: "ifAvailable" },
+      },
+    ],
+    note: "`navigator.locks.request(name, [options], cb)` (DOM lib): each literal name a lock (target `navigator.locks:<name>`); `mode: \"shared\"` reads, `ifAvailable: true` never waits",
   },
   {
     id: "lock-discipline (OrderedMutex)",
@@ -256,32 +346,59 @@ export function defaultMethodNames(): { write: string[]; read: string[]; release
 
 /** How a call of a lock method is shaped, merged over every entry with that name. */
 export interface MethodShape {
-  /** The callback's argument position (after a keyed lock's key), when the method takes one. */
-  readonly callback: number | undefined;
+  /** The callback's argument position (after a keyed lock's key; `last`: the last argument), when the method takes one. */
+  readonly callback: number | "last" | undefined;
   /** What the call may return. */
   readonly returns: ReadonlySet<AcquireResult>;
   /** False for a try-lock. */
   readonly waits: boolean;
+  /** An array-literal key names several keys, taken one after another in array order (`keyList: "sequence"`). */
+  readonly keySequence: boolean;
+  /** An options argument that may set the mode or make the call a try-lock. */
+  readonly options: LockOptions | undefined;
+  /** A release given the handle it releases as this argument. */
+  readonly handleArgument: number | undefined;
+  /**
+   * The callback position counts only where that argument is a function (inline, or a reference the
+   * front end resolves): it comes from a `keyedOnly` entry, and on keyed locks another library takes a
+   * non-function there (async-lock's `acquire(key, fn)`, redlock's `acquire(resources, ttl)`).
+   */
+  readonly callbackIfFunction: boolean;
 }
 
 /** A method the table does not know (named in lock-order.json `methods`): any return shape the code shows, waiting. */
-const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true });
+const UNKNOWN_SHAPE: MethodShape = Object.freeze({ callback: undefined, returns: new Set<AcquireResult>(HANDLES), waits: true, keySequence: false, options: undefined, handleArgument: undefined, callbackIfFunction: false });
 
-const shapes = new Map<string, MethodShape>();
-for (const library of LOCK_LIBRARIES) {
-  for (const method of library.methods) {
-    const known = shapes.get(method.name);
-    shapes.set(method.name, {
-      callback: known?.callback ?? method.callback,
-      returns: new Set([...(known?.returns ?? []), ...(method.returns ?? [])]),
-      // A name waits unless every entry that has it is a try-lock.
-      waits: (known?.waits ?? false) || method.waits !== false,
-    });
+function mergeShapes(keyed: boolean): Map<string, MethodShape> {
+  const merged = new Map<string, MethodShape>();
+  for (const library of LOCK_LIBRARIES) {
+    for (const method of library.methods) {
+      if (method.keyedOnly && !keyed) continue;
+      const known = merged.get(method.name);
+      merged.set(method.name, {
+        callback: known?.callback ?? method.callback,
+        returns: new Set([...(known?.returns ?? []), ...(method.returns ?? [])]),
+        // A name waits unless every entry that has it is a try-lock.
+        waits: (known?.waits ?? false) || method.waits !== false,
+        keySequence: (known?.keySequence ?? false) || method.keyList === "sequence",
+        options: known?.options ?? method.options,
+        handleArgument: known?.handleArgument ?? method.handleArgument,
+        callbackIfFunction: known?.callback !== undefined ? known.callbackIfFunction : method.callback !== undefined && method.keyedOnly === true,
+      });
+    }
   }
+  return merged;
 }
+const shapes = mergeShapes(false);
+const keyedShapes = mergeShapes(true);
 
-export function methodShape(name: string): MethodShape {
-  return shapes.get(name) ?? UNKNOWN_SHAPE;
+/**
+ * The shape of a call of `name`; on a keyed lock (`keyed`) with the entries that apply to keyed locks
+ * only. A callback position is a callback only where the call has that argument (`acquire(key)` of a
+ * home-grown keyed lock is manual, async-lock's `acquire(key, fn)` runs `fn`).
+ */
+export function methodShape(name: string, keyed = false): MethodShape {
+  return (keyed ? keyedShapes : shapes).get(name) ?? UNKNOWN_SHAPE;
 }
 
 /** Whether an acquisition of this shape may hand back something that releases it (a releaser, guard or tuple). */
@@ -305,6 +422,17 @@ export function wrappedLockArgument(calleeName: string): number | undefined {
 
 /** Methods whose string-literal first argument is the id of the lock they create (`locks.mutex("sm")`). */
 export const ID_FACTORY_METHODS: ReadonlySet<string> = new Set(LOCK_LIBRARIES.flatMap((library) => library.identify.idFactories ?? []));
+
+const namedLocks = new Map<string, { library: LockLibrary; named: NamedLocks }>();
+for (const library of LOCK_LIBRARIES) if (library.identify.named) namedLocks.set(library.identify.named.global, { library, named: library.identify.named });
+
+/** The globals whose locks are named by a literal argument (`navigator.locks`): the first part of a `<global>:<name>` target. */
+export const NAMED_LOCK_GLOBALS: readonly string[] = [...namedLocks.keys()];
+
+/** The library and naming of a global lock manager written as `global` (`navigator.locks`), or undefined. */
+export function namedLocksOf(global: string): { library: LockLibrary; named: NamedLocks } | undefined {
+  return namedLocks.get(global);
+}
 
 /** The library whose lock type has this name, or undefined. */
 export function libraryOfTypeName(typeName: string): LockLibrary | undefined {

@@ -255,6 +255,12 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     return resolved ? lockRefOf(resolved.lock) : undefined;
   }
 
+  /** Only declared named locks: the rules check declared locks. */
+  resolveNamedLock(target: string): LockRef | undefined {
+    const lock = this.env.policy.byTarget.get(target);
+    return lock ? lockRefOf(lock) : undefined;
+  }
+
   classify(lock: LockRef, method: string): LockAction | undefined {
     return lock.declared ? classifyMethod(lock.declared, method) : undefined;
   }

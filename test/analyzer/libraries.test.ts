@@ -2,21 +2,23 @@
  * The libraries of the recognition table (core/recognition.ts), imported from the real packages
  * (devDependencies): in discovery mode (no lock-order.json) their instances are undeclared lock
  * classes, listed with the table's kind and checked for cycles, as async-mutex's are
- * (async-mutex.test.ts). Declared, they are checked by fixtures/audit (await-lock*, mortice*).
+ * (async-mutex.test.ts); Web Locks' literal names are lock classes `navigator.locks:<name>`. Declared,
+ * they are checked by fixtures/audit (await-lock*, mortice*, async-lock*, web-locks*, redlock*).
  */
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
 import { tempDir } from "../support/temp.js";
-import { AUDIT_FIXTURES, REPO_ROOT } from "./helpers.js";
+import { AUDIT_FIXTURES, REPO_ROOT, runCaptured } from "./helpers.js";
 
 /** A project without lock-order.json; with `packages`, the repository's node_modules resolve the imports. */
-function writeProject(source: string, packages: boolean): string {
+function writeProject(source: string, packages: boolean, lib?: string[]): string {
   const dir = tempDir("lock-audit-libraries-");
   if (packages) symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "nodenext", strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ["main.ts"] }));
+  const compilerOptions = { target: "es2022", module: "nodenext", strict: true, noEmit: true, skipLibCheck: true, types: [], ...(lib ? { lib } : {}) };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
   writeFileSync(join(dir, "main.ts"), source);
   return dir;
 }
@@ -25,24 +27,35 @@ function locksOf(result: Awaited<ReturnType<typeof analyze>>): string[] {
   return result.graph.locks.map((lock) => `${lock.key} ${lock.kind} ${lock.sites}`).sort();
 }
 
-/** The undeclared half of the await-lock fixture: two AwaitLock members in a cycle, here without a lock-order.json. */
-const AWAIT_LOCK = readFileSync(join(AUDIT_FIXTURES, "await-lock/src/undeclared.ts"), "utf8");
-const CYCLE_LINE = AWAIT_LOCK.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
 
-describe("await-lock", () => {
-  it("is recognized undeclared: AwaitLock members are lock classes, and their cycle is reported", async () => {
-    const result = await analyze({ project: writeProject(AWAIT_LOCK, true) });
-    expect(result.configFile).toBeNull();
-    expect(locksOf(result)).toEqual(["Queue.lock mutex 2", "Worker.lock mutex 2"]);
-    expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${CYCLE_LINE}`]);
-    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Queue.lock > Worker.lock", "Worker.lock > Queue.lock"]);
-  });
+/**
+ * The undeclared half of a library's fixture (`fixtures/audit/<library>/src/undeclared.ts`), analyzed
+ * without lock-order.json: its lock classes, its one cycle (on the `// expect: cycle` line) and its
+ * nesting edges; then, without the package's types, the same lock classes by their constructor.
+ */
+function describeUndeclaredHalf(library: string, what: string, expected: { locks: string[]; edges: string[] }): void {
+  const source = readFileSync(join(AUDIT_FIXTURES, `${library}/src/undeclared.ts`), "utf8");
+  const cycleLine = source.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
+  describe(library, () => {
+    it(`is recognized undeclared: ${what}, and their cycle is reported`, async () => {
+      const result = await analyze({ project: writeProject(source, true) });
+      expect(result.configFile).toBeNull();
+      expect(locksOf(result)).toEqual(expected.locks);
+      expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${cycleLine}`]);
+      expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(expected.edges);
+    });
 
-  it("is recognized by its constructor imported from the package when its types are missing", async () => {
-    const result = await analyze({ project: writeProject(AWAIT_LOCK, false) });
-    expect(locksOf(result)).toEqual(["Queue.lock mutex 2", "Worker.lock mutex 2"]);
-    expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
+    it("is recognized by its constructor imported from the package when its types are missing", async () => {
+      const result = await analyze({ project: writeProject(source, false) });
+      expect(locksOf(result)).toEqual(expected.locks);
+      expect(result.findings.filter((finding) => finding.ruleId === "cycle")).toHaveLength(1);
+    });
   });
+}
+
+describeUndeclaredHalf("await-lock", "AwaitLock members are lock classes", {
+  locks: ["Queue.lock mutex 2", "Worker.lock mutex 2"],
+  edges: ["Queue.lock > Worker.lock", "Worker.lock > Queue.lock"],
 });
 
 const MORTICE = `import mortice from "mortice";
@@ -83,4 +96,46 @@ describe("mortice", () => {
     const result = await analyze({ project: writeProject(MORTICE, false) });
     expect(locksOf(result)).toEqual(["Pins.lock rwlock 2", "main.ts#registry rwlock 2"]);
   });
+});
+
+describeUndeclaredHalf("async-lock", "AsyncLock members are keyed lock classes though they have no release (two keys of one nested are no re-entry)", {
+  // Store.lock: save, compact (one call site for its two keys), move's two calls.
+  locks: ["Cache.lock keyed 2", "Store.lock keyed 4"],
+  // Store.lock under itself: two keys of one keyed lock nested (compact's list, move), observed but no cycle.
+  edges: ["Cache.lock > Store.lock", "Store.lock > Cache.lock", "Store.lock > Store.lock"],
+});
+
+/** The undeclared half of the Web Locks fixture: two literal names requested in opposite orders, and a name that is not a literal. */
+const WEB_LOCKS = readFileSync(join(AUDIT_FIXTURES, "web-locks/src/undeclared.ts"), "utf8");
+const WEB_LOCKS_CYCLE = WEB_LOCKS.split("\n").findIndex((line) => line.includes("// expect: cycle")) + 1;
+
+describe("Web Locks", () => {
+  it("is recognized undeclared: each literal name is an rwlock class navigator.locks:<name>, and their cycle is reported", async () => {
+    for (const lib of [["es2023", "dom"], undefined]) {
+      // With the DOM lib or without it (navigator unresolved): the global and the literal name are enough.
+      const result = await analyze({ project: writeProject(WEB_LOCKS, false, lib) });
+      expect(result.configFile).toBeNull();
+      expect(locksOf(result)).toEqual(["navigator.locks:alpha rwlock 2", "navigator.locks:beta rwlock 2"]);
+      expect(result.findings.map((finding) => `${finding.ruleId} ${finding.location.line}`)).toEqual([`cycle ${WEB_LOCKS_CYCLE}`]);
+      expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["navigator.locks:alpha > navigator.locks:beta", "navigator.locks:beta > navigator.locks:alpha"]);
+    }
+  });
+
+  it("lock-audit init proposes the observed order with navigator.locks:<name> targets", async () => {
+    const dir = writeProject(`export async function fill(): Promise<void> {
+  await navigator.locks.request("cache", async () => {
+    await navigator.locks.request("sync", { mode: "shared" }, () => undefined);
+  });
+}
+`, false, ["es2023", "dom"]);
+    const { code, stdout } = await runCaptured(["init", "--project", dir], { cwd: dir });
+    expect(code).toBe(0);
+    const targets = [...stdout.matchAll(/"target": "([^"]+)"/g)].map((match) => match[1]);
+    expect(targets).toEqual(["navigator.locks:cache", "navigator.locks:sync"]);
+  });
+});
+
+describeUndeclaredHalf("redlock", "Redlock members are keyed lock classes (distributed locks nest like local ones)", {
+  locks: ["Jobs.redlock keyed 2", "Queue.redlock keyed 2"],
+  edges: ["Jobs.redlock > Queue.redlock", "Queue.redlock > Jobs.redlock"],
 });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findLockOrder, loadLockOrder, parseLockOrder } from "../../core/config.js";
 import { buildPolicy, classifyMethod, LockOrderConfigError, parseTarget } from "../../core/policy.js";
+import { NAMED_LOCK_GLOBALS } from "../../core/recognition.js";
 import { tempDir } from "../support/temp.js";
 
 const habitatJson = readFileSync(new URL("../../lock-order.json", import.meta.url), "utf8");
@@ -34,6 +35,10 @@ describe("lock-order.json", () => {
     ['{"locks": [{"id": "Ms", "target": "A.b", "kind": "mutex"}]}', "/repo/lock-order.json: locks[0].id: does not match"],
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "spin"}]}', 'locks[0].kind: must be one of "mutex", "rwlock", "keyed"'],
     ['{"locks": [{"id": "ms", "target": "nope", "kind": "mutex"}]}', "locks[0].target: does not match"],
+    // A named lock needs a global of the table and a non-empty name.
+    ['{"locks": [{"id": "ms", "target": "navigator.locks:", "kind": "mutex"}]}', "locks[0].target: does not match"],
+    ['{"locks": [{"id": "ms", "target": "window.locks:cache", "kind": "mutex"}]}', "locks[0].target: does not match"],
+    ['{"locks": [{"id": "a", "target": "navigator.locks:cache", "kind": "rwlock"}, {"id": "b", "target": "navigator.locks:cache", "kind": "mutex"}]}', 'locks[1].target: duplicate target "navigator.locks:cache"'],
     ['{"locks": [{"id": "ms", "kind": "mutex"}]}', "locks[0].target: is required; add \"target\""],
     ['{"locks": [], "extra": 1}', 'extra: unknown field "extra"'],
     ['{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}, {"id": "a", "target": "A.b", "kind": "mutex"}]}', 'locks[1].id: duplicate id "a" (also locks[0])'],
@@ -78,6 +83,19 @@ describe("lock-order.json", () => {
     expect(parseTarget("Server.#member")).toEqual({ kind: "member", className: "Server", member: "member", isPrivate: true });
     expect(parseTarget("./src/locks.ts#registryLock")).toEqual({ kind: "module", modulePath: "src/locks.ts", exportName: "registryLock" });
     expect(parseTarget("Server")).toBeUndefined();
+  });
+
+  it("parses a named lock of a global lock manager (Web Locks): the name is everything after the first colon", () => {
+    expect(parseTarget("navigator.locks:cache")).toEqual({ kind: "named", global: "navigator.locks", name: "cache" });
+    expect(parseTarget("navigator.locks:sync:v2 #1")).toEqual({ kind: "named", global: "navigator.locks", name: "sync:v2 #1" });
+    expect(parseTarget("navigator.locks:")).toBeUndefined();
+    expect(parseTarget("navigator.lock:cache")).toBeUndefined();
+    // The schema accepts what buildPolicy accepts, and buildPolicy says how to write one.
+    expect(buildPolicy({ locks: [{ id: "wc", target: "navigator.locks:cache", kind: "rwlock" }] }).byTarget.get("navigator.locks:cache")?.id).toBe("wc");
+    expect(() => buildPolicy({ locks: [{ id: "wc", target: "navigator.locks:", kind: "rwlock" }] })).toThrow(/or "navigator\.locks:<name>"/);
+    for (const global of NAMED_LOCK_GLOBALS) {
+      expect(parseLockOrder(JSON.stringify({ locks: [{ id: "wc", target: `${global}:cache`, kind: "rwlock" }] }), "/repo/lock-order.json").locks[0].parsedTarget.kind).toBe("named");
+    }
   });
 
   it("applies method overrides per lock and globally; read methods are exclusive on a mutex", () => {

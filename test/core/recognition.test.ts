@@ -22,6 +22,8 @@ import {
   libraryOfTypeName,
   LOCK_LIBRARIES,
   methodShape,
+  NAMED_LOCK_GLOBALS,
+  namedLocksOf,
   PROMISE_CONTINUATION,
   SAME_LOCK_WRAPPERS,
   TASK_BOUNDARIES,
@@ -56,9 +58,11 @@ describe("the recognition table", () => {
       release: ["release", "unlock"],
     };
     for (const action of ["write", "read", "release"] as const) expect(DEFAULT_METHODS[action]).toEqual(expect.arrayContaining(before[action]));
-    expect([...CALLBACK_METHODS].sort()).toEqual(["runExclusive", "runRead", "runShared", "runWrite", "withLock", "withReadLock", "withWriteLock"]);
-    // The table's own additions: await-lock and the runtime's try-locks.
-    expect(DEFAULT_METHODS.write.filter((name) => !before.write.includes(name))).toEqual(["acquireAsync", "tryAcquire", "tryWrite"]);
+    // redlock v5's using(resources, duration, fn), Web Locks' request(name, [options], cb); async-lock's
+    // acquire(key, fn) has its callback on keyed locks only.
+    expect([...CALLBACK_METHODS].sort()).toEqual(["request", "runExclusive", "runRead", "runShared", "runWrite", "using", "withLock", "withReadLock", "withWriteLock"]);
+    // The table's own additions: await-lock, redlock, Web Locks and the runtime's try-locks.
+    expect(DEFAULT_METHODS.write.filter((name) => !before.write.includes(name))).toEqual(["acquireAsync", "tryAcquire", "using", "request", "tryWrite"]);
     expect(DEFAULT_METHODS.read.filter((name) => !before.read.includes(name))).toEqual(["tryRead"]);
     expect(DEFAULT_METHODS.release).toEqual(before.release);
   });
@@ -76,6 +80,19 @@ describe("the recognition table", () => {
     expect(shape("readLock")).toEqual({ callback: undefined, returns: ["guard", "nothing", "releaser", "tuple"], waits: true });
     // A name only lock-order.json `methods` knows: whatever the code shows, and it waits.
     expect(shape("enterCritical")).toEqual({ callback: undefined, returns: ["guard", "nothing", "releaser", "tuple"], waits: true });
+    // On a keyed lock, async-lock's acquire(key, fn) adds its callback and its key list.
+    expect(methodShape("acquire", true).callback).toBe(0);
+    expect(methodShape("acquire", true).keySequence).toBe(true);
+    expect(methodShape("acquire").keySequence).toBe(false);
+    // ... but only where that argument is a function: redlock's acquire(resources, ttl) takes a number there.
+    expect(methodShape("acquire", true).callbackIfFunction).toBe(true);
+    expect(methodShape("runExclusive", true).callbackIfFunction).toBe(false);
+    // redlock v4's redlock.unlock(lock) releases the handle it is given.
+    expect(methodShape("unlock").handleArgument).toBe(0);
+    expect(shape("using")).toEqual({ callback: "last", returns: ["result"], waits: true });
+    // Web Locks: the callback is the last argument, an options literal may make it shared or a try-lock.
+    expect(shape("request")).toEqual({ callback: "last", returns: ["result"], waits: true });
+    expect(methodShape("request").options).toEqual({ argument: 1, mode: { property: "mode", read: "shared" }, noWait: "ifAvailable" });
   });
 
   it("identifies undeclared lock objects by type name, shape, constructor or factory of the library's module", () => {
@@ -92,14 +109,21 @@ describe("the recognition table", () => {
     expect(libraryOfCreation("mortice", "default", "new")).toBeUndefined();
     expect(libraryOfCreation("./mortice.js", "default", "call")).toBeUndefined();
     expect([...ID_FACTORY_METHODS].sort()).toEqual(["mutex", "rwlock"]);
+    expect(libraryOfTypeName("AsyncLock")?.kind).toBe("keyed");
+    expect(libraryOfCreation("async-lock", "default", "new")?.id).toBe("async-lock");
+    expect(libraryOfTypeName("Redlock")?.kind).toBe("keyed");
+    expect(libraryOfCreation("redlock", "default", "new")?.id).toBe("redlock");
+    expect(NAMED_LOCK_GLOBALS).toEqual(["navigator.locks"]);
+    expect(namedLocksOf("navigator.locks")?.named.nameArgument).toBe(0);
+    expect(namedLocksOf("locks")).toBeUndefined();
   });
 
-  it("is well formed: acquisitions say what they return, only the home-grown conventions have no module", () => {
+  it("is well formed: acquisitions say what they return, only the home-grown conventions and globals have no module", () => {
     const ids = LOCK_LIBRARIES.map((library) => library.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const library of LOCK_LIBRARIES) {
-      expect(library.modules.length > 0 || library.id === "home-grown").toBe(true);
-      expect(Object.values(library.identify).some((list) => list.length > 0)).toBe(true);
+      expect(library.modules.length > 0 || library.id === "home-grown" || library.identify.named !== undefined).toBe(true);
+      expect(Object.values(library.identify).some((value) => (Array.isArray(value) ? value.length > 0 : value !== undefined))).toBe(true);
       for (const method of library.methods) {
         if (method.action !== "release") expect(method.returns?.length, `${library.id} ${method.name}`).toBeGreaterThan(0);
         if (method.callback !== undefined) expect(method.returns).toEqual(["result"]);
@@ -139,6 +163,7 @@ describe("the table is the only place", () => {
     "analyzer/command.ts": { lock: "the word in `wrote … (1 lock)`" },
     "analyzer/reporters/html.ts": { lock: "the word in the lock graph's heading" },
     "analyzer/init.ts": { lock: "a word left out of proposed ids, and the fallback id" },
+    "core/messages.ts": { using: "the `using` declaration in the release rule's advice, not redlock's method" },
     "rules/index.ts": { "lock-discipline": "the package's own manifest, read for its version" },
     "analyzer/version.ts": { "lock-discipline": "the package's own manifest, read for its version" },
   };
@@ -151,6 +176,14 @@ describe("the table is the only place", () => {
     }
     for (const wrapper of library.wrappers ?? []) tableNames.add(wrapper.name);
     for (const module of library.modules) tableNames.add(module);
+  }
+  for (const library of LOCK_LIBRARIES) {
+    const named = library.identify.named;
+    if (named) tableNames.add(named.global);
+    for (const method of library.methods) {
+      if (method.options?.mode) tableNames.add(method.options.mode.read);
+      if (method.options?.noWait) tableNames.add(method.options.noWait);
+    }
   }
   for (const boundary of TASK_BOUNDARIES) {
     tableNames.add(boundary.name);
@@ -169,7 +202,7 @@ describe("the table is the only place", () => {
 
   it("no source file but core/recognition.ts spells a name of the table", () => {
     expect(tableNames.size).toBeGreaterThan(40);
-    const literal = /(["'`])([A-Za-z_$][\w$-]*)\1/g;
+    const literal = /(["'`])([A-Za-z_$][\w$.-]*)\1/g;
     const compared = /(?:\.text|\.name|\bname|\bmethod|Name)\s*[!=]==?\s*(["'`])([\w$-]+)\1|getPropertyOfType\([^)]*,\s*(["'`])([\w$-]+)\3\)|\.(?:has|includes)\((["'`])([\w$-]+)\5\)/g;
     const found: string[] = [];
     for (const file of ["core", "rules", "analyzer"].flatMap((dir) => sources(join(REPO_ROOT, dir)))) {

@@ -318,6 +318,110 @@ export class S {
       { rule: "order", line: 17 },
     ],
   },
+  {
+    name: "async-lock",
+    title: "async-lock: acquire(key, fn) runs fn holding the key, acquire([k1, k2], fn) takes the keys in array order",
+    code: snippet(`import AsyncLock from "async-lock";
+export class K {
+  readonly locks = new AsyncLock();
+  async nested_kk(id: string, other: string) {
+    await this.locks.acquire(id, async () => {
+      await this.locks.acquire(other, () => 1);
+      await this.locks.acquire(id, () => 2);
+    });
+  }
+  async pair_kk(id: string) {
+    await this.locks.acquire([id, "index"], () => 1);
+    await this.locks.acquire([id, id], () => 2);
+  }
+  async done_kk(id: string) {
+    await this.locks.acquire(id, (done) => done());
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  async under_sa_kk(k: K) {
+    await k.locks.acquire("job", async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+  async named_sa(k: K) {
+    await k.locks.acquire("job", () => 1);
+  }
+}
+`),
+    expected: [
+      { rule: "no-recursion", line: 12 },
+      { rule: "no-recursion", line: 17 },
+      { rule: "order", line: 27 },
+      { rule: "suffix", line: 30, wants: "named_kk" },
+    ],
+  },
+  {
+    name: "web-locks",
+    title: "Web Locks: a literal name is the lock; mode: \"shared\" reads, ifAvailable: true never waits, the callback is the last argument",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  async fill_sa_ncw() {
+    await this.a.runExclusive(async () => {
+      await navigator.locks.request("cache", () => 1);
+    });
+  }
+  async inverted_sa_ncw() {
+    await navigator.locks.request("cache", async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+  async shared_ncw() {
+    await navigator.locks.request("cache", { mode: "shared" }, () => 1);
+  }
+  async tried_ncw() {
+    await navigator.locks.request("cache", async () => {
+      await navigator.locks.request("cache", { ifAvailable: true }, () => 1);
+      await navigator.locks.request("cache", { mode: "shared" }, () => 2);
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "order", line: 15 },
+      { rule: "suffix", line: 18, wants: "shared_ncr" },
+      { rule: "no-recursion", line: 24 },
+    ],
+  },
+  {
+    name: "redlock",
+    title: "redlock: keyed by its resources; lock()/acquire() → a Lock released by unlock() or redlock.unlock(lock), using(resources, ttl, fn)",
+    code: snippet(`import Redlock from "redlock";
+export class K {
+  constructor(readonly locks: Redlock) {}
+  async cancel_kk(id: string) {
+    const lock = await this.locks.acquire([id], 1000);
+    await this.locks.unlock(lock);
+    const again = await this.locks.acquire([id], 1000);
+    await again.unlock();
+  }
+  async retry_kk(id: string) {
+    const lock = await this.locks.lock(id, 1000);
+    const again = await this.locks.lock(id, 1000);
+    await again.unlock();
+    await lock.unlock();
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  async under_sa_kk(k: K) {
+    await k.locks.using(["job"], 1000, async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "no-recursion", line: 17 },
+      { rule: "order", line: 26 },
+    ],
+  },
   // ---- calls through suffixed callees ----
   {
     name: "suffixed-callee",

@@ -14,7 +14,7 @@ import type { Finding } from "../../analyzer/types.js";
 import plugin from "../../rules/index.js";
 import { REPO_ROOT } from "../analyzer/helpers.js";
 
-/** The lock order of the corpus: an injected holder's rwlock, two mutexes and an rwlock of `class S`, a keyed lock of `class K`. */
+/** The lock order of the corpus: an injected holder's rwlock, two mutexes and an rwlock of `class S`, a keyed lock of `class K`, the Web Lock "cache". */
 export const PARITY_LOCK_ORDER = {
   locks: [
     { id: "hl", target: "Holder.lock", kind: "rwlock" },
@@ -22,6 +22,7 @@ export const PARITY_LOCK_ORDER = {
     { id: "sb", target: "S.b", kind: "mutex" },
     { id: "sr", target: "S.r", kind: "rwlock" },
     { id: "kk", target: "K.locks", kind: "keyed" },
+    { id: "nc", target: "navigator.locks:cache", kind: "rwlock" },
   ],
 };
 
