@@ -14,7 +14,7 @@ import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescr
 import type * as TS from "typescript";
 import type { FlowFinding, FlowResult, HeldLock, LockRef, Step } from "../../core/flow.js";
 import { collectUnits, isFatalLoweringError, lowerUnit, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
-import { classifyMethod, releaseMethodNames } from "../../core/policy.js";
+import { classifyMethod, releaseMethodNames, type Policy } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { functionNameOf, type FunctionName } from "./function-names.js";
 import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, unwrapExpression, type LockEnv } from "./resolve-lock.js";
@@ -235,6 +235,7 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
   readonly releaseNames: ReadonlySet<string>;
   private readonly suffixTokens = new Map<string, boolean>();
   private imports: ImportedNames | undefined;
+  private targetNames: ReadonlySet<string> | undefined;
 
   constructor(
     readonly ts: TypeScript,
@@ -279,9 +280,12 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
    * no suffix token of the caller extra (lock-audit substitutes the argument in the callee's summary).
    */
   private passesLock(node: TSESTree.CallExpression | TSESTree.NewExpression): boolean {
-    return (node.arguments ?? []).some(
-      (argument) => argument.type !== AST_NODE_TYPES.SpreadElement && argument.type !== AST_NODE_TYPES.CallExpression && resolveLockIn(this.env, argument) !== undefined,
-    );
+    // Only an argument named like a declared target can be one (checked first: resolving may ask the checker).
+    const names = (this.targetNames ??= targetNamesOf(this.env.policy));
+    return (node.arguments ?? []).some((argument) => {
+      const name = argument.type === AST_NODE_TYPES.Identifier ? argument.name : argument.type === AST_NODE_TYPES.MemberExpression ? memberName(argument) : undefined;
+      return name !== undefined && names.has(name) && resolveLockIn(this.env, argument) !== undefined;
+    });
   }
 
   /**
@@ -339,6 +343,17 @@ interface ImportedNames {
   readonly functions: ReadonlySet<string>;
   /** Local names of namespace imports (`import * as ns`). */
   readonly namespaces: ReadonlySet<string>;
+}
+
+/** The names a declared lock is reached by: its member (`#member` for a private one) or module variable. */
+function targetNamesOf(policy: Policy): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const lock of policy.locks) {
+    const target = lock.parsedTarget;
+    if (target.kind === "member") names.add(target.isPrivate ? `#${target.member}` : target.member);
+    else if (target.kind === "module") names.add(target.exportName);
+  }
+  return names;
 }
 
 function importedNames(program: TSESTree.Program): ImportedNames {
