@@ -160,7 +160,7 @@ export class LockResolver {
 
   /** An undeclared lock keyed `key`, when the declaration named by `nameNode` holds a lock; with the table's kind for it. */
   private undeclaredLock(key: string, nameNode: ts.Node, declaration: ts.Node): LockRef | undefined {
-    const recognized = this.lockTypeOf(nameNode) ?? this.createdBy(declaration);
+    const recognized = this.lockTypeOf(nameNode) ?? this.createdBy(declaration) ?? this.libraryOfAnnotation(declaration);
     if (!recognized) return undefined;
     return recognized !== true && recognized.kind !== undefined ? { key, kind: recognized.kind } : { key };
   }
@@ -181,12 +181,19 @@ export class LockResolver {
    * `mutex: Mutex` with `Mutex` imported from async-mutex (or another library's lock type): a lock
    * parameter even when the package's types do not resolve.
    */
-  private annotatedWithLibraryType(parameter: ts.ParameterDeclaration): boolean {
-    const type = parameter.type;
-    if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
+  private annotatedWithLibraryType(declaration: ts.Node): boolean {
+    return this.libraryOfAnnotation(declaration) !== undefined;
+  }
+
+  /** The library whose lock type, imported from its module, annotates the declaration (`lock: AsyncLock`). */
+  private libraryOfAnnotation(declaration: ts.Node): LockLibrary | undefined {
+    const type = (declaration as { type?: ts.TypeNode }).type;
+    if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
     const imported = this.importOf(type.typeName);
-    const library = imported && libraryOfTypeName(imported.exportName);
-    return library !== undefined && library.modules.includes(imported!.module);
+    if (!imported) return undefined;
+    // A default import (`import AsyncLock from "async-lock"`) is known by the name it is imported as.
+    const library = libraryOfTypeName(imported.exportName === "default" ? type.typeName.text : imported.exportName);
+    return library !== undefined && library.modules.includes(imported.module) ? library : undefined;
   }
 
   /**

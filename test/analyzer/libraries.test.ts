@@ -139,3 +139,28 @@ describeUndeclaredHalf("redlock", "Redlock members are keyed lock classes (distr
   locks: ["Jobs.redlock keyed 2", "Queue.redlock keyed 2"],
   edges: ["Jobs.redlock > Queue.redlock", "Queue.redlock > Jobs.redlock"],
 });
+
+describe("a lock member annotated with a library's type, assigned in the constructor (boltz's InstrumentedLock)", () => {
+  const source = [
+    `import AsyncLock from "async-lock";`,
+    `export class Nursery {`,
+    `  private readonly lock: AsyncLock;`,
+    `  constructor(private readonly tracker: Tracker) { this.lock = new AsyncLock(); }`,
+    `  async settle(id: string): Promise<void> { await this.lock.acquire("swap", () => this.tracker.check(id)); }`,
+    `}`,
+    `export class Tracker {`,
+    `  private readonly lock: AsyncLock;`,
+    `  constructor() { this.lock = new AsyncLock(); }`,
+    `  async check(id: string): Promise<void> { await this.lock.acquire("check", () => id); }`,
+    `}`,
+  ].join("\n");
+
+  it.each([
+    ["with the package's types", true],
+    ["without them (the annotation names the import)", false],
+  ])("is a lock class %s", async (_, packages) => {
+    const result = await analyze({ project: writeProject(source, packages) });
+    expect(locksOf(result)).toEqual(["Nursery.lock keyed 1", "Tracker.lock keyed 1"]);
+    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`)).toEqual(["Nursery.lock > Tracker.lock"]);
+  });
+});
