@@ -18,7 +18,7 @@ import { ts } from "ts-morph";
 import type { LockRef } from "../core/flow.js";
 import type { LockAction } from "../core/lowering.js";
 import { CALLBACK_METHODS, libraryOfCreation, libraryOfShape, libraryOfTypeName, wrappedLockArgument, type LockLibrary } from "../core/recognition.js";
-import { classifyMethod, moduleTargetKey, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
+import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
@@ -144,7 +144,7 @@ export class LockResolver {
       return this.undeclaredLock(member.target, member.nameNode, declaration);
     }
     if (ts.isParameter(declaration) && ts.isIdentifier(declaration.name) && !declaration.dotDotDotToken && isFunctionLike(declaration.parent)) {
-      if (this.lockTypeOf(declaration.name) === undefined && !this.annotatedWithLibraryType(declaration)) return undefined;
+      if (this.lockTypeOf(declaration.name) === undefined && this.libraryOfAnnotation(declaration) === undefined) return undefined;
       const index = declaration.parent.parameters.indexOf(declaration);
       return { key: `(parameter ${index} ${declaration.name.text})`, parameter: { index, owner: declaration.parent } };
     }
@@ -178,14 +178,9 @@ export class LockResolver {
   }
 
   /**
-   * `mutex: Mutex` with `Mutex` imported from async-mutex (or another library's lock type): a lock
-   * parameter even when the package's types do not resolve.
+   * The library whose lock type, imported from its module, annotates the declaration (`mutex: Mutex`
+   * from async-mutex, `lock: AsyncLock`): a lock even when the package's types do not resolve.
    */
-  private annotatedWithLibraryType(declaration: ts.Node): boolean {
-    return this.libraryOfAnnotation(declaration) !== undefined;
-  }
-
-  /** The library whose lock type, imported from its module, annotates the declaration (`lock: AsyncLock`). */
   private libraryOfAnnotation(declaration: ts.Node): LockLibrary | undefined {
     const type = (declaration as { type?: ts.TypeNode }).type;
     if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
@@ -240,7 +235,7 @@ export class LockResolver {
     for (const lock of this.policy.locks) {
       const target = lock.parsedTarget;
       if (target.kind !== "member") continue;
-      const memberName = target.isPrivate ? `#${target.member}` : target.member;
+      const memberName = memberNameOf(target);
       for (const declaration of this.classesByName.get(target.className) ?? []) {
         for (const member of declaration.members) {
           if (propertyNameText(member.name) !== memberName || !member.name) continue;

@@ -286,12 +286,13 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
         if (callee.kind === "functions" && callee.lockArguments) {
           // The callee nests the locks this call passes: the nesting happens here, with this call's locks.
           const passed = step.flagArguments ? bindingOf(step.flagArguments, flags) : undefined;
+          let effect: UnitCallEffect | undefined | null = null; // the call's effect, once a nesting needs it
           for (const target of callee.targets) {
             for (const nesting of summaryAt(target, passed)?.parametricNestings ?? []) {
               const outer = substituted(nesting.held, callee.lockArguments);
               const inner = substituted(nesting.acquired, callee.lockArguments);
               if (!outer || !inner || outer.lock.key === inner.lock.key) continue;
-              const effect = effectOf(callee, step.flagArguments, flags);
+              if (effect === null) effect = effectOf(callee, step.flagArguments, flags);
               const heldLock: HeldLock<ts.Node> = { lock: outer.lock, mode: outer.mode, site: step.node, form: "callback", owned: false, inCallee: true };
               addNesting({ held: heldLock, acquired: inner, node: step.node, ...(effect ? { via: effect } : {}) });
               // Both declared and taken against the order: the call is where it happens.

@@ -15,7 +15,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ts } from "ts-morph";
-import { LockOrderConfigError, moduleTargetKey, normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
+import { LockOrderConfigError, memberNameOf, moduleTargetKey, normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
 import { closestNames, didYouMean } from "../core/names.js";
 import { ID_FACTORY_METHODS } from "../core/recognition.js";
 import type { DraftFinding } from "./checks.js";
@@ -150,7 +150,7 @@ export function resolveTargets(context: TargetContext): TargetResolution {
     // A named lock (`navigator.locks:cache`) is its name: there is no declaration to find.
     if (target.kind === "named") continue;
     if (target.kind === "member") {
-      const memberName = target.isPrivate ? `#${target.member}` : target.member;
+      const memberName = memberNameOf(target);
       for (const declaration of classesByName.get(target.className) ?? []) {
         if (declaration.name?.text !== target.className) continue;
         const member = membersOf(declaration).get(memberName);
@@ -196,7 +196,7 @@ export function resolveTargets(context: TargetContext): TargetResolution {
       result.errors.push(new LockOrderConfigError(policy.file, path, `"${lock.target}" (lock "${lock.id}") ${problem}`, `${didYouMean(suggestions)}${fix}`));
 
     if (target.kind === "member") {
-      const memberName = target.isPrivate ? `#${target.member}` : target.member;
+      const memberName = memberNameOf(target);
       const where = outsideDeclaration(
         new RegExp(`\\b(?:class|interface)\\s+${escapeRegExp(target.className)}\\b[\\s\\S]*?${target.isPrivate ? "#" : "\\b"}${escapeRegExp(target.member)}\\b`),
       );

@@ -381,7 +381,6 @@ function handleName(ts: TypeScript, name: TS.BindingName | TS.Expression): strin
   return undefined;
 }
 
-/** An argument that may name a function: `helper`, `this.visit`, `this.visit.bind(this)`. */
 /** `navigator.locks`: a chain of plain identifiers as written, or undefined for any other expression. */
 function dottedName(ts: TypeScript, node: TS.Expression): string | undefined {
   if (ts.isIdentifier(node)) return node.text;
@@ -390,6 +389,7 @@ function dottedName(ts: TypeScript, node: TS.Expression): string | undefined {
   return head === undefined ? undefined : `${head}.${node.name.text}`;
 }
 
+/** An argument that may name a function: `helper`, `this.visit`, `this.visit.bind(this)`. */
 function mayReferenceFunction(ts: TypeScript, node: TS.Expression): boolean {
   if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) return true;
   return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "bind";
@@ -815,8 +815,7 @@ class UnitWalker<C, U> {
   /** `const release = await m.acquire()` and friends: a guard bound to `handle`. */
   private guardAcquisition(initializer: TS.Expression, handle: string | undefined, scoped: boolean, out: LockStep<C>[]): boolean {
     const ts = this.ts;
-    let node = skipOuterExpressions(ts, initializer);
-    if (ts.isAwaitExpression(node)) node = skipOuterExpressions(ts, node.expression);
+    const node = skipAwait(ts, initializer);
     if (!ts.isCallExpression(node)) return false;
     const lockCall = this.lockCallOf(node);
     if (!lockCall || lockCall.action === "release" || this.isCallbackForm(lockCall)) return false;

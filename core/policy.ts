@@ -127,6 +127,11 @@ export function combineConfigErrors(errors: readonly LockOrderConfigError[]): Lo
   return new LockOrderConfigError(first.file, first.jsonPath, first.problem, first.fix, others);
 }
 
+/** A member target's name as code writes it: `#lock` for `Class.#lock`, `entries` for `Class.entries`. */
+export function memberNameOf(target: Extract<LockTarget, { kind: "member" }>): string {
+  return target.isPrivate ? `#${target.member}` : target.member;
+}
+
 export function parseTarget(target: string): LockTarget | undefined {
   const named = parseNamedTarget(target);
   if (named) return named;

@@ -15,7 +15,7 @@ import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint
 import type * as ts from "typescript";
 import { MESSAGES, type MessageId } from "../core/messages.js";
 import { closestNames, didYouMean } from "../core/names.js";
-import { normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
+import { memberNameOf, normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
 import { createRule } from "./lib/create-rule.js";
 import { policyFor } from "./lib/policy.js";
 
@@ -72,7 +72,7 @@ function memberTargets(policy: Policy): Map<string, DeclaredLock[]> {
 
 function fieldName(lock: DeclaredLock): string {
   const target = lock.parsedTarget;
-  return target.kind === "member" ? `${target.isPrivate ? "#" : ""}${target.member}` : "";
+  return target.kind === "member" ? memberNameOf(target) : "";
 }
 
 /** Where lock-order.json is, for messages (a policy embedded without a path says `lock-order.json`). */

@@ -14,7 +14,7 @@ import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescr
 import type * as TS from "typescript";
 import type { FlowFinding, FlowResult, HeldLock, LockRef, Step } from "../../core/flow.js";
 import { collectUnits, isFatalLoweringError, lowerUnit, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
-import { classifyMethod, releaseMethodNames, type Policy } from "../../core/policy.js";
+import { classifyMethod, memberNameOf, releaseMethodNames, type Policy } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { functionNameOf, type FunctionName } from "./function-names.js";
 import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, unwrapExpression, type LockEnv } from "./resolve-lock.js";
@@ -350,7 +350,7 @@ function targetNamesOf(policy: Policy): ReadonlySet<string> {
   const names = new Set<string>();
   for (const lock of policy.locks) {
     const target = lock.parsedTarget;
-    if (target.kind === "member") names.add(target.isPrivate ? `#${target.member}` : target.member);
+    if (target.kind === "member") names.add(memberNameOf(target));
     else if (target.kind === "module") names.add(target.exportName);
   }
   return names;

@@ -11,7 +11,7 @@ import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescr
 import type * as ts from "typescript";
 import type { LockRef } from "../../core/flow.js";
 import { wrappedLockArgument } from "../../core/recognition.js";
-import { classifyMethod, moduleTargetKey, type DeclaredLock, type Policy } from "../../core/policy.js";
+import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type Policy } from "../../core/policy.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
@@ -333,7 +333,7 @@ function memberTarget(policy: Policy, className: string, member: string): Declar
       if (target.kind !== "member") continue;
       let members = built.get(target.className);
       if (!members) built.set(target.className, (members = new Map()));
-      members.set(target.isPrivate ? `#${target.member}` : target.member, lock);
+      members.set(memberNameOf(target), lock);
     }
     byClass = built;
     memberTargetsByPolicy.set(policy, byClass);
