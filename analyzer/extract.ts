@@ -25,6 +25,7 @@ export class FactExtractor implements LoweringHost<Callee, FunctionUnit> {
   // ts-morph's bundled TypeScript: its nodes are read with its own SyntaxKind values.
   readonly ts: TypeScript = ts;
   readonly unknownCallee = UNKNOWN;
+  readonly specializesOnFlags = true;
   readonly lockMethodNames: ReadonlySet<string>;
   readonly releaseNames: ReadonlySet<string>;
   private edges: Edges | undefined;

@@ -141,6 +141,11 @@ export interface LoweringHost<C, U> {
   guardOwned?(call: TS.CallExpression, handle: string, unit: U): boolean;
   /** A task-boundary registration (`setTimeout(fn)`): a call that runs no program code during the call. */
   noteTaskBoundaryCall?(): void;
+  /**
+   * Record flag tests and flag arguments (`if (!options?.skipLock)`, `f({ skipLock: true })`) for
+   * summaries specialized on them (lock-audit); a front end that has no such summaries leaves it off.
+   */
+  readonly specializesOnFlags?: boolean;
 }
 
 export interface LoweredUnit<C> {
@@ -972,6 +977,7 @@ class UnitWalker<C, U> {
 
   /** A condition that tests a flag path (`!` flips it): which arm runs when the flag is truthy. */
   private flagTest(condition: TS.Expression, negated: boolean): FlagTest | undefined {
+    if (!this.host.specializesOnFlags) return undefined;
     const ts = this.ts;
     let node = skipOuterExpressions(ts, condition);
     let flipped = negated;
@@ -985,7 +991,7 @@ class UnitWalker<C, U> {
 
   /** The flag arguments of a call, by the callee's parameter index; undefined when none. */
   private flagArguments(args: readonly TS.Expression[], argumentShift: number | undefined): ReadonlyMap<number, FlagValue> | undefined {
-    if (argumentShift === undefined) return undefined;
+    if (argumentShift === undefined || !this.host.specializesOnFlags) return undefined;
     let flags: Map<number, FlagValue> | undefined;
     args.forEach((argument, index) => {
       const value = this.flagValue(argument, 0);
