@@ -100,7 +100,7 @@ function jsDocRange(text: string, node: ts.Node): { start: number; end: number }
 }
 
 /** The edit that keeps a renamed function's `@acquires` tags in step with its new name, if one is needed. */
-function tagEditAfterRename(identifier: Identifier | PrivateIdentifier, to: string, policy: Policy): TextEdit | undefined {
+export function tagEditAfterRename(identifier: Identifier | PrivateIdentifier, to: string, policy: Policy): TextEdit | undefined {
   const docNode = docNodeOf(identifier.compilerNode);
   if (!docNode) return undefined;
   const text = docNode.getSourceFile().text;

@@ -28,7 +28,7 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { findLockOrder } from "../../core/config.js";
+import { findLockOrder, loadLockOrder } from "../../core/config.js";
 import { LockOrderConfigError } from "../../core/policy.js";
 import { analyze } from "../analyze.js";
 import { AuditError, firstLine } from "../errors.js";
@@ -268,9 +268,11 @@ export function startServer(options: ServerOptions): Connection {
       if (diagnostic.source !== TOOL_NAME) continue;
       const data = diagnostic.data as DiagnosticData | undefined;
       if (!data) continue;
-      if (data.fix && projectFile) {
+      // A suffix finding exists only under a declared lock order, whose ids the new tags are written from.
+      if (data.fix && projectFile && result?.configFile) {
         try {
           const changes = renameEdits({
+            policy: loadLockOrder(result.configFile),
             projectFile,
             overlays: overlays(),
             file: uriToPath(params.textDocument.uri)!,

@@ -1,10 +1,13 @@
 /**
  * The rename code action: the language service's rename locations for the function a `suffix`
- * finding names, over the project with the editor's unsaved text, as text edits per file. Nothing
- * is written; the editor applies the workspace edit.
+ * finding names, over the project with the editor's unsaved text, as text edits per file, plus the
+ * rewrite of the function's `@acquires` tags to its new name (as `--fix` does). Nothing is written;
+ * the editor applies the workspace edit.
  */
 import { resolve } from "node:path";
 import { Node } from "ts-morph";
+import type { Policy } from "../../core/policy.js";
+import { tagEditAfterRename } from "../fix.js";
 import type { TextEdit } from "vscode-languageserver/node";
 import { createMorphProject } from "../project.js";
 
@@ -17,6 +20,8 @@ export interface RenameRequest {
   character: number;
   from: string;
   to: string;
+  /** The lock order the new name's tags are written from. */
+  policy: Policy;
 }
 
 /** Absolute path → edits, or undefined when the name there is not `from`. */
@@ -38,6 +43,13 @@ export function renameEdits(request: RenameRequest): Map<string, TextEdit[]> | u
     const text = `${location.getPrefixText() ?? ""}${request.to}${location.getSuffixText() ?? ""}`;
     const path = resolve(file.getFilePath());
     edits.set(path, [...(edits.get(path) ?? []), { range: { start, end }, newText: text }]);
+  }
+  const tags = tagEditAfterRename(node, request.to, request.policy);
+  if (tags) {
+    const file = sourceFile.compilerNode;
+    const path = resolve(sourceFile.getFilePath());
+    const range = { start: file.getLineAndCharacterOfPosition(tags.start), end: file.getLineAndCharacterOfPosition(tags.end) };
+    edits.set(path, [...(edits.get(path) ?? []), { range, newText: tags.text }]);
   }
   return edits;
 }

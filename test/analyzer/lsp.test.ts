@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { TextDocument, type TextEdit } from "vscode-languageserver-textdocument";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./helpers.js";
@@ -149,10 +150,12 @@ describe("lock-audit lsp --stdio", () => {
     expect(rules(reverted)).toEqual(baseline);
   });
 
-  it("offers the rename to the true suffix as a workspace edit, and a suppression comment", async () => {
+  it("offers the rename to the true suffix as a workspace edit that also rewrites its @acquires tag, and a suppression comment", async () => {
     const original = readFileSync(join(dir, "src/member-list.ts"), "utf8");
     const caller = readFileSync(join(dir, "src/rumor-store.ts"), "utf8");
-    change("src/member-list.ts", original.replace("async touch_mlw(", "async touch_mlr("));
+    // touch's tag is the first in the file; the stale name and tag say read, the body writes.
+    const stale = original.replace("@acquires ml:w", "@acquires ml:r").replace("async touch_mlw(", "async touch_mlr(");
+    change("src/member-list.ts", stale);
     change("src/rumor-store.ts", caller.replace(".touch_mlw(", ".touch_mlr("));
     const diagnostics = await pushed("src/member-list.ts", (list) => list.some((diagnostic) => diagnostic.code === "suffix" && diagnostic.message.includes("touch_mlr")));
     const suffix = diagnostics.find((diagnostic) => diagnostic.code === "suffix" && diagnostic.message.includes("touch_mlr"))!;
@@ -160,12 +163,16 @@ describe("lock-audit lsp --stdio", () => {
       textDocument: { uri: uri("src/member-list.ts") },
       range: suffix.range,
       context: { diagnostics: [suffix] },
-    })) as { title: string; edit: { changes: Record<string, { newText: string }[]> } }[];
+    })) as { title: string; edit: { changes: Record<string, TextEdit[]> } }[];
     const rename = actions.find((action) => action.title.startsWith("Rename"))!;
     expect(rename.title).toBe("Rename touch_mlr to touch_mlw");
     // The declaration and the call in rumor-store.ts.
     expect(Object.keys(rename.edit.changes).sort()).toEqual([uri("src/member-list.ts"), uri("src/rumor-store.ts")].sort());
-    for (const edits of Object.values(rename.edit.changes)) for (const edit of edits) expect(edit.newText).toBe("touch_mlw");
+    expect(rename.edit.changes[uri("src/rumor-store.ts")].map((edit) => edit.newText)).toEqual(["touch_mlw"]);
+    const declarationEdits = rename.edit.changes[uri("src/member-list.ts")];
+    expect(declarationEdits.map((edit) => edit.newText).filter((text) => text === "touch_mlw")).toHaveLength(1);
+    const applied = TextDocument.applyEdits(TextDocument.create("file:///m.ts", "typescript", 0, stale), declarationEdits);
+    expect(applied).toBe(original);
     const suppress = actions.find((action) => action.title.startsWith("Suppress"))!;
     expect(suppress.edit.changes[uri("src/member-list.ts")][0].newText).toMatch(/^\s*\/\/ lock-audit-ignore-next-line suffix -- /);
     change("src/member-list.ts", original);
