@@ -5,7 +5,7 @@
  * that releases and immediately asks again queues behind everyone already waiting: first come, first served.
  */
 import type { LockMode } from "./errors.js";
-import { LockGuard, releaseGrant } from "./guard.js";
+import { resolvedGuard, releaseGrant, type LockGuard } from "./guard.js";
 import type { HeldEntry } from "./task-context.js";
 import { OrderedLock, type AcquireOptions } from "./ordered-lock.js";
 
@@ -26,7 +26,7 @@ export class OrderedMutex extends OrderedLock {
     // The unchecked, uncontended case inline: it is what production code does most.
     if (this.checker === undefined && options === undefined && !this.#locked) {
       this.#locked = true;
-      return Promise.resolve(new LockGuard(this, "exclusive", undefined));
+      return resolvedGuard(this, "exclusive", undefined);
     }
     return this.acquireGuard("exclusive", options);
   }

@@ -8,7 +8,7 @@
  */
 import type { OrderChecker } from "./checker.js";
 import { LockAbortError, LockTimeoutError, type LockMode, type TaskView } from "./errors.js";
-import { LockGuard, releaseGrant, type GrantOwner } from "./guard.js";
+import { LockGuard, releaseGrant, resolvedGuard, type GrantOwner } from "./guard.js";
 import { HELD, carryOnNextPromise, finishEntry, type ChainLink, type HeldEntry } from "./task-context.js";
 import { Waiter, type WaiterOwner } from "./waiter.js";
 import { WaiterQueue } from "./waiter-queue.js";
@@ -99,7 +99,7 @@ export abstract class OrderedLock implements GrantOwner, WaiterOwner {
     if (checker === undefined) {
       if (options === undefined && this.canTake(mode)) {
         this.take(mode);
-        return Promise.resolve(new LockGuard(this, mode, undefined));
+        return resolvedGuard(this, mode, undefined);
       }
       return this.#obtainUnchecked(mode, options, true) as Promise<LockGuard>;
     }

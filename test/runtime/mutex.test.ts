@@ -128,6 +128,41 @@ describe.each<CheckMode>(["off", "throw"])("OrderedMutex (checks: %s)", (checks)
     current.release();
   });
 
+  test("every acquisition resolves to a guard of its own, also once the fast path is optimized; a stale one never frees the next", async () => {
+    // Enough rounds for V8 to optimize acquire and the guard's creation (the uncontended path is tuned
+    // for TurboFan, see resolvedGuard in runtime/guard.ts): identity must hold in optimized code too.
+    const mutex = newMutex();
+    const rwlock = defineLockOrder(HABITAT_ORDER, { checks }).rwlock("rs");
+    let previous = await mutex.acquire();
+    previous.release();
+    let previousWrite = await rwlock.write();
+    previousWrite.release();
+    for (let i = 0; i < 20_000; i++) {
+      const write = await rwlock.write(); // "rs" is declared before "sm"
+      const guard = await mutex.acquire();
+      expect(guard !== previous && write !== previousWrite && guard.released === false && write.released === false).toBe(true);
+      if (i % 1000 === 0) {
+        expect(() => previous.release()).toThrow(LockReleaseError);
+        expect(() => previousWrite.release()).toThrow(LockReleaseError);
+        previous[Symbol.dispose]();
+        expect([mutex.locked, rwlock.writing]).toEqual([true, true]);
+      }
+      guard.release();
+      write.release();
+      previous = guard;
+      previousWrite = write;
+    }
+    expect([mutex.locked, rwlock.writing]).toEqual([false, false]);
+  });
+
+  test("a guard is not a thenable: awaiting it, or resolving a promise with it, gives the guard itself", async () => {
+    const mutex = newMutex();
+    const guard = await mutex.acquire();
+    expect("then" in guard).toBe(false);
+    expect(await Promise.resolve(guard)).toBe(guard);
+    guard.release();
+  });
+
   test("dispose after an explicit release is a no-op", async () => {
     const mutex = newMutex();
     {
