@@ -1,0 +1,592 @@
+/**
+ * The analysis engine: one live program (a ts-morph Project, unsaved editor text in place of the
+ * files on disk) and the per-file facts extracted from it (analyzer/facts.ts), kept between updates.
+ *
+ * `update(changed)` re-extracts the changed files and every file whose facts may depend on them,
+ * recomputes the summaries of the components whose facts or callees changed (and so on up their
+ * callers), runs the checks, and returns what a cold `analyze()` of the same files returns. A cold
+ * run is the first update: every file changed. So `analyze()`, `--watch`, `--cache` and the language
+ * server all run this one path.
+ *
+ * What a file's facts depend on besides its own text, and how each is followed:
+ * - the types of what it imports (call resolution, lock receivers, lock parameters): a changed file
+ *   whose declarations (its `.d.ts` emit, plus the property and variable declarations whose
+ *   initializers lock recognition reads) changed re-extracts its importers, and so on while their
+ *   declarations change in turn;
+ * - the class hierarchy (calls through interfaces and overridable members reach every
+ *   implementation in the program): each extraction records the member names it asked the
+ *   hierarchy about; a changed file whose classes or interfaces changed re-extracts the files that
+ *   asked about their member names;
+ * - the program's function names (a callee named like no function is settled without the checker):
+ *   each extraction records the names it found missing; a file that adds one re-extracts them;
+ * - a call target by id: a file naming a unit that is gone is re-extracted;
+ * - what nothing local can bound — a script (no imports or exports) whose declarations are global,
+ *   a class that a lock-order.json target names, a file added or deleted — starts over cold.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { ts, type Project } from "ts-morph";
+import { findLockOrder, loadLockOrder } from "../core/config.js";
+import { buildPolicy, releaseMethodNames, type Policy } from "../core/policy.js";
+import type { AnalysisProgress, AnalyzeOptions } from "./analyze.js";
+import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings, type FactSummaries } from "./checks.js";
+import { AuditError, auditErrorOf } from "./errors.js";
+import { FactExtractor } from "./extract.js";
+import { linkFile, referencedIds, type FactUnit, type FileFacts, type Site } from "./facts.js";
+import { finalizeFindings } from "./findings.js";
+import { collectFunctions, propertyNameText, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { ClassHierarchy } from "./hierarchy.js";
+import { lockInventory } from "./inventory.js";
+import { SourceSpans } from "./locations.js";
+import { buildLockGraph } from "./lock-graph.js";
+import { LockResolver } from "./locks.js";
+import { loadProject, programSources, resolveProjectFile, type UnparsableFile } from "./project.js";
+import { recordFile, recordUnparsable, unitIdsOf } from "./record.js";
+import { CallResolver } from "./resolve.js";
+import { applySeverities, applySuppressions, ruleSeverities, type Severity } from "./rollout.js";
+import { computeSummaries } from "./summaries.js";
+import { resolveTargets, unusedLockFindings } from "./targets.js";
+import type { AnalysisResult, RuleId } from "./types.js";
+
+/** The lock order of discovery mode: none is declared, so every lock found is an undeclared lock class. */
+export const DISCOVERY_POLICY_FILE = "<discovery>";
+
+function loadPolicy(config: string | Policy | undefined, projectFile: string, cwd: string): Policy {
+  if (config !== undefined && typeof config !== "string") return config;
+  if (config !== undefined) return loadLockOrder(resolve(cwd, config));
+  const found = findLockOrder(dirname(projectFile));
+  return found ? loadLockOrder(found) : buildPolicy({ locks: [] }, DISCOVERY_POLICY_FILE);
+}
+
+/** What one extraction of a file asked of the rest of the program, beyond its imports. */
+interface Lookups {
+  /** Callee names it found in no function of the program. */
+  missingNames: Set<string>;
+  /** Member names it asked the class hierarchy about (`constructor` for `new`/`super`). */
+  hierarchyNames: Set<string>;
+}
+
+interface FileState {
+  facts: FileFacts;
+  /** Absolute paths of the program files it imports. */
+  imports: string[];
+  lookups: Lookups;
+  /** Its declarations as importers see them, once computed (see `declarationText`). */
+  declarations?: string;
+  /** Its classes and interfaces as the hierarchy sees them: name, heritage, member names. */
+  shape: string;
+  /** Member names of its classes and interfaces. */
+  memberNames: Set<string>;
+  module: boolean;
+}
+
+/** A function-name set that records the names asked for and missing (see `Lookups`). */
+class RecordingNames extends Set<string> {
+  missing: Set<string> | undefined;
+  override has(name: string): boolean {
+    const found = super.has(name);
+    if (!found) this.missing?.add(name);
+    return found;
+  }
+}
+
+/** The class hierarchy, recording which member names the current file's calls ask about. */
+class RecordingHierarchy extends ClassHierarchy {
+  asked: Set<string> | undefined;
+  override implementationsOf(member: ts.Declaration): readonly FunctionUnit[] {
+    const name = propertyNameText((member as ts.NamedDeclaration).name as ts.PropertyName | undefined);
+    if (name !== undefined) this.asked?.add(name);
+    return super.implementationsOf(member);
+  }
+  override constructorOf(declaration: ts.ClassLikeDeclaration, constructors: ReadonlyMap<ts.ClassLikeDeclaration, FunctionUnit>): FunctionUnit | undefined {
+    this.asked?.add("constructor");
+    return super.constructorOf(declaration, constructors);
+  }
+  override baseClassOf(declaration: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
+    this.asked?.add("constructor");
+    return super.baseClassOf(declaration);
+  }
+}
+
+/** Program methods (and an argument) that the bundled TypeScript has but does not type. */
+interface ProgramInternals {
+  getResolvedModuleFromModuleSpecifier(specifier: ts.StringLiteralLike, sourceFile: ts.SourceFile): { resolvedModule?: { resolvedFileName: string } } | undefined;
+  emit(
+    sourceFile: ts.SourceFile,
+    writeFile: (name: string, text: string) => void,
+    cancellationToken: undefined,
+    emitOnlyDts: boolean,
+    transformers: undefined,
+    forceDtsEmit: boolean,
+  ): ts.EmitResult;
+}
+
+function hash(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The program files a file imports (its module specifiers as the program resolved them, and `/// <reference path>`s). */
+function importsOf(program: ts.Program, sourceFile: ts.SourceFile): string[] {
+  const imports = new Set<string>();
+  const specifiers = (sourceFile as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports ?? [];
+  for (const specifier of specifiers) {
+    // Public at run time, missing from the bundled typings.
+    const resolved = (program as unknown as ProgramInternals).getResolvedModuleFromModuleSpecifier(specifier, sourceFile)?.resolvedModule?.resolvedFileName;
+    if (resolved) imports.add(resolve(resolved));
+  }
+  for (const reference of sourceFile.referencedFiles) imports.add(resolve(dirname(sourceFile.fileName), reference.fileName));
+  return [...imports];
+}
+
+/**
+ * A file's declarations as the files importing it see them: its declaration emit (inferred types
+ * included), plus the text of every property and module-level variable declaration (lock
+ * recognition reads their initializers, `= new Mutex()`, which the emit leaves out). Undefined when
+ * the emit is skipped: then importers always count as affected.
+ */
+function declarationText(program: ts.Program, sourceFile: ts.SourceFile): string | undefined {
+  let emitted: string | undefined;
+  // `forceDtsEmit` (the last argument): declarations even under `noEmit`.
+  const result = (program as unknown as ProgramInternals).emit(sourceFile, (name: string, text: string) => {
+    if (/\.d\.[cm]?ts$/.test(name)) emitted = (emitted ?? "") + text;
+  }, undefined, true, undefined, true);
+  if (result.emitSkipped || emitted === undefined) return undefined;
+  const parts = [emitted];
+  const visit = (node: ts.Node): void => {
+    if (ts.isPropertyDeclaration(node) || ts.isConstructorDeclaration(node)) parts.push(node.getText(sourceFile));
+    else if (ts.isClassLike(node)) ts.forEachChild(node, visit);
+  };
+  for (const statement of sourceFile.statements) {
+    if (ts.isVariableStatement(statement)) parts.push(statement.getText(sourceFile));
+    else visit(statement);
+  }
+  return hash(parts.join("\u0000"));
+}
+
+/** Classes and interfaces as the hierarchy sees them: names, heritage clauses, member names. */
+function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<string> } {
+  const parts: string[] = [];
+  const memberNames = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isClassLike(node) || ts.isInterfaceDeclaration(node)) {
+      const members = (node.members as ts.NodeArray<ts.ClassElement | ts.TypeElement>).map((member) => (member.kind === ts.SyntaxKind.Constructor ? "constructor" : (propertyNameText(member.name as ts.PropertyName | undefined) ?? "?")));
+      for (const name of members) memberNames.add(name);
+      parts.push(`${node.name?.text ?? "<anonymous>"}|${(node.heritageClauses ?? []).map((clause) => clause.getText(sourceFile)).join(" ")}|${members.join(",")}`);
+    } else if (ts.isTypeAliasDeclaration(node) && ts.isTypeLiteralNode(node.type)) {
+      const members = node.type.members.map((member) => propertyNameText(member.name as ts.PropertyName | undefined) ?? "?");
+      for (const name of members) memberNames.add(name);
+      parts.push(`${node.name.text}=|${members.join(",")}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return { shape: parts.join("\n"), memberNames };
+}
+
+export interface UpdateInfo {
+  /** Files whose facts were extracted in this update. */
+  readonly extracted: number;
+  /** Units whose summaries were recomputed. */
+  readonly recomputed: number;
+  /** Whether the update started over from nothing. */
+  readonly cold: boolean;
+}
+
+export class AnalysisEngine {
+  private readonly cwd: string;
+  private readonly projectFiles: string[];
+  private readonly projectFile: string;
+  private readonly policy: Policy;
+  private readonly severities: Map<RuleId, Severity>;
+  private readonly root: string;
+  private readonly configDir: string;
+  private readonly spans: SourceSpans;
+  private readonly progress: (progress: AnalysisProgress) => void;
+  private readonly overlays = new Map<string, string>();
+
+  private project: Project | undefined;
+  private projectDirs: string[] = [];
+  private program: ts.Program | undefined;
+  private files = new Map<string, FileState>();
+  private units = new Map<string, FactUnit>();
+  private summaries: FactSummaries | undefined;
+  private functionNames = new Set<string>();
+  /** Files handed in as changed since the last update. */
+  private pending = new Set<string>();
+  private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, cold: true };
+
+  constructor(private readonly options: AnalyzeOptions) {
+    this.cwd = options.cwd ?? process.cwd();
+    this.progress = options.onProgress ?? (() => {});
+    this.projectFiles = (typeof options.project === "string" ? [options.project] : options.project).map((project) => resolveProjectFile(project, this.cwd));
+    if (this.projectFiles.length === 0) throw new AuditError("usage", "no project to analyze; pass --project path/to/tsconfig.json");
+    this.projectFile = this.projectFiles[0];
+    this.policy = loadPolicy(options.config, this.projectFile, this.cwd);
+    // Checked before the program loads: a mistyped rule id fails fast.
+    this.severities = ruleSeverities(this.policy.json.lockAudit?.rules, this.policy.file, options.rules ?? []);
+    this.root = resolve(this.cwd, options.root ?? dirname(this.projectFile));
+    // Module targets (`path/to/module.ts#name`) are relative to lock-order.json's folder.
+    this.configDir = this.policy.file.startsWith("<") ? this.root : dirname(this.policy.file);
+    this.spans = new SourceSpans(this.root);
+    for (const [path, text] of options.overlays ?? []) this.overlays.set(resolve(path), text);
+  }
+
+  /** What the last update did (the language server logs it; tests check that updates stay small). */
+  get info(): UpdateInfo {
+    return this.lastInfo;
+  }
+
+  /** Unsaved text for a file (undefined: the file on disk again). Takes effect at the next update, as a change. */
+  setOverlay(path: string, text: string | undefined): void {
+    const absolute = resolve(path);
+    if (text === undefined) this.overlays.delete(absolute);
+    else this.overlays.set(absolute, text);
+    this.pending.add(absolute);
+  }
+
+  /** Marks files as changed (on disk, or their overlay); the next update reads them again. */
+  invalidate(paths: Iterable<string>): void {
+    for (const path of paths) this.pending.add(resolve(path));
+  }
+
+  /** Analyzes what changed since the last update (everything, the first time). */
+  update(changed: Iterable<string> = []): AnalysisResult {
+    const started = performance.now();
+    this.invalidate(changed);
+    const changedPaths = this.pending;
+    this.pending = new Set();
+    if (!this.project || !this.program) return this.cold(started);
+
+    const project = this.project;
+    const before = this.program;
+    const edited: string[] = [];
+    for (const path of changedPaths) {
+      const current = before.getSourceFile(path);
+      let text: string | undefined = this.overlays.get(path);
+      if (text === undefined) {
+        try {
+          text = readFileSync(path, "utf8");
+        } catch {
+          text = undefined;
+        }
+      }
+      if (!current) {
+        // A new TypeScript file may join the program; other files it does not hold do not matter.
+        if (text !== undefined && /\.[cm]?tsx?$/.test(path) && !/\.d\.[cm]?ts$/.test(path)) return this.cold(started);
+        continue;
+      }
+      if (text === undefined) return this.cold(started); // deleted
+      if (text === current.text) continue;
+      if (!this.files.get(path)?.module || !ts.isExternalModule(current)) return this.cold(started);
+      edited.push(path);
+    }
+    if (edited.length === 0) return this.resultFrom(started, [], 0);
+
+    // Declarations before the edit, for the files whose importers may need them.
+    for (const path of edited) this.declarationsOf(path, before);
+    for (const path of edited) project.createSourceFile(path, this.overlays.get(path) ?? readFileSync(path, "utf8"), { overwrite: true });
+    const program = project.getProgram().compilerObject;
+    this.program = program;
+    const sources = programSources(program, this.projectDirs);
+    const known = new Set([...sources.sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].map((file) => file.fileName));
+    if (known.size !== this.files.size || [...known].some((file) => !this.files.has(file))) return this.cold(started);
+    for (const path of edited) {
+      const sourceFile = program.getSourceFile(path)!;
+      if (!ts.isExternalModule(sourceFile)) return this.cold(started);
+      if (this.targetClassesIn(sourceFile)) return this.cold(started);
+    }
+
+    // Which files to extract again: the edited ones, and everything that imports one whose
+    // declarations changed, transitively (a type reaches importers of importers by name, so an
+    // importer's own declarations may read the same while what they denote changed).
+    const extract = new Set(edited);
+    const importers = new Map<string, string[]>();
+    for (const [file, state] of this.files) for (const imported of state.imports) importers.set(imported, [...(importers.get(imported) ?? []), file]);
+    const after = new Map<string, string | undefined>();
+    const frontier: string[] = [];
+    for (const path of edited) {
+      const old = this.files.get(path)!.declarations;
+      const now = declarationText(program, program.getSourceFile(path)!);
+      after.set(path, now);
+      if (old === undefined || now === undefined || old !== now) frontier.push(path);
+    }
+    while (frontier.length > 0) {
+      for (const importer of importers.get(frontier.pop()!) ?? []) {
+        if (extract.has(importer) && !edited.includes(importer)) continue;
+        if (!extract.has(importer)) frontier.push(importer);
+        extract.add(importer);
+      }
+    }
+    const affectedMembers = new Set<string>();
+    for (const path of edited) {
+      const state = this.files.get(path)!;
+      const shape = shapeOf(program.getSourceFile(path)!);
+      if (shape.shape !== state.shape) for (const name of [...state.memberNames, ...shape.memberNames, "constructor"]) affectedMembers.add(name);
+    }
+    if (affectedMembers.size > 0) {
+      for (const [file, state] of this.files) if ([...state.lookups.hierarchyNames].some((name) => affectedMembers.has(name))) extract.add(file);
+    }
+
+    const result = this.extractAndCheck(started, program, sources, extract, false);
+    for (const [path, text] of after) {
+      const state = this.files.get(path);
+      if (state && text !== undefined) state.declarations = text;
+    }
+    return result;
+  }
+
+  private targetClassesIn(sourceFile: ts.SourceFile): boolean {
+    const classNames = new Set(this.policy.locks.flatMap((lock) => (lock.parsedTarget.kind === "member" ? [lock.parsedTarget.className] : [])));
+    if (classNames.size === 0) return false;
+    let found = false;
+    const visit = (node: ts.Node): void => {
+      if (found) return;
+      if (ts.isClassLike(node) && node.name && classNames.has(node.name.text)) found = true;
+      else ts.forEachChild(node, visit);
+    };
+    visit(sourceFile);
+    return found;
+  }
+
+  /** A file's declarations as importers see them, computed with `program` when not known yet. */
+  private declarationsOf(path: string, program: ts.Program): void {
+    const state = this.files.get(path);
+    const sourceFile = program.getSourceFile(path);
+    if (!state || !sourceFile || state.declarations !== undefined) return;
+    const text = declarationText(program, sourceFile);
+    if (text !== undefined) state.declarations = text;
+  }
+
+  private cold(started: number): AnalysisResult {
+    this.files = new Map();
+    this.units = new Map();
+    this.summaries = undefined;
+    this.functionNames = new Set();
+    this.progress({ phase: "load", done: 0, total: 1 });
+    const loaded = loadProject(this.projectFiles, this.overlays);
+    this.progress({ phase: "load", done: 1, total: 1 });
+    this.project = loaded.project;
+    this.projectDirs = loaded.projectDirs;
+    this.program = loaded.program;
+    this.options.onProgramFiles?.(loaded.program.getSourceFiles().filter((file) => !loaded.program.isSourceFileDefaultLibrary(file)).map((file) => file.fileName));
+    const sources = { sourceFiles: loaded.sourceFiles, unparsable: loaded.unparsable };
+    const all = new Set([...loaded.sourceFiles, ...loaded.unparsable.map((entry) => entry.sourceFile)].map((file) => file.fileName));
+    return this.extractAndCheck(started, loaded.program, sources, all, true);
+  }
+
+  private extractAndCheck(started: number, program: ts.Program, sources: { sourceFiles: ts.SourceFile[]; unparsable: UnparsableFile[] }, extract: Set<string>, cold: boolean): AnalysisResult {
+    const checker = program.getTypeChecker();
+    // One order for every run, whatever order the program lists its files in after edits.
+    const sourceFiles = [...sources.sourceFiles].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
+    const collected = collectFunctions(sourceFiles, (fileName) => this.spans.relativePath(fileName));
+    const rawNames = collected.functionNames;
+    const names = new RecordingNames(rawNames);
+    const index: FunctionIndex = { ...collected, functionNames: names };
+
+    const targets = resolveTargets({
+      policy: this.policy,
+      configDir: this.configDir,
+      projectDir: dirname(this.projectFile),
+      program,
+      sourceFiles,
+      classesByName: index.classesByName,
+      root: this.root,
+    });
+    // A target that names nothing makes every finding about its lock wrong: stop before reporting any.
+    if (targets.errors.length > 0) throw auditErrorOf("config", targets.errors.map((error) => error.message));
+
+    // Names new to the program may resolve calls that were settled as external before.
+    if (!cold) {
+      const added = [...rawNames].filter((name) => !this.functionNames.has(name));
+      if (added.length > 0) {
+        for (const [file, state] of this.files) if (added.some((name) => state.lookups.missingNames.has(name))) extract.add(file);
+      }
+    }
+    this.functionNames = rawNames;
+
+    const hierarchy = new RecordingHierarchy(checker, index.classes);
+    const locks = new LockResolver(checker, this.policy, this.configDir, index.classesByName);
+    const calls = new CallResolver(program, checker, index, hierarchy);
+    const extractor = new FactExtractor(locks, calls, releaseMethodNames(this.policy));
+
+    const unitsByFile = new Map<ts.SourceFile, FunctionUnit[]>();
+    for (const unit of index.units) {
+      const list = unitsByFile.get(unit.sourceFile);
+      if (list) list.push(unit);
+      else unitsByFile.set(unit.sourceFile, [unit]);
+    }
+    const ids = new Map<FunctionUnit, string>();
+    for (const [sourceFile, units] of unitsByFile) {
+      const fileIds = unitIdsOf(units, this.spans.relativePath(sourceFile.fileName));
+      units.forEach((unit, i) => ids.set(unit, fileIds[i]));
+    }
+    const idOf = (unit: FunctionUnit): string => ids.get(unit)!;
+    const context = { extractor, spans: this.spans, checker, idOf, unitOfNode: (node: unknown) => index.byDeclaration.get(node as ts.Node) };
+
+    // Files naming a unit that is gone must be extracted again too.
+    if (!cold) {
+      const liveIds = new Set(ids.values());
+      for (const [file, state] of this.files) {
+        if (extract.has(file)) continue;
+        for (const id of referencedIds(state.facts)) {
+          if (!liveIds.has(id)) {
+            extract.add(file);
+            break;
+          }
+        }
+      }
+    }
+
+    const unparsableByName = new Map(sources.unparsable.map((entry) => [entry.sourceFile.fileName, entry]));
+    const changedIds = new Set<string>();
+    const extractedFiles: FileFacts[] = [];
+    let done = 0;
+    const total = extract.size;
+    for (const sourceFile of [...sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)]) {
+      const fileName = sourceFile.fileName;
+      if (!extract.has(fileName)) continue;
+      done += 1;
+      this.progress({ phase: "extract", done, total });
+      const previous = this.files.get(fileName);
+      const unparsable = unparsableByName.get(fileName);
+      let facts: FileFacts;
+      const lookups: Lookups = { missingNames: new Set(), hierarchyNames: new Set() };
+      if (unparsable) {
+        facts = recordUnparsable(sourceFile, unparsable.diagnostic, this.spans);
+      } else {
+        names.missing = lookups.missingNames;
+        hierarchy.asked = lookups.hierarchyNames;
+        try {
+          facts = recordFile(sourceFile, unitsByFile.get(sourceFile) ?? [], context);
+        } finally {
+          names.missing = undefined;
+          hierarchy.asked = undefined;
+        }
+      }
+      const shape = shapeOf(sourceFile);
+      const state: FileState = {
+        facts,
+        imports: importsOf(program, sourceFile),
+        lookups,
+        shape: shape.shape,
+        memberNames: shape.memberNames,
+        module: ts.isExternalModule(sourceFile),
+      };
+      this.files.set(fileName, state);
+      extractedFiles.push(facts);
+      // Which units changed: all of them when the file's sites moved, else those whose data differs.
+      const sameSites = previous !== undefined && sameSiteTable(previous.facts, facts);
+      const before = new Map(previous ? previous.facts.units.map((unit) => [unit.id, JSON.stringify(unit)]) : []);
+      for (const unit of facts.units) {
+        const existing = this.units.has(unit.id);
+        if (!existing || !sameSites || before.get(unit.id) !== JSON.stringify(unit)) changedIds.add(unit.id);
+      }
+      if (previous) {
+        const kept = new Set(facts.units.map((unit) => unit.id));
+        for (const unit of previous.facts.units) {
+          if (kept.has(unit.id)) continue;
+          const gone = this.units.get(unit.id);
+          if (gone) gone.live = false;
+          this.units.delete(unit.id);
+        }
+      }
+    }
+    // Link after every file is recorded, so calls between re-extracted files find each other.
+    const pendingLinks = extractedFiles.map((facts) => linkFile(facts, this.policy, this.units, (id) => this.units.get(id)));
+    for (const link of pendingLinks) link();
+    const changedUnits = new Set([...changedIds].map((id) => this.units.get(id)!));
+
+    // Units in program order: files by name, units as collected.
+    const units: FactUnit[] = [];
+    const fileList: FileFacts[] = [];
+    for (const sourceFile of [...sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0))) {
+      const state = this.files.get(sourceFile.fileName)!;
+      fileList.push(state.facts);
+      for (const unit of state.facts.units) units.push(this.units.get(unit.id)!);
+    }
+
+    const summaries = computeSummaries<FactUnit, Site>(units, (doneUnits, totalUnits) => this.progress({ phase: "summarize", done: doneUnits, total: totalUnits }), this.summaries && !cold ? { previous: this.summaries, changed: changedUnits } : undefined);
+    this.summaries = summaries;
+    this.lastInfo = { extracted: extract.size, recomputed: summaries.recomputed.size, cold };
+
+    const families = hierarchy.dispatchFamilies().map((family) => family.map((unit) => this.units.get(idOf(unit))!).filter((unit) => unit !== undefined));
+    return this.check(started, fileList, units, summaries, families, targets, index, sourceFiles, sources.unparsable.length);
+  }
+
+  private resultFrom(started: number, _changed: string[], _extracted: number): AnalysisResult {
+    this.lastInfo = { extracted: 0, recomputed: 0, cold: false };
+    return { ...this.lastResult!, stats: { ...this.lastResult!.stats, durationMs: Math.round(performance.now() - started) } };
+  }
+
+  private lastResult: AnalysisResult | undefined;
+
+  private check(
+    started: number,
+    files: readonly FileFacts[],
+    units: readonly FactUnit[],
+    summaries: FactSummaries,
+    families: readonly (readonly FactUnit[])[],
+    targets: ReturnType<typeof resolveTargets>,
+    index: FunctionIndex,
+    sourceFiles: readonly ts.SourceFile[],
+    unparsableFiles: number,
+  ): AnalysisResult {
+    void index;
+    void sourceFiles;
+    this.progress({ phase: "check", done: 0, total: 1 });
+    const chains = new ChainBuilder(summaries);
+    const reported = flowFindings(units, summaries, chains);
+    const inventory = lockInventory(units, summaries.summaries);
+    const lockGraph = buildLockGraph(this.policy, units, summaries, chains, reported, inventory);
+    const drafts = [
+      ...reported,
+      ...suffixFindings(units, families, summaries, this.policy),
+      ...lockGraph.findings,
+      ...unusedLockFindings(
+        this.policy,
+        targets,
+        new Set([...inventory.values()].flatMap((entry) => (entry.lock.declared ? [entry.lock.declared.id] : []))),
+        this.root,
+        (node) => this.spans.of(node),
+      ),
+      ...unanalyzableFindings(files, units),
+    ];
+    const suppressions = files.flatMap((file) => file.suppressions.map((suppression) => ({ location: suppression.location, rules: [...suppression.rules], reason: suppression.reason, used: false })));
+    const findings = finalizeFindings(applySuppressions(applySeverities(drafts, this.severities), suppressions));
+    this.progress({ phase: "check", done: 1, total: 1 });
+    const sum = (pick: (facts: FileFacts) => number) => files.reduce((total, facts) => total + pick(facts), 0);
+    const result: AnalysisResult = {
+      findings,
+      graph: lockGraph.graph,
+      stats: {
+        files: files.length - unparsableFiles,
+        functions: units.filter((unit) => unit.kind !== "module").length,
+        lockSites: sum((facts) => facts.lockSites),
+        calls: sum((facts) => facts.calls.calls),
+        resolvedCalls: sum((facts) => facts.calls.resolved),
+        externalCalls: sum((facts) => facts.calls.external),
+        unresolvedCalls: sum((facts) => facts.calls.unresolved),
+        unanalyzableFiles: unparsableFiles,
+        unanalyzableFunctions: units.filter((unit) => unit.unanalyzable !== undefined).length,
+        suppressedFindings: findings.filter((finding) => finding.suppressed).length,
+        baselinedFindings: 0,
+        durationMs: Math.round(performance.now() - started),
+      },
+      root: this.root,
+      projectFile: this.projectFile,
+      projectFiles: this.projectFiles,
+      configFile: this.policy.file === DISCOVERY_POLICY_FILE ? null : this.policy.file,
+      outsideTargets: [...targets.outside].map(([lock, declaredIn]) => ({ id: lock.id, target: lock.target, declaredIn })),
+    };
+    this.lastResult = result;
+    return result;
+  }
+}
+
+function sameSiteTable(a: FileFacts, b: FileFacts): boolean {
+  if (a.sites.length !== b.sites.length) return false;
+  for (let i = 0; i < a.sites.length; i += 1) if (a.sites[i] !== b.sites[i]) return false;
+  return JSON.stringify(a.texts) === JSON.stringify(b.texts) && JSON.stringify(a.thisRooted) === JSON.stringify(b.thisRooted);
+}
