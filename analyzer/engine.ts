@@ -29,7 +29,7 @@ import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ts, type Project } from "ts-morph";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
-import { buildPolicy, releaseMethodNames, type Policy } from "../core/policy.js";
+import { buildPolicy, memberNameOf, releaseMethodNames, type Policy } from "../core/policy.js";
 import type { AnalysisProgress, AnalyzeOptions } from "./analyze.js";
 import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings, type FactSummaries } from "./checks.js";
 import { AuditError, auditErrorOf } from "./errors.js";
@@ -152,7 +152,8 @@ function declarationText(program: ts.Program, sourceFile: ts.SourceFile): string
   const result = (program as unknown as ProgramInternals).emit(sourceFile, (name: string, text: string) => {
     if (/\.d\.[cm]?ts$/.test(name)) emitted = (emitted ?? "") + text;
   }, undefined, true, undefined, true);
-  if (result.emitSkipped || emitted === undefined) return undefined;
+  void result;
+  if (emitted === undefined) return undefined;
   const parts = [emitted];
   const visit = (node: ts.Node): void => {
     if (ts.isPropertyDeclaration(node) || ts.isConstructorDeclaration(node)) parts.push(node.getText(sourceFile));
@@ -169,7 +170,10 @@ function declarationText(program: ts.Program, sourceFile: ts.SourceFile): string
 function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<string> } {
   const parts: string[] = [];
   const memberNames = new Set<string>();
-  const visit = (node: ts.Node): void => {
+  // An explicit stack: generated files nest expressions deeper than the call stack allows.
+  const stack: ts.Node[] = [sourceFile];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
     if (ts.isClassLike(node) || ts.isInterfaceDeclaration(node)) {
       const members = (node.members as ts.NodeArray<ts.ClassElement | ts.TypeElement>).map((member) => (member.kind === ts.SyntaxKind.Constructor ? "constructor" : (propertyNameText(member.name as ts.PropertyName | undefined) ?? "?")));
       for (const name of members) memberNames.add(name);
@@ -179,9 +183,12 @@ function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<s
       for (const name of members) memberNames.add(name);
       parts.push(`${node.name.text}=|${members.join(",")}`);
     }
-    ts.forEachChild(node, visit);
-  };
-  visit(sourceFile);
+    const children: ts.Node[] = [];
+    ts.forEachChild(node, (child) => {
+      children.push(child);
+    });
+    for (let i = children.length - 1; i >= 0; i -= 1) stack.push(children[i]);
+  }
   return { shape: parts.join("\n"), memberNames };
 }
 
@@ -213,6 +220,7 @@ export class AnalysisEngine {
   private units = new Map<string, FactUnit>();
   private summaries: FactSummaries | undefined;
   private functionNames = new Set<string>();
+  private lockTargetTypes = "";
   /** Files handed in as changed since the last update. */
   private pending = new Set<string>();
   private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, cold: true };
@@ -292,11 +300,7 @@ export class AnalysisEngine {
     const sources = programSources(program, this.projectDirs);
     const known = new Set([...sources.sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].map((file) => file.fileName));
     if (known.size !== this.files.size || [...known].some((file) => !this.files.has(file))) return this.cold(started);
-    for (const path of edited) {
-      const sourceFile = program.getSourceFile(path)!;
-      if (!ts.isExternalModule(sourceFile)) return this.cold(started);
-      if (this.targetClassesIn(sourceFile)) return this.cold(started);
-    }
+    for (const path of edited) if (!ts.isExternalModule(program.getSourceFile(path)!)) return this.cold(started);
 
     // Which files to extract again: the edited ones, and everything that imports one whose
     // declarations changed, transitively (a type reaches importers of importers by name, so an
@@ -337,17 +341,27 @@ export class AnalysisEngine {
     return result;
   }
 
-  private targetClassesIn(sourceFile: ts.SourceFile): boolean {
-    const classNames = new Set(this.policy.locks.flatMap((lock) => (lock.parsedTarget.kind === "member" ? [lock.parsedTarget.className] : [])));
-    if (classNames.size === 0) return false;
-    let found = false;
-    const visit = (node: ts.Node): void => {
-      if (found) return;
-      if (ts.isClassLike(node) && node.name && classNames.has(node.name.text)) found = true;
-      else ts.forEachChild(node, visit);
-    };
-    visit(sourceFile);
-    return found;
+  /**
+   * The types of the declared `Class.member` targets, as the lock resolver reads them: a member of
+   * one of these types anywhere is a lock too, so when they change, every file's locks may.
+   */
+  private targetTypes(checker: ts.TypeChecker, classesByName: ReadonlyMap<string, readonly ts.ClassLikeDeclaration[]>): string {
+    const keys: string[] = [];
+    for (const lock of this.policy.locks) {
+      const target = lock.parsedTarget;
+      if (target.kind !== "member") continue;
+      const memberName = memberNameOf(target);
+      for (const declaration of classesByName.get(target.className) ?? []) {
+        for (const member of declaration.members) {
+          if (!member.name || propertyNameText(member.name) !== memberName) continue;
+          const type = checker.getNonNullableType(checker.getTypeAtLocation(member.name));
+          const symbol = type.getSymbol() ?? type.aliasSymbol;
+          const where = symbol?.declarations?.[0];
+          keys.push(`${lock.id}:${symbol?.getName() ?? checker.typeToString(type)}@${where ? `${where.getSourceFile().fileName}:${where.pos}` : ""}`);
+        }
+      }
+    }
+    return keys.sort().join("\n");
   }
 
   /** A file's declarations as importers see them, computed with `program` when not known yet. */
@@ -396,6 +410,10 @@ export class AnalysisEngine {
     });
     // A target that names nothing makes every finding about its lock wrong: stop before reporting any.
     if (targets.errors.length > 0) throw auditErrorOf("config", targets.errors.map((error) => error.message));
+
+    const targetTypes = this.targetTypes(checker, index.classesByName);
+    if (!cold && targetTypes !== this.lockTargetTypes) return this.cold(started);
+    this.lockTargetTypes = targetTypes;
 
     // Names new to the program may resolve calls that were settled as external before.
     if (!cold) {
