@@ -80,6 +80,8 @@ interface FileState {
   /** Member names of its classes and interfaces. */
   memberNames: Set<string>;
   module: boolean;
+  /** The types of the declared `Class.member` targets it declares (see `targetTypes`). */
+  targetTypes: string;
 }
 
 /** A function-name set that records the names asked for and missing (see `Lookups`). */
@@ -220,7 +222,8 @@ export class AnalysisEngine {
   private units = new Map<string, FactUnit>();
   private summaries: FactSummaries | undefined;
   private functionNames = new Set<string>();
-  private lockTargetTypes = "";
+  private collected = new WeakMap<ts.SourceFile, FunctionIndex>();
+  private idsByFile = new WeakMap<ts.SourceFile, string[]>();
   /** Files handed in as changed since the last update. */
   private pending = new Set<string>();
   private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, cold: true };
@@ -345,23 +348,46 @@ export class AnalysisEngine {
    * The types of the declared `Class.member` targets, as the lock resolver reads them: a member of
    * one of these types anywhere is a lock too, so when they change, every file's locks may.
    */
-  private targetTypes(checker: ts.TypeChecker, classesByName: ReadonlyMap<string, readonly ts.ClassLikeDeclaration[]>): string {
+  private targetTypes(checker: ts.TypeChecker, sourceFile: ts.SourceFile): string {
     const keys: string[] = [];
-    for (const lock of this.policy.locks) {
-      const target = lock.parsedTarget;
-      if (target.kind !== "member") continue;
-      const memberName = memberNameOf(target);
-      for (const declaration of classesByName.get(target.className) ?? []) {
-        for (const member of declaration.members) {
+    for (const info of this.collected.get(sourceFile)?.classes ?? []) {
+      for (const lock of this.policy.locks) {
+        const target = lock.parsedTarget;
+        if (target.kind !== "member" || target.className !== info.name) continue;
+        const memberName = memberNameOf(target);
+        for (const member of info.declaration.members) {
           if (!member.name || propertyNameText(member.name) !== memberName) continue;
           const type = checker.getNonNullableType(checker.getTypeAtLocation(member.name));
           const symbol = type.getSymbol() ?? type.aliasSymbol;
           const where = symbol?.declarations?.[0];
-          keys.push(`${lock.id}:${symbol?.getName() ?? checker.typeToString(type)}@${where ? `${where.getSourceFile().fileName}:${where.pos}` : ""}`);
+          keys.push(`${lock.id}:${symbol?.getName() ?? checker.typeToString(type)}@${where ? where.getSourceFile().fileName : ""}`);
         }
       }
     }
     return keys.sort().join("\n");
+  }
+
+  /**
+   * The function index of the program, from one collection per file: an unchanged file is the same
+   * source file object in the rebuilt program, and its collection is reused.
+   */
+  private collect(sourceFiles: readonly ts.SourceFile[]): FunctionIndex {
+    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set() };
+    for (const sourceFile of sourceFiles) {
+      let own = this.collected.get(sourceFile);
+      if (!own) {
+        own = collectFunctions([sourceFile], (fileName) => this.spans.relativePath(fileName));
+        this.collected.set(sourceFile, own);
+      }
+      index.units.push(...own.units);
+      for (const [node, unit] of own.byDeclaration) index.byDeclaration.set(node, unit);
+      for (const [node, unit] of own.constructors) index.constructors.set(node, unit);
+      index.classes.push(...own.classes);
+      for (const [name, list] of own.classesByName) index.classesByName.set(name, [...(index.classesByName.get(name) ?? []), ...list]);
+      for (const name of own.accessorNames) index.accessorNames.add(name);
+      for (const name of own.functionNames) index.functionNames.add(name);
+    }
+    return index;
   }
 
   /** A file's declarations as importers see them, computed with `program` when not known yet. */
@@ -394,7 +420,7 @@ export class AnalysisEngine {
     const checker = program.getTypeChecker();
     // One order for every run, whatever order the program lists its files in after edits.
     const sourceFiles = [...sources.sourceFiles].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
-    const collected = collectFunctions(sourceFiles, (fileName) => this.spans.relativePath(fileName));
+    const collected = this.collect(sourceFiles);
     const rawNames = collected.functionNames;
     const names = new RecordingNames(rawNames);
     const index: FunctionIndex = { ...collected, functionNames: names };
@@ -411,9 +437,10 @@ export class AnalysisEngine {
     // A target that names nothing makes every finding about its lock wrong: stop before reporting any.
     if (targets.errors.length > 0) throw auditErrorOf("config", targets.errors.map((error) => error.message));
 
-    const targetTypes = this.targetTypes(checker, index.classesByName);
-    if (!cold && targetTypes !== this.lockTargetTypes) return this.cold(started);
-    this.lockTargetTypes = targetTypes;
+    // The types of declared targets in the files about to be extracted (the others' cannot have changed).
+    const targetTypes = new Map<string, string>();
+    for (const sourceFile of sourceFiles) if (extract.has(sourceFile.fileName)) targetTypes.set(sourceFile.fileName, this.targetTypes(checker, sourceFile));
+    if (!cold && [...targetTypes].some(([file, types]) => this.files.get(file)?.targetTypes !== types)) return this.cold(started);
 
     // Names new to the program may resolve calls that were settled as external before.
     if (!cold) {
@@ -437,15 +464,20 @@ export class AnalysisEngine {
     }
     const ids = new Map<FunctionUnit, string>();
     for (const [sourceFile, units] of unitsByFile) {
-      const fileIds = unitIdsOf(units, this.spans.relativePath(sourceFile.fileName));
+      let fileIds = this.idsByFile.get(sourceFile);
+      if (!fileIds) {
+        fileIds = unitIdsOf(units, this.spans.relativePath(sourceFile.fileName));
+        this.idsByFile.set(sourceFile, fileIds);
+      }
       units.forEach((unit, i) => ids.set(unit, fileIds[i]));
     }
     const idOf = (unit: FunctionUnit): string => ids.get(unit)!;
     const context = { extractor, spans: this.spans, checker, idOf, unitOfNode: (node: unknown) => index.byDeclaration.get(node as ts.Node) };
 
     // Files naming a unit that is gone must be extracted again too.
-    if (!cold) {
-      const liveIds = new Set(ids.values());
+    const liveIds = cold ? undefined : new Set(ids.values());
+    const gone = liveIds && [...extract].some((file) => this.files.get(file)?.facts.units.some((unit) => !liveIds.has(unit.id)));
+    if (liveIds && gone) {
       for (const [file, state] of this.files) {
         if (extract.has(file)) continue;
         for (const id of referencedIds(state.facts)) {
@@ -491,6 +523,7 @@ export class AnalysisEngine {
         shape: shape.shape,
         memberNames: shape.memberNames,
         module: ts.isExternalModule(sourceFile),
+        targetTypes: targetTypes.get(fileName) ?? "",
       };
       this.files.set(fileName, state);
       extractedFiles.push(facts);

@@ -398,26 +398,55 @@ export function computeSummaries<U extends SummaryUnit<N, U>, N extends Position
 
   // Callees that could not be analyzed have no facts: they take no lock as far as we know.
   const analyzedCallees = (unit: FunctionUnit): FunctionUnit[] => [...unit.facts!.callees].filter((callee) => callee.facts !== undefined);
-  const components = stronglyConnectedComponents(analyzable, analyzedCallees);
+  let components: FunctionUnit[][];
+  let done = 0;
+  if (reuse) {
+    // Everything starts as it was; only changed units and their callers, transitively, can differ.
+    const live = new Set(analyzable);
+    for (const [unit, summary] of reuse.previous.summaries) if (live.has(unit)) summaries.set(unit, summary);
+    for (const [unit, outcome] of reuse.previous.outcomes) if (live.has(unit)) outcomes.set(unit, outcome);
+    const callersOf = new Map<FunctionUnit, FunctionUnit[]>();
+    for (const unit of analyzable) {
+      for (const callee of unit.facts!.callees) {
+        const list = callersOf.get(callee);
+        if (list) list.push(unit);
+        else callersOf.set(callee, [unit]);
+      }
+    }
+    const reach = new Set<FunctionUnit>(reuse.changed);
+    const queue = [...reuse.changed];
+    for (let i = 0; i < queue.length; i += 1) {
+      for (const caller of callersOf.get(queue[i]) ?? []) {
+        if (reach.has(caller)) continue;
+        reach.add(caller);
+        queue.push(caller);
+      }
+    }
+    // A component of the whole graph that holds a reached unit holds only reached units (its callers).
+    components = stronglyConnectedComponents(
+      analyzable.filter((unit) => reach.has(unit)),
+      (unit) => analyzedCallees(unit).filter((callee) => reach.has(callee)),
+    );
+    done = analyzable.length - components.reduce((sum, component) => sum + component.length, 0);
+  } else {
+    components = stronglyConnectedComponents(analyzable, analyzedCallees);
+  }
   /** Units whose facts or results differ from the previous run's: their callers run again. */
   const affected = new Set<FunctionUnit>(reuse?.changed ?? []);
   const reusable = (component: readonly FunctionUnit[]): boolean =>
     component.every((unit) => !affected.has(unit) && [...unit.facts!.callees].every((callee) => !affected.has(callee)));
-  let done = 0;
   for (const component of components) {
     const first = component[0];
     if (reuse && reusable(component)) {
-      for (const unit of component) {
-        const summary = reuse.previous.summaries.get(unit);
-        if (summary) summaries.set(unit, summary);
-        const outcome = reuse.previous.outcomes.get(unit);
-        if (outcome) outcomes.set(unit, outcome);
-      }
       done += component.length;
       onProgress?.(done, analyzable.length);
       continue;
     }
-    for (const unit of component) recomputed.add(unit);
+    for (const unit of component) {
+      recomputed.add(unit);
+      summaries.delete(unit);
+      outcomes.delete(unit);
+    }
     if (component.length === 1 && !first.facts!.callees.has(first)) {
       run(first, false);
     } else {
