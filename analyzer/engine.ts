@@ -84,6 +84,31 @@ interface FileState {
   targetTypes: string;
 }
 
+/** A file's state as the cache keeps it: plain data, with the hash of the text it was extracted from. */
+export interface StoredFile {
+  readonly hash: string;
+  readonly facts: FileFacts;
+  readonly imports: readonly string[];
+  readonly missingNames: readonly string[];
+  readonly hierarchyNames: readonly string[];
+  readonly declarations?: string;
+  readonly shape: string;
+  readonly memberNames: readonly string[];
+  readonly module: boolean;
+  readonly targetTypes: string;
+}
+
+/** What an engine hands the cache, and takes back in a later process. */
+export interface StoredFacts {
+  readonly files: Readonly<Record<string, StoredFile>>;
+  /** The program's function names when the facts were extracted. */
+  readonly functionNames: readonly string[];
+}
+
+export function hashText(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
 /** A function-name set that records the names asked for and missing (see `Lookups`). */
 class RecordingNames extends Set<string> {
   missing: Set<string> | undefined;
@@ -125,9 +150,6 @@ interface ProgramInternals {
   ): ts.EmitResult;
 }
 
-function hash(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 /** The program files a file imports (its module specifiers as the program resolved them, and `/// <reference path>`s). */
 function importsOf(program: ts.Program, sourceFile: ts.SourceFile): string[] {
@@ -165,7 +187,7 @@ function declarationText(program: ts.Program, sourceFile: ts.SourceFile): string
     if (ts.isVariableStatement(statement)) parts.push(statement.getText(sourceFile));
     else visit(statement);
   }
-  return hash(parts.join("\u0000"));
+  return hashText(parts.join("\u0000"));
 }
 
 /** Classes and interfaces as the hierarchy sees them: names, heritage clauses, member names. */
@@ -244,6 +266,45 @@ export class AnalysisEngine {
     for (const [path, text] of options.overlays ?? []) this.overlays.set(resolve(path), text);
   }
 
+  /** Facts from the cache for the first update: files whose text has the stored hash are not extracted. */
+  private restored: StoredFacts | undefined;
+
+  /** Uses stored facts (`--cache`) in the first update, for every file whose text still has their hash. */
+  restore(stored: StoredFacts): void {
+    this.restored = stored;
+  }
+
+  /**
+   * The facts to store, with every file's declarations computed (a later run compares a changed
+   * file's against them to know whether its importers are affected). Undefined before the first update.
+   */
+  store(): StoredFacts | undefined {
+    const program = this.program;
+    if (!program) return undefined;
+    const files: Record<string, StoredFile> = {};
+    for (const [fileName, state] of this.files) {
+      const sourceFile = program.getSourceFile(fileName);
+      if (!sourceFile) continue;
+      if (state.declarations === undefined && state.module && !state.facts.unparsable) {
+        const text = declarationText(program, sourceFile);
+        if (text !== undefined) state.declarations = text;
+      }
+      files[fileName] = {
+        hash: hashText(sourceFile.text),
+        facts: state.facts,
+        imports: state.imports,
+        missingNames: [...state.lookups.missingNames],
+        hierarchyNames: [...state.lookups.hierarchyNames],
+        ...(state.declarations === undefined ? {} : { declarations: state.declarations }),
+        shape: state.shape,
+        memberNames: [...state.memberNames],
+        module: state.module,
+        targetTypes: state.targetTypes,
+      };
+    }
+    return { files, functionNames: [...this.functionNames] };
+  }
+
   /** What the last update did (the language server logs it; tests check that updates stay small). */
   get info(): UpdateInfo {
     return this.lastInfo;
@@ -305,37 +366,7 @@ export class AnalysisEngine {
     if (known.size !== this.files.size || [...known].some((file) => !this.files.has(file))) return this.cold(started);
     for (const path of edited) if (!ts.isExternalModule(program.getSourceFile(path)!)) return this.cold(started);
 
-    // Which files to extract again: the edited ones, and everything that imports one whose
-    // declarations changed, transitively (a type reaches importers of importers by name, so an
-    // importer's own declarations may read the same while what they denote changed).
-    const extract = new Set(edited);
-    const importers = new Map<string, string[]>();
-    for (const [file, state] of this.files) for (const imported of state.imports) importers.set(imported, [...(importers.get(imported) ?? []), file]);
-    const after = new Map<string, string | undefined>();
-    const frontier: string[] = [];
-    for (const path of edited) {
-      const old = this.files.get(path)!.declarations;
-      const now = declarationText(program, program.getSourceFile(path)!);
-      after.set(path, now);
-      if (old === undefined || now === undefined || old !== now) frontier.push(path);
-    }
-    while (frontier.length > 0) {
-      for (const importer of importers.get(frontier.pop()!) ?? []) {
-        if (extract.has(importer) && !edited.includes(importer)) continue;
-        if (!extract.has(importer)) frontier.push(importer);
-        extract.add(importer);
-      }
-    }
-    const affectedMembers = new Set<string>();
-    for (const path of edited) {
-      const state = this.files.get(path)!;
-      const shape = shapeOf(program.getSourceFile(path)!);
-      if (shape.shape !== state.shape) for (const name of [...state.memberNames, ...shape.memberNames, "constructor"]) affectedMembers.add(name);
-    }
-    if (affectedMembers.size > 0) {
-      for (const [file, state] of this.files) if ([...state.lookups.hierarchyNames].some((name) => affectedMembers.has(name))) extract.add(file);
-    }
-
+    const { extract, after } = this.dependents(program, edited);
     const result = this.extractAndCheck(started, program, sources, extract, false);
     for (const [path, text] of after) {
       const state = this.files.get(path);
@@ -399,6 +430,44 @@ export class AnalysisEngine {
     if (text !== undefined) state.declarations = text;
   }
 
+  /**
+   * The files to extract again after `edited` changed (their states still the old ones): the edited
+   * ones, everything that imports one whose declarations changed, transitively (a type reaches
+   * importers of importers by name, so an importer's own declarations may read the same while what
+   * they denote changed), and the files that asked the hierarchy about a member name whose classes
+   * changed. `after`: the edited files' new declarations.
+   */
+  private dependents(program: ts.Program, edited: readonly string[]): { extract: Set<string>; after: Map<string, string | undefined> } {
+    const extract = new Set(edited);
+    const importers = new Map<string, string[]>();
+    for (const [file, state] of this.files) for (const imported of state.imports) importers.set(imported, [...(importers.get(imported) ?? []), file]);
+    const after = new Map<string, string | undefined>();
+    const frontier: string[] = [];
+    for (const path of edited) {
+      const old = this.files.get(path)!.declarations;
+      const now = declarationText(program, program.getSourceFile(path)!);
+      after.set(path, now);
+      if (old === undefined || now === undefined || old !== now) frontier.push(path);
+    }
+    while (frontier.length > 0) {
+      for (const importer of importers.get(frontier.pop()!) ?? []) {
+        if (extract.has(importer) && !edited.includes(importer)) continue;
+        if (!extract.has(importer)) frontier.push(importer);
+        extract.add(importer);
+      }
+    }
+    const affectedMembers = new Set<string>();
+    for (const path of edited) {
+      const state = this.files.get(path)!;
+      const shape = shapeOf(program.getSourceFile(path)!);
+      if (shape.shape !== state.shape) for (const name of [...state.memberNames, ...shape.memberNames, "constructor"]) affectedMembers.add(name);
+    }
+    if (affectedMembers.size > 0) {
+      for (const [file, state] of this.files) if ([...state.lookups.hierarchyNames].some((name) => affectedMembers.has(name))) extract.add(file);
+    }
+    return { extract, after };
+  }
+
   private cold(started: number): AnalysisResult {
     this.files = new Map();
     this.units = new Map();
@@ -413,10 +482,62 @@ export class AnalysisEngine {
     this.options.onProgramFiles?.(loaded.program.getSourceFiles().filter((file) => !loaded.program.isSourceFileDefaultLibrary(file)).map((file) => file.fileName));
     const sources = { sourceFiles: loaded.sourceFiles, unparsable: loaded.unparsable };
     const all = new Set([...loaded.sourceFiles, ...loaded.unparsable.map((entry) => entry.sourceFile)].map((file) => file.fileName));
+    const restored = this.restored;
+    this.restored = undefined;
+    if (restored) {
+      const reused = this.restoreFiles(restored, loaded.program, all);
+      if (reused) return this.extractAndCheck(started, loaded.program, sources, reused.extract, false, reused);
+    }
     return this.extractAndCheck(started, loaded.program, sources, all, true);
   }
 
-  private extractAndCheck(started: number, program: ts.Program, sources: { sourceFiles: ts.SourceFile[]; unparsable: UnparsableFile[] }, extract: Set<string>, cold: boolean): AnalysisResult {
+  /**
+   * Takes the stored states of the files whose text has their hash, and works out what to extract
+   * as `update` would after the other files changed; undefined when nothing stored can be used.
+   */
+  private restoreFiles(stored: StoredFacts, program: ts.Program, all: ReadonlySet<string>): { extract: Set<string>; linked: FileFacts[]; after: Map<string, string | undefined>; functionNames: Set<string> } | undefined {
+    const edited: string[] = [];
+    const fresh = new Set<string>();
+    for (const fileName of all) {
+      const entry = stored.files[fileName];
+      const sourceFile = program.getSourceFile(fileName)!;
+      if (!entry || !entry.module || !ts.isExternalModule(sourceFile)) {
+        // A file new to the program, or a script: everything may depend on it.
+        if (!entry) fresh.add(fileName);
+        else return undefined;
+        continue;
+      }
+      this.files.set(fileName, {
+        facts: entry.facts,
+        imports: [...entry.imports],
+        lookups: { missingNames: new Set(entry.missingNames), hierarchyNames: new Set(entry.hierarchyNames) },
+        ...(entry.declarations === undefined ? {} : { declarations: entry.declarations }),
+        shape: entry.shape,
+        memberNames: new Set(entry.memberNames),
+        module: entry.module,
+        targetTypes: entry.targetTypes,
+      });
+      if (entry.hash !== hashText(sourceFile.text)) edited.push(fileName);
+    }
+    if (fresh.size > 0 || Object.keys(stored.files).some((fileName) => !all.has(fileName))) {
+      // Files came or went: imports may resolve elsewhere now; nothing stored is safe to reuse.
+      this.files = new Map();
+      return undefined;
+    }
+    const { extract, after } = this.dependents(program, edited);
+    const linked = [...this.files].filter(([fileName]) => !extract.has(fileName)).map(([, state]) => state.facts);
+    return { extract, linked, after, functionNames: new Set(stored.functionNames) };
+  }
+
+  private extractAndCheck(
+    started: number,
+    program: ts.Program,
+    sources: { sourceFiles: ts.SourceFile[]; unparsable: UnparsableFile[] },
+    extract: Set<string>,
+    cold: boolean,
+    restored?: { linked: FileFacts[]; after: Map<string, string | undefined>; functionNames: Set<string> },
+  ): AnalysisResult {
+    if (restored) this.functionNames = restored.functionNames;
     const checker = program.getTypeChecker();
     // One order for every run, whatever order the program lists its files in after edits.
     const sourceFiles = [...sources.sourceFiles].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
@@ -440,7 +561,10 @@ export class AnalysisEngine {
     // The types of declared targets in the files about to be extracted (the others' cannot have changed).
     const targetTypes = new Map<string, string>();
     for (const sourceFile of sourceFiles) if (extract.has(sourceFile.fileName)) targetTypes.set(sourceFile.fileName, this.targetTypes(checker, sourceFile));
-    if (!cold && [...targetTypes].some(([file, types]) => this.files.get(file)?.targetTypes !== types)) return this.cold(started);
+    if (!cold && [...targetTypes].some(([file, types]) => this.files.get(file)?.targetTypes !== types)) {
+      this.restored = undefined;
+      return this.cold(started);
+    }
 
     // Names new to the program may resolve calls that were settled as external before.
     if (!cold) {
@@ -476,7 +600,7 @@ export class AnalysisEngine {
 
     // Files naming a unit that is gone must be extracted again too.
     const liveIds = cold ? undefined : new Set(ids.values());
-    const gone = liveIds && [...extract].some((file) => this.files.get(file)?.facts.units.some((unit) => !liveIds.has(unit.id)));
+    const gone = liveIds && (restored !== undefined || [...extract].some((file) => this.files.get(file)?.facts.units.some((unit) => !liveIds.has(unit.id))));
     if (liveIds && gone) {
       for (const [file, state] of this.files) {
         if (extract.has(file)) continue;
@@ -545,7 +669,7 @@ export class AnalysisEngine {
       }
     }
     // Link after every file is recorded, so calls between re-extracted files find each other.
-    const pendingLinks = extractedFiles.map((facts) => linkFile(facts, this.policy, this.units, (id) => this.units.get(id)));
+    const pendingLinks = [...(restored?.linked.filter((facts) => !extract.has(facts.fileName)) ?? []), ...extractedFiles].map((facts) => linkFile(facts, this.policy, this.units, (id) => this.units.get(id)));
     for (const link of pendingLinks) link();
     const changedUnits = new Set([...changedIds].map((id) => this.units.get(id)!));
 
@@ -561,6 +685,7 @@ export class AnalysisEngine {
     const summaries = computeSummaries<FactUnit, Site>(units, (doneUnits, totalUnits) => this.progress({ phase: "summarize", done: doneUnits, total: totalUnits }), this.summaries && !cold ? { previous: this.summaries, changed: changedUnits } : undefined);
     this.summaries = summaries;
     this.lastInfo = { extracted: extract.size, recomputed: summaries.recomputed.size, cold };
+    if (restored) for (const [path, text] of restored.after) if (text !== undefined && this.files.has(path)) this.files.get(path)!.declarations = text;
 
     const families = hierarchy.dispatchFamilies().map((family) => family.map((unit) => this.units.get(idOf(unit))!).filter((unit) => unit !== undefined));
     return this.check(started, fileList, units, summaries, families, targets, index, sourceFiles, sources.unparsable.length);
