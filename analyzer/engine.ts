@@ -323,8 +323,22 @@ export class AnalysisEngine {
     for (const path of paths) this.pending.add(resolve(path));
   }
 
-  /** Analyzes what changed since the last update (everything, the first time). */
+  /**
+   * Analyzes what changed since the last update (everything, the first time). After an update that
+   * throws (a broken configuration, a target that names nothing), the next one starts over cold.
+   */
   update(changed: Iterable<string> = []): AnalysisResult {
+    try {
+      return this.updateOnce(changed);
+    } catch (error) {
+      this.project = undefined;
+      this.program = undefined;
+      this.lastResult = undefined;
+      throw error;
+    }
+  }
+
+  private updateOnce(changed: Iterable<string>): AnalysisResult {
     const started = performance.now();
     this.invalidate(changed);
     const changedPaths = this.pending;
@@ -354,7 +368,7 @@ export class AnalysisEngine {
       if (!this.files.get(path)?.module || !ts.isExternalModule(current)) return this.cold(started);
       edited.push(path);
     }
-    if (edited.length === 0) return this.resultFrom(started, [], 0);
+    if (edited.length === 0) return this.unchanged(started);
 
     // Declarations before the edit, for the files whose importers may need them.
     for (const path of edited) this.declarationsOf(path, before);
@@ -688,12 +702,15 @@ export class AnalysisEngine {
     if (restored) for (const [path, text] of restored.after) if (text !== undefined && this.files.has(path)) this.files.get(path)!.declarations = text;
 
     const families = hierarchy.dispatchFamilies().map((family) => family.map((unit) => this.units.get(idOf(unit))!).filter((unit) => unit !== undefined));
-    return this.check(started, fileList, units, summaries, families, targets, index, sourceFiles, sources.unparsable.length);
+    return this.check(started, fileList, units, summaries, families, targets, sources.unparsable.length);
   }
 
-  private resultFrom(started: number, _changed: string[], _extracted: number): AnalysisResult {
+  /** Nothing changed: the last result again (a cold run when there is none, after a failed update). */
+  private unchanged(started: number): AnalysisResult {
+    const last = this.lastResult;
+    if (!last) return this.cold(started);
     this.lastInfo = { extracted: 0, recomputed: 0, cold: false };
-    return { ...this.lastResult!, stats: { ...this.lastResult!.stats, durationMs: Math.round(performance.now() - started) } };
+    return { ...last, stats: { ...last.stats, durationMs: Math.round(performance.now() - started) } };
   }
 
   private lastResult: AnalysisResult | undefined;
@@ -705,12 +722,8 @@ export class AnalysisEngine {
     summaries: FactSummaries,
     families: readonly (readonly FactUnit[])[],
     targets: ReturnType<typeof resolveTargets>,
-    index: FunctionIndex,
-    sourceFiles: readonly ts.SourceFile[],
     unparsableFiles: number,
   ): AnalysisResult {
-    void index;
-    void sourceFiles;
     this.progress({ phase: "check", done: 0, total: 1 });
     const chains = new ChainBuilder(summaries);
     const reported = flowFindings(units, summaries, chains);
