@@ -21,7 +21,8 @@
  *   each extraction records the names it found missing; a file that adds one re-extracts them;
  * - a call target by id: a file naming a unit that is gone is re-extracted;
  * - what nothing local can bound — a script (no imports or exports) whose declarations are global,
- *   a class that a lock-order.json target names, a file added or deleted — starts over cold.
+ *   a global or module augmentation, a change to the type of a declared `Class.member` target (a
+ *   member of that type anywhere is a lock), a file added or deleted — starts over cold.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -188,6 +189,14 @@ function declarationText(program: ts.Program, sourceFile: ts.SourceFile): string
     else visit(statement);
   }
   return hashText(parts.join("\u0000"));
+}
+
+/**
+ * `declare global { … }` and `declare module "x" { … }` in a module change what other files see
+ * without their importing it.
+ */
+function augments(sourceFile: ts.SourceFile): boolean {
+  return sourceFile.statements.some((statement) => ts.isModuleDeclaration(statement) && ((statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(statement.name)));
 }
 
 /** Classes and interfaces as the hierarchy sees them: names, heritage clauses, member names. */
@@ -378,7 +387,10 @@ export class AnalysisEngine {
     const sources = programSources(program, this.projectDirs);
     const known = new Set([...sources.sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].map((file) => file.fileName));
     if (known.size !== this.files.size || [...known].some((file) => !this.files.has(file))) return this.cold(started);
-    for (const path of edited) if (!ts.isExternalModule(program.getSourceFile(path)!)) return this.cold(started);
+    for (const path of edited) {
+      const sourceFile = program.getSourceFile(path)!;
+      if (!ts.isExternalModule(sourceFile) || augments(sourceFile) || augments(before.getSourceFile(path)!)) return this.cold(started);
+    }
 
     const { extract, after } = this.dependents(program, edited);
     const result = this.extractAndCheck(started, program, sources, extract, false);
@@ -531,7 +543,14 @@ export class AnalysisEngine {
         module: entry.module,
         targetTypes: entry.targetTypes,
       });
-      if (entry.hash !== hashText(sourceFile.text)) edited.push(fileName);
+      if (entry.hash !== hashText(sourceFile.text)) {
+        // The stored facts cannot say what an augmentation changed elsewhere.
+        if (augments(sourceFile)) {
+          this.files = new Map();
+          return undefined;
+        }
+        edited.push(fileName);
+      }
     }
     if (fresh.size > 0 || Object.keys(stored.files).some((fileName) => !all.has(fileName))) {
       // Files came or went: imports may resolve elsewhere now; nothing stored is safe to reuse.

@@ -206,6 +206,13 @@ describe("AnalysisEngine", () => {
     // Nothing changed: nothing is extracted or recomputed.
     engine.update([join(dir, "src", "m1.ts")]);
     expect(engine.info).toMatchObject({ extracted: 0, recomputed: 0 });
+
+    // A global augmentation reaches files that do not import it: that starts over.
+    const m3 = join(dir, "src", "m3.ts");
+    writeFileSync(m3, `${readFileSync(m3, "utf8")}\ndeclare global {\n  interface Edited3 {\n    id: string;\n  }\n}\n`);
+    const augmented = engine.update([m3]);
+    expect(engine.info.cold).toBe(true);
+    expect(comparable(augmented)).toEqual(comparable(await analyze({ project: dir })));
   }, 120_000);
 
   it("follows unsaved text (overlays) and goes back to the file on disk when it is dropped", async () => {
