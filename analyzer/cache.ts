@@ -1,25 +1,29 @@
 /**
- * `--cache`: the whole result of the last run, reused while nothing it depends on changed. The key
- * is the tool version, the TypeScript version, the compiler options and file list of every tsconfig
- * (read with `parseJsonConfigFileContent`, no program built), the lock-order.json text, the `--rule`
- * flags, and the content hash of every file the program held (the tsconfigs' own files and whatever
- * they import: declaration files, packages). Checking it reads and hashes those files and builds no
- * program. A stale cache is ignored with one note, and so is a corrupt one; neither is ever trusted.
+ * `--cache`: the last run's result and its per-file facts (analyzer/engine.ts, `StoredFacts`). The
+ * key is the tool version, the TypeScript version, the compiler options and file list of every
+ * tsconfig (read with `parseJsonConfigFileContent`, no program built), the lock-order.json text, the
+ * `--rule` flags; with it, the content hash of every file the program held (the tsconfigs' own
+ * files and whatever they import: declaration files, packages). When nothing changed, the result is
+ * reused and no program is built. When files changed under the same key, the program is built and
+ * only the changed files and those whose facts depend on them are extracted; the facts of the rest
+ * come from the cache, each under the hash of the text it was extracted from. A cache under another
+ * key is ignored with one note, and so is a corrupt one; neither is ever trusted.
  */
-import { firstLine } from "./errors.js";
+import { AuditError, firstLine } from "./errors.js";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ts } from "ts-morph";
 import { findLockOrder } from "../core/config.js";
-import { analyze, type AnalyzeOptions } from "./analyze.js";
+import type { AnalyzeOptions } from "./analyze.js";
+import { AnalysisEngine, type StoredFacts } from "./engine.js";
 import { expandProjects, resolveProjectFile } from "./project.js";
 import type { AnalysisResult } from "./types.js";
 import { TOOL_VERSION } from "./version.js";
 
 export const DEFAULT_CACHE_LOCATION = ".lock-audit-cache.json";
 /** Bumped whenever the cached result changes shape, so an older cache is ignored rather than misread. */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 interface CacheFile {
   format: number;
@@ -27,6 +31,8 @@ interface CacheFile {
   /** Absolute path → sha256 of its content, for every file of the program. */
   files: Record<string, string>;
   result: AnalysisResult;
+  /** Per-file facts, for a run after some files changed. */
+  facts: StoredFacts;
 }
 
 function hashText(text: string | Buffer): string {
@@ -62,6 +68,8 @@ function cacheKey(options: AnalyzeOptions): string {
 export interface CacheOutcome {
   result: AnalysisResult;
   hit: boolean;
+  /** Files whose facts were extracted (not taken from the cache); 0 on a hit. */
+  extracted: number;
 }
 
 /**
@@ -74,7 +82,8 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
   try {
     key = cacheKey(options);
   } catch {
-    return { result: await analyze(options), hit: false };
+    const engine = new AnalysisEngine(options);
+    return { result: engine.update(), hit: false, extracted: engine.info.extracted };
   }
   let text: string | undefined;
   try {
@@ -82,11 +91,22 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
   } catch {
     // No cache yet.
   }
+  let reusable: StoredFacts | undefined;
   if (text !== undefined) {
     let cached: CacheFile | undefined;
     try {
       const parsed = JSON.parse(text) as Partial<CacheFile>;
-      if (parsed.format === CACHE_FORMAT && typeof parsed.key === "string" && parsed.files && typeof parsed.files === "object" && parsed.result && Array.isArray(parsed.result.findings)) {
+      if (
+        parsed.format === CACHE_FORMAT &&
+        typeof parsed.key === "string" &&
+        parsed.files &&
+        typeof parsed.files === "object" &&
+        parsed.result &&
+        Array.isArray(parsed.result.findings) &&
+        parsed.facts &&
+        typeof parsed.facts.files === "object" &&
+        Array.isArray(parsed.facts.functionNames)
+      ) {
         cached = parsed as CacheFile;
       }
     } catch {
@@ -96,23 +116,40 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
     else if (cached.key !== key) note(`the cache ${location} is stale (the configuration, the file list or the tool changed); analyzing from scratch`);
     else {
       const changed = Object.entries(cached.files).filter(([path, hash]) => hashFile(path) !== hash).length;
-      if (changed === 0) return { result: { ...cached.result, stats: { ...cached.result.stats, durationMs: 0 } }, hit: true };
+      if (changed === 0) return { result: { ...cached.result, stats: { ...cached.result.stats, durationMs: 0 } }, hit: true, extracted: 0 };
       note(`the cache ${location} is stale (${changed} ${changed === 1 ? "file" : "files"} changed); analyzing from scratch`);
+      reusable = cached.facts;
     }
   }
   let programFiles: readonly string[] = [];
-  const result = await analyze({ ...options, onProgramFiles: (files) => (programFiles = files) });
+  const engineOptions = { ...options, onProgramFiles: (files: readonly string[]) => (programFiles = files) };
+  let engine = new AnalysisEngine(engineOptions);
+  let result: AnalysisResult;
+  if (reusable) {
+    engine.restore(reusable);
+    try {
+      result = engine.update();
+    } catch (error) {
+      // Facts that do not link (edited by hand, truncated) are not trusted; a configuration error is the project's.
+      if (error instanceof AuditError) throw error;
+      note(`the cache ${location} is corrupt (${firstLine(error)}); analyzing from scratch`);
+      engine = new AnalysisEngine(engineOptions);
+      result = engine.update();
+    }
+  } else {
+    result = engine.update();
+  }
   const files: Record<string, string> = {};
   for (const file of programFiles) {
     const hash = hashFile(file);
     if (hash !== undefined) files[resolve(file)] = hash;
   }
-  const entry: CacheFile = { format: CACHE_FORMAT, key, files, result };
+  const entry: CacheFile = { format: CACHE_FORMAT, key, files, result, facts: engine.store()! };
   try {
     mkdirSync(dirname(location), { recursive: true });
     writeFileSync(location, JSON.stringify(entry));
   } catch (error) {
     note(`cannot write the cache ${location} (${firstLine(error)}); the next run starts from scratch`);
   }
-  return { result, hit: false };
+  return { result, hit: false, extracted: engine.info.extracted };
 }

@@ -3,14 +3,11 @@
  * and `no-recursion` (from the held-set interpreter's findings, with the call chain down to the
  * acquisition), and `unanalyzable` notes.
  */
-import { ts } from "ts-morph";
 import type { HeldLock, LockAcquisition } from "../core/flow.js";
 import { heldLockLabel, lockLabel, messageText, orderMessage, recursionMessage, sourceExcerpt, suffixMessage, type ConflictSource, type LockConflict } from "../core/messages.js";
 import { parseTarget, type DeclaredLock, type Mode, type Policy } from "../core/policy.js";
 import { compareSuffix, nameWithSuffix, requiredSuffix, suffixOf, type AcquiredLocks } from "../core/suffix.js";
-import type { FunctionUnit } from "./functions.js";
-import type { SourceSpans } from "./locations.js";
-import { isThisRooted } from "./locks.js";
+import type { FactUnit, FileFacts, Site } from "./facts.js";
 import { calleeLabel, keyInCallee, type SummaryResult, type UnitCallEffect } from "./summaries.js";
 import type { ChainStep, Finding, RuleId } from "./types.js";
 
@@ -32,26 +29,26 @@ export function acquisitionLabel(acquisition: LockAcquisition): string {
 
 /** One site on the way from a call down to an acquisition. */
 export interface PathSite {
-  unit: FunctionUnit;
-  node: ts.Node;
+  unit: FactUnit;
+  node: Site;
   /** What is called there, or undefined where the lock is taken. */
-  calls?: UnitCallEffect;
+  calls?: UnitCallEffect<FactUnit>;
 }
 
+/** The summaries and outcomes of linked units. */
+export type FactSummaries = SummaryResult<FactUnit, Site>;
+
 export class ChainBuilder {
-  constructor(
-    private readonly result: SummaryResult,
-    private readonly spans: SourceSpans,
-  ) {}
+  constructor(private readonly result: FactSummaries) {}
 
   /**
    * The sites from `node` in `unit` down to where the lock is really taken: the site itself, then
    * in each callee the call or acquisition its summary's witness names. Each function is followed
    * once (recursion), and the walk stops after MAX_CHAIN_STEPS sites (`cut`).
    */
-  pathSites(unit: FunctionUnit, node: ts.Node, via: UnitCallEffect | undefined, key: string): { sites: PathSite[]; cut: boolean } {
+  pathSites(unit: FactUnit, node: Site, via: UnitCallEffect<FactUnit> | undefined, key: string): { sites: PathSite[]; cut: boolean } {
     const sites: PathSite[] = [{ unit, node, ...(via ? { calls: via } : {}) }];
-    const visited = new Set<FunctionUnit>();
+    const visited = new Set<FactUnit>();
     let call = via;
     let lockKey = key;
     while (call && call.targets.length > 0) {
@@ -71,11 +68,11 @@ export class ChainBuilder {
   }
 
   /** The chain steps for `pathSites`: "calls f" at each call, "takes rs:w" where the lock is taken. */
-  pathTo(unit: FunctionUnit, node: ts.Node, via: UnitCallEffect | undefined, acquisition: LockAcquisition): ChainStep[] {
+  pathTo(unit: FactUnit, node: Site, via: UnitCallEffect<FactUnit> | undefined, acquisition: LockAcquisition): ChainStep[] {
     const label = acquisitionLabel(acquisition);
     const { sites, cut } = this.pathSites(unit, node, via, acquisition.lock.key);
     const steps: ChainStep[] = sites.map((site) => ({
-      location: this.spans.of(site.node, site.unit.sourceFile),
+      location: site.node.span,
       message: site.calls ? `calls ${site.calls.label}` : `takes ${label}`,
       function: site.unit.label,
     }));
@@ -84,25 +81,16 @@ export class ChainBuilder {
   }
 
   /** "holds ml:w" at the site where the held lock was taken. */
-  heldStep(unit: FunctionUnit, held: HeldLock<ts.Node>): ChainStep {
-    return { location: this.spans.of(held.site, unit.sourceFile), message: `holds ${heldLockLabel(held)} from here`, function: unit.label };
+  heldStep(unit: FactUnit, held: HeldLock<Site>): ChainStep {
+    return { location: held.site.span, message: `holds ${heldLockLabel(held)} from here`, function: unit.label };
   }
 }
 
-/** What the catalog's order and no-recursion sentences name in a unit: the callee as the source writes it, and lines. */
-function conflictSource(unit: FunctionUnit, spans: SourceSpans): ConflictSource<ts.Node> {
-  return {
-    calleeText: (node) => sourceExcerpt((ts.isCallExpression(node) || ts.isNewExpression(node) ? node.expression : node).getText(unit.sourceFile)),
-    line: (node) => spans.of(node, unit.sourceFile).line,
-  };
-}
-
-/** The receiver a site calls a method on (the lock, for an acquisition), or undefined for a plain function call. */
-function receiverOf(node: ts.Node): ts.Expression | undefined {
-  if (ts.isPropertyAccessExpression(node)) return node.expression; // a method passed by reference
-  if (!ts.isCallExpression(node) && !ts.isNewExpression(node)) return undefined;
-  return ts.isPropertyAccessExpression(node.expression) ? node.expression.expression : undefined;
-}
+/** What the catalog's order and no-recursion sentences name at a site: the callee as the source writes it, and lines. */
+const CONFLICT_SOURCE: ConflictSource<Site> = {
+  calleeText: (node) => node.text ?? "",
+  line: (node) => node.span.line,
+};
 
 /**
  * An undeclared lock is a lock class (`TreeNode.lock`): every instance shares its key. A re-take is
@@ -111,35 +99,35 @@ function receiverOf(node: ts.Node): ts.Expression | undefined {
  * holding `this.lock`, `other.lock.acquire()`) it is usually another instance: a tree walk, not a
  * deadlock on itself.
  */
-function mayBeAnotherInstance(finding: LockConflict<ts.Node>, unit: FunctionUnit, chains: ChainBuilder, checker: ts.TypeChecker): boolean {
+function mayBeAnotherInstance(finding: LockConflict<Site>, unit: FactUnit, chains: ChainBuilder): boolean {
   const memberClassesOnly = finding.acquiring.every((acquisition) => !acquisition.lock.declared && parseTarget(acquisition.lock.key)?.kind === "member");
   if (!memberClassesOnly) return false;
-  const { sites } = chains.pathSites(unit, finding.node, finding.via as UnitCallEffect | undefined, finding.acquiring[0].lock.key);
+  const { sites } = chains.pathSites(unit, finding.node, finding.via as UnitCallEffect<FactUnit> | undefined, finding.acquiring[0].lock.key);
   const nodes = [...finding.held.map((held) => held.site), ...sites.map((site) => site.node)];
-  return nodes.some((node) => {
-    const receiver = receiverOf(node);
-    return receiver === undefined || !isThisRooted(receiver, checker);
-  });
+  return nodes.some((node) => !node.thisRooted);
 }
 
-/** `order` and `no-recursion` findings from the final run over each function. */
-export function flowFindings(units: readonly FunctionUnit[], result: SummaryResult, spans: SourceSpans, chains: ChainBuilder, checker: ts.TypeChecker): DraftFinding[] {
+/** `order` and `no-recursion` findings from the final run over one function. */
+export function unitFlowFindings(unit: FactUnit, result: FactSummaries, chains: ChainBuilder): DraftFinding[] {
   const findings: DraftFinding[] = [];
-  for (const unit of units) {
-    const outcome = result.outcomes.get(unit);
-    if (!outcome) continue;
-    for (const finding of outcome.findings) {
-      if (finding.kind !== "order" && finding.kind !== "recursion") continue;
-      if (finding.kind === "recursion" && mayBeAnotherInstance(finding, unit, chains, checker)) continue;
-      findings.push(flowFinding(unit, finding, spans, chains));
-    }
+  const outcome = result.outcomes.get(unit);
+  if (!outcome) return findings;
+  for (const finding of outcome.findings) {
+    if (finding.kind !== "order" && finding.kind !== "recursion") continue;
+    if (finding.kind === "recursion" && mayBeAnotherInstance(finding, unit, chains)) continue;
+    findings.push(flowFinding(unit, finding, chains));
   }
   return findings;
 }
 
-function flowFinding(unit: FunctionUnit, finding: LockConflict<ts.Node>, spans: SourceSpans, chains: ChainBuilder): DraftFinding {
-  const via = finding.via as UnitCallEffect | undefined;
-  const source = conflictSource(unit, spans);
+/** `order` and `no-recursion` findings from the final run over each function. */
+export function flowFindings(units: readonly FactUnit[], result: FactSummaries, chains: ChainBuilder): DraftFinding[] {
+  return units.flatMap((unit) => unitFlowFindings(unit, result, chains));
+}
+
+function flowFinding(unit: FactUnit, finding: LockConflict<Site>, chains: ChainBuilder): DraftFinding {
+  const via = finding.via as UnitCallEffect<FactUnit> | undefined;
+  const source = CONFLICT_SOURCE;
   const ruleId: RuleId = finding.kind === "order" ? "order" : "no-recursion";
   const message = ruleId === "order" ? messageText("order", orderMessage(finding, source)) : messageText("no-recursion", recursionMessage(finding, source));
   const chain: ChainStep[] = [...finding.held.map((lock) => chains.heldStep(unit, lock)), ...chains.pathTo(unit, finding.node, via, finding.acquiring[0])];
@@ -148,7 +136,7 @@ function flowFinding(unit: FunctionUnit, finding: LockConflict<ts.Node>, spans: 
     ruleId,
     level: "error",
     message,
-    location: spans.of(finding.node, unit.sourceFile),
+    location: finding.node.span,
     function: unit.label,
     chain,
     related: [],
@@ -164,23 +152,23 @@ function flowFinding(unit: FunctionUnit, finding: LockConflict<ts.Node>, spans: 
  * Functions whose names must carry the same suffix: a getter and setter of one property, and the
  * members of a dispatch family (overrides and implementations of one member, see ClassHierarchy).
  */
-function suffixGroups(units: readonly FunctionUnit[], families: readonly (readonly FunctionUnit[])[]): FunctionUnit[][] {
-  const parent = new Map<FunctionUnit, FunctionUnit>();
-  const find = (unit: FunctionUnit): FunctionUnit => {
+function suffixGroups(units: readonly FactUnit[], families: readonly (readonly FactUnit[])[]): FactUnit[][] {
+  const parent = new Map<FactUnit, FactUnit>();
+  const find = (unit: FactUnit): FactUnit => {
     let root = unit;
     while (parent.get(root) !== undefined && parent.get(root) !== root) root = parent.get(root)!;
     parent.set(unit, root);
     return root;
   };
-  const union = (a: FunctionUnit, b: FunctionUnit) => {
+  const union = (a: FactUnit, b: FactUnit) => {
     const rootA = find(a);
     const rootB = find(b);
     if (rootA !== rootB) parent.set(rootB, rootA);
   };
   const named = units.filter(
-    (unit) => unit.name !== undefined && unit.nameNode !== undefined && !unit.unanalyzable && ["function", "method", "getter", "setter"].includes(unit.kind),
+    (unit) => unit.name !== undefined && unit.nameSite !== undefined && !unit.unanalyzable && ["function", "method", "getter", "setter"].includes(unit.kind),
   );
-  const accessors = new Map<ts.Node, Map<string, FunctionUnit>>();
+  const accessors = new Map<string, Map<string, FactUnit>>();
   for (const unit of named) {
     find(unit);
     if ((unit.kind !== "getter" && unit.kind !== "setter") || !unit.container) continue;
@@ -197,7 +185,7 @@ function suffixGroups(units: readonly FunctionUnit[], families: readonly (readon
     const members = family.filter((unit) => parent.has(unit));
     for (const member of members.slice(1)) union(members[0], member);
   }
-  const groups = new Map<FunctionUnit, FunctionUnit[]>();
+  const groups = new Map<FactUnit, FactUnit[]>();
   for (const unit of named) {
     const root = find(unit);
     const group = groups.get(root);
@@ -209,11 +197,10 @@ function suffixGroups(units: readonly FunctionUnit[], families: readonly (readon
 
 /** `suffix`: each named function's suffix against the locks it really takes. */
 export function suffixFindings(
-  units: readonly FunctionUnit[],
-  families: readonly (readonly FunctionUnit[])[],
-  result: SummaryResult,
+  units: readonly FactUnit[],
+  families: readonly (readonly FactUnit[])[],
+  result: FactSummaries,
   policy: Policy,
-  spans: SourceSpans,
 ): DraftFinding[] {
   const findings: DraftFinding[] = [];
   for (const group of suffixGroups(units, families)) {
@@ -235,7 +222,7 @@ export function suffixFindings(
         ruleId: "suffix",
         level: "error",
         message: messageText("suffix", suffixMessage({ name, expected: corrected, mismatch, required, sharing: group.length - 1 })),
-        location: spans.of(unit.nameNode!, unit.sourceFile),
+        location: unit.nameSite!.span,
         function: unit.label,
         chain: [],
         related: [],
@@ -249,39 +236,27 @@ export function suffixFindings(
 }
 
 /** Notes for what the analysis could not see: files that do not parse, imports that do not resolve, functions nested too deep. */
-export function unanalyzableFindings(
-  unparsable: readonly { sourceFile: ts.SourceFile; diagnostic: ts.DiagnosticWithLocation }[],
-  sourceFiles: readonly ts.SourceFile[],
-  units: readonly FunctionUnit[],
-  checker: ts.TypeChecker,
-  spans: SourceSpans,
-): DraftFinding[] {
+export function unanalyzableFindings(files: readonly FileFacts[], units: readonly FactUnit[]): DraftFinding[] {
   const notes: DraftFinding[] = [];
   const note = (location: Finding["location"], message: string, detail: string, fn?: string): void => {
     notes.push({ ruleId: "unanalyzable", level: "note", message, location, chain: [], related: [], locks: [], detail, ...(fn ? { function: fn } : {}) });
   };
-  for (const { sourceFile, diagnostic } of unparsable) {
-    const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, " ");
-    note(
-      spans.ofRange(sourceFile, diagnostic.start, diagnostic.start + diagnostic.length),
-      `this file does not parse (${text}); it is not analyzed, and calls into it count as unresolved`,
-      `parse:${text}`,
-    );
+  for (const file of files) {
+    if (!file.unparsable) continue;
+    const text = file.unparsable.message;
+    note(file.unparsable.location, `this file does not parse (${text}); it is not analyzed, and calls into it count as unresolved`, `parse:${text}`);
   }
   // One note per run for every module that does not resolve: a real package without its
   // dependencies installed has hundreds of such imports, and a note each would bury the findings.
   const unresolved = new Map<string, { first: Finding["location"]; statements: number; files: Set<string> }>();
-  for (const sourceFile of sourceFiles) {
-    for (const statement of sourceFile.statements) {
-      const specifier = (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier;
-      if (!specifier || !ts.isStringLiteral(specifier)) continue;
-      if (checker.getSymbolAtLocation(specifier)) continue;
-      const entry = unresolved.get(specifier.text);
+  for (const file of files) {
+    for (const { specifier, location } of file.unresolvedModules) {
+      const entry = unresolved.get(specifier);
       if (entry) {
         entry.statements += 1;
-        entry.files.add(sourceFile.fileName);
+        entry.files.add(file.fileName);
       } else {
-        unresolved.set(specifier.text, { first: spans.of(specifier, sourceFile), statements: 1, files: new Set([sourceFile.fileName]) });
+        unresolved.set(specifier, { first: location, statements: 1, files: new Set([file.fileName]) });
       }
     }
   }
@@ -291,23 +266,18 @@ export function unanalyzableFindings(
   } else if (unresolved.size > 1) {
     const entries = [...unresolved];
     const statements = entries.reduce((sum, [, entry]) => sum + entry.statements, 0);
-    const files = new Set(entries.flatMap(([, entry]) => [...entry.files])).size;
+    const fileCount = new Set(entries.flatMap(([, entry]) => [...entry.files])).size;
     const shown = entries.slice(0, MAX_MODULES_NAMED).map(([name]) => `"${name}"`);
     const more = entries.length > shown.length ? `, and ${entries.length - shown.length} more` : "";
     note(
       entries[0][1].first,
-      `cannot resolve ${entries.length} modules (${shown.join(", ")}${more}), imported by ${statements} statements in ${files} ${files === 1 ? "file" : "files"}: calls into them are not analyzed; install the dependencies or fix the imports`,
+      `cannot resolve ${entries.length} modules (${shown.join(", ")}${more}), imported by ${statements} statements in ${fileCount} ${fileCount === 1 ? "file" : "files"}: calls into them are not analyzed; install the dependencies or fix the imports`,
       "modules",
     );
   }
   for (const unit of units) {
     if (!unit.unanalyzable) continue;
-    note(
-      spans.of(unit.nameNode ?? unit.node, unit.sourceFile),
-      `${unit.label} is ${unit.unanalyzable}; it counts as taking no lock`,
-      `function:${unit.label}`,
-      unit.label,
-    );
+    note(unit.site.span, `${unit.label} is ${unit.unanalyzable}; it counts as taking no lock`, `function:${unit.label}`, unit.label);
   }
   return notes;
 }

@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { LOCK_ORDER_FILE, loadLockOrder } from "../core/config.js";
 import { buildPolicy, LockOrderConfigError } from "../core/policy.js";
 import { analyze, type AnalyzeOptions } from "./analyze.js";
+import { AnalysisEngine } from "./engine.js";
 import { analyzeCached, DEFAULT_CACHE_LOCATION } from "./cache.js";
 import { AuditError, auditErrorOf, firstLine } from "./errors.js";
 import { fixSuffixes } from "./fix.js";
@@ -254,8 +255,38 @@ function reportError(error: unknown, io: CliIo): number {
   return EXIT_USAGE;
 }
 
+/** How a run analyzes: a fresh `analyze()`, or (`--watch`) an engine kept between runs. */
+type Analyzer = (options: AnalyzeOptions) => Promise<AnalysisResult>;
+
+/**
+ * `--watch`'s analyzer: one engine for every run, told which files changed on disk; a change to a
+ * JSON file (lock-order.json, a tsconfig) or a failed run starts a new one.
+ */
+function watchAnalyzer(): { analyzer: Analyzer; changed(paths: readonly string[]): void } {
+  let engine: AnalysisEngine | undefined;
+  return {
+    analyzer: async (options) => {
+      try {
+        engine ??= new AnalysisEngine(options);
+        return engine.update();
+      } catch (error) {
+        engine = undefined;
+        throw error;
+      }
+    },
+    changed: (paths) => {
+      if (paths.some((path) => path.endsWith(".json"))) engine = undefined;
+      else engine?.invalidate(paths);
+    },
+  };
+}
+
 /** Runs the command; resolves to the exit code. Never throws and never calls `process.exit`. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return runWith(argv, io, analyze);
+}
+
+async function runWith(argv: readonly string[], io: CliIo, analyzer: Analyzer): Promise<number> {
   if (argv[0] === "init") return runInit(argv.slice(1), io);
   if (argv[0] === "lsp") return runLsp(argv.slice(1), io);
   const command = buildCommand(io);
@@ -280,7 +311,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       return EXIT_USAGE;
     }
     const once = argv.filter((arg) => arg !== "--watch");
-    return watchRuns(() => runCli(once, io), options.project, io, {
+    const incremental = watchAnalyzer();
+    return watchRuns((changed) => (incremental.changed(changed), runWith(once, io, incremental.analyzer)), options.project, io, {
       ignore: [...(options.output === undefined ? [] : [options.output]), ...(options.cache ? [options.cacheLocation ?? DEFAULT_CACHE_LOCATION] : [])],
     });
   }
@@ -296,9 +328,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   try {
     const baselinePath = options.baseline === undefined ? undefined : resolve(io.cwd, options.baseline);
     const baseline = baselinePath === undefined ? undefined : readBaseline(baselinePath, options.updateBaseline ?? false);
-    let result = options.cache
-      ? (await analyzeCached(analyzeOptions, resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_LOCATION), (line) => io.stderr.write(`${TOOL_NAME}: ${line}\n`))).result
-      : await analyze(analyzeOptions);
+    let result =
+      options.cache && analyzer === analyze
+        ? (await analyzeCached(analyzeOptions, resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_LOCATION), (line) => io.stderr.write(`${TOOL_NAME}: ${line}\n`))).result
+        : await analyzer(analyzeOptions);
     let fixes: FixReport | undefined;
     if (options.fix) {
       refuseUnverifiableFix(result);

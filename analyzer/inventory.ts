@@ -7,9 +7,9 @@
  */
 import type { LockRef, Step } from "../core/flow.js";
 import type { LockKind, Mode } from "../core/policy.js";
-import type { Callee, FunctionUnit } from "./functions.js";
+import type { FactUnit, LinkedCallee, Site } from "./facts.js";
 import type { FunctionSummary } from "./summaries.js";
-import { compareSpans, type SourceSpans } from "./locations.js";
+import { compareSpans } from "./locations.js";
 import type { SourceSpan } from "./types.js";
 
 export interface InventoryEntry {
@@ -27,10 +27,10 @@ export type LockInventory = ReadonlyMap<string, InventoryEntry>;
  * A lock parameter (`withLock(mutex, cb)`) is no lock of its own: its acquisition site is a site of
  * each lock a call passes for it, and that call is where the inventory counts it.
  */
-export function lockInventory(units: readonly FunctionUnit[], spans: SourceSpans, summaries: ReadonlyMap<FunctionUnit, FunctionSummary>): LockInventory {
+export function lockInventory(units: readonly FactUnit[], summaries: ReadonlyMap<FactUnit, FunctionSummary>): LockInventory {
   const entries = new Map<string, InventoryEntry & { seen: Set<string>; reads: boolean; keyed: boolean }>();
-  const addSite = (lock: LockRef, node: unknown, unit: FunctionUnit, mode: Mode, keyed: boolean): void => {
-    const site = spans.of(node as Parameters<SourceSpans["of"]>[0], unit.sourceFile);
+  const addSite = (lock: LockRef, node: Site, mode: Mode, keyed: boolean): void => {
+    const site = node.span;
     let entry = entries.get(lock.key);
     if (!entry) {
       entry = { lock, sites: 0, firstSite: site, kind: "mutex", seen: new Set(), reads: false, keyed: false };
@@ -47,12 +47,12 @@ export function lockInventory(units: readonly FunctionUnit[], spans: SourceSpans
   };
   for (const unit of units) {
     if (!unit.facts) continue;
-    const pending: (readonly Step<unknown, Callee>[])[] = [unit.facts.steps];
+    const pending: (readonly Step<Site, LinkedCallee>[])[] = [unit.facts.steps];
     while (pending.length > 0) {
       for (const step of pending.pop()!) {
         switch (step.type) {
           case "acquire": {
-            if (!step.lock.parameter) addSite(step.lock, step.node, unit, step.mode, step.keyText !== undefined);
+            if (!step.lock.parameter) addSite(step.lock, step.node, step.mode, step.keyText !== undefined);
             if (step.body) pending.push(step.body);
             break;
           }
@@ -62,7 +62,7 @@ export function lockInventory(units: readonly FunctionUnit[], spans: SourceSpans
               for (const target of step.callee.targets) {
                 for (const acquisition of summaries.get(target)?.acquired.values() ?? []) {
                   const lock = acquisition.lock.parameter && step.callee.lockArguments.get(acquisition.lock.parameter.index);
-                  if (lock && !lock.parameter) addSite(lock, step.node, unit, acquisition.mode, false);
+                  if (lock && !lock.parameter) addSite(lock, step.node, acquisition.mode, false);
                 }
               }
             }

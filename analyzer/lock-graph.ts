@@ -7,12 +7,12 @@
 import type { LockRef } from "../core/flow.js";
 import { lockLabel } from "../core/messages.js";
 import type { Policy } from "../core/policy.js";
-import { acquisitionLabel, type ChainBuilder, type DraftFinding } from "./checks.js";
-import type { FunctionUnit } from "./functions.js";
-import { compareSpans, type SourceSpans } from "./locations.js";
+import { acquisitionLabel, type ChainBuilder, type DraftFinding, type FactSummaries } from "./checks.js";
+import type { FactUnit, Site } from "./facts.js";
+import { compareSpans } from "./locations.js";
 import type { LockInventory } from "./inventory.js";
 import { stronglyConnectedComponents } from "./scc.js";
-import type { Nesting, SummaryResult } from "./summaries.js";
+import type { Nesting } from "./summaries.js";
 import type { ChainStep, LockEdge, LockGraph, LockNode, SourceSpan } from "./types.js";
 
 /** Enough to report every cycle of a real program; a pathological graph is cut, not enumerated forever. */
@@ -20,8 +20,8 @@ const MAX_CYCLES = 100;
 const MAX_CYCLE_LENGTH = 8;
 
 interface Observation {
-  unit: FunctionUnit;
-  nesting: Nesting;
+  unit: FactUnit;
+  nesting: Nesting<Site, FactUnit>;
   site: SourceSpan;
 }
 
@@ -43,9 +43,8 @@ export interface LockGraphResult {
  */
 export function buildLockGraph(
   policy: Policy,
-  units: readonly FunctionUnit[],
-  result: SummaryResult,
-  spans: SourceSpans,
+  units: readonly FactUnit[],
+  result: FactSummaries,
   chains: ChainBuilder,
   reported: readonly DraftFinding[],
   inventory: LockInventory,
@@ -69,7 +68,7 @@ export function buildLockGraph(
       const to = nesting.acquired.lock.key;
       if (!refs.has(from)) refs.set(from, nesting.held.lock);
       if (!refs.has(to)) refs.set(to, nesting.acquired.lock);
-      const observation: Observation = { unit, nesting, site: spans.of(nesting.node, unit.sourceFile) };
+      const observation: Observation = { unit, nesting, site: nesting.node.span };
       const id = `${from}\u0000${to}`;
       const edge = edges.get(id);
       if (!edge) edges.set(id, { from, to, observations: [observation], first: observation });

@@ -19,6 +19,8 @@ export interface LoadedProject {
   checker: ts.TypeChecker;
   /** Absolute path of tsconfig.json. */
   projectFile: string;
+  /** The folders of every tsconfig of the program. */
+  projectDirs: string[];
   /** Files to analyze: the program's own sources (no libraries, no declaration files) that parse. */
   sourceFiles: ts.SourceFile[];
   /** Program sources that have syntax errors: reported as notes, not analyzed. */
@@ -167,6 +169,15 @@ export function loadProject(projectFiles: string | readonly string[], overlays?:
   const program = project.getProgram().compilerObject;
   const projectDirs = entries.map((entry) => dirname(entry.configFile));
   const checker = program.getTypeChecker();
+  const { sourceFiles, unparsable } = programSources(program, projectDirs);
+  if (sourceFiles.length === 0 && unparsable.length === 0) {
+    throw new AuditError("project", `${projectFile}: the tsconfig includes no TypeScript files; check "include"/"files"${entries.length > 1 ? " of the projects it references" : ""}`);
+  }
+  return { project, program, checker, projectFile, projectDirs, sourceFiles, unparsable };
+}
+
+/** The program's files to analyze (its own sources, no libraries or declaration files), split by whether they parse. */
+export function programSources(program: ts.Program, projectDirs: readonly string[]): { sourceFiles: ts.SourceFile[]; unparsable: UnparsableFile[] } {
   const sourceFiles: ts.SourceFile[] = [];
   const unparsable: UnparsableFile[] = [];
   for (const sourceFile of program.getSourceFiles()) {
@@ -177,10 +188,7 @@ export function loadProject(projectFiles: string | readonly string[], overlays?:
     if (syntax.length > 0) unparsable.push({ sourceFile, diagnostic: syntax[0] });
     else sourceFiles.push(sourceFile);
   }
-  if (sourceFiles.length === 0 && unparsable.length === 0) {
-    throw new AuditError("project", `${projectFile}: the tsconfig includes no TypeScript files; check "include"/"files"${entries.length > 1 ? " of the projects it references" : ""}`);
-  }
-  return { project, program, checker, projectFile, sourceFiles, unparsable };
+  return { sourceFiles, unparsable };
 }
 
 export function projectDirOf(projectFile: string): string {

@@ -9,10 +9,37 @@
  * locks of the program, so this ends. The held-set semantics are core/flow.ts's, unchanged: this
  * module only feeds it callee summaries (`resolveCall`) and listens (`onAcquire`, `onCall`).
  */
-import type { ts } from "ts-morph";
-import { analyzeFlow, type CallEffect, type CallStep, type FlagPath, type FlagTest, type FlagValue, type FlowFinding, type HeldLock, type LockAcquisition, type LockRef } from "../core/flow.js";
-import type { Callee, FunctionUnit } from "./functions.js";
+import { analyzeFlow, type CallEffect, type CallStep, type FlagPath, type FlagTest, type FlagValue, type FlowFinding, type HeldLock, type LockAcquisition, type LockRef, type Step } from "../core/flow.js";
 import { stronglyConnectedComponents } from "./scc.js";
+
+/** What summaries need of a site: its range in the file (nestings are told apart by it). */
+export interface Positioned {
+  readonly pos: number;
+  readonly end: number;
+}
+
+/** A call's callee as the front end resolved it, with targets of the unit type `U`. */
+export type CalleeOf<U> =
+  | { readonly kind: "functions"; readonly targets: readonly U[]; readonly lockArguments?: ReadonlyMap<number, LockRef> }
+  | { readonly kind: "parameter"; readonly index: number }
+  | { readonly kind: "unknown" };
+
+/**
+ * A unit as the fixpoint sees it: live program units (analyzer/functions.ts) and linked facts
+ * (analyzer/facts.ts) both are one.
+ */
+export interface SummaryUnit<N extends Positioned, U> {
+  readonly id: number | string;
+  readonly label: string;
+  readonly facts?: {
+    readonly steps: readonly Step<N, CalleeOf<U>>[];
+    readonly callees: ReadonlySet<U>;
+    readonly spawnNodes: ReadonlySet<N>;
+    readonly acquires: boolean;
+    readonly invokesParameter: boolean;
+    readonly flagSensitive: boolean;
+  };
+}
 
 export interface FunctionSummary {
   /** Lock key → strongest mode taken in the function's own task. */
@@ -35,36 +62,43 @@ export interface ParametricNesting {
 }
 
 /** A call effect that remembers which functions it stands for (to follow chains down to the acquisition). */
-export interface UnitCallEffect extends CallEffect {
-  readonly targets: readonly FunctionUnit[];
+export interface UnitCallEffect<U = unknown> extends CallEffect {
+  readonly targets: readonly U[];
   /** The locks the call passes for the targets' lock parameters. */
   readonly lockArguments?: ReadonlyMap<number, LockRef>;
 }
 
 /** How a function first comes to take a lock: at `node`, directly, or by calling `via`. */
-export interface AcquisitionWitness {
-  readonly node: ts.Node;
-  readonly via?: UnitCallEffect;
+export interface AcquisitionWitness<N = Positioned, U = unknown> {
+  readonly node: N;
+  readonly via?: UnitCallEffect<U>;
 }
 
 /** `acquired` taken while `held` was held, at `node` (directly or through `via`). */
-export interface Nesting {
-  readonly held: HeldLock<ts.Node>;
+export interface Nesting<N = Positioned, U = unknown> {
+  readonly held: HeldLock<N>;
   readonly acquired: LockAcquisition;
-  readonly node: ts.Node;
-  readonly via?: UnitCallEffect;
+  readonly node: N;
+  readonly via?: UnitCallEffect<U>;
 }
 
 /** What the final run over a function found, with final callee summaries. */
-export interface UnitOutcome {
-  readonly findings: readonly FlowFinding<ts.Node>[];
-  readonly witnesses: ReadonlyMap<string, AcquisitionWitness>;
-  readonly nestings: readonly Nesting[];
+export interface UnitOutcome<N = Positioned, U = unknown> {
+  readonly findings: readonly FlowFinding<N>[];
+  readonly witnesses: ReadonlyMap<string, AcquisitionWitness<N, U>>;
+  readonly nestings: readonly Nesting<N, U>[];
 }
 
-export interface SummaryResult {
-  readonly summaries: ReadonlyMap<FunctionUnit, FunctionSummary>;
-  readonly outcomes: ReadonlyMap<FunctionUnit, UnitOutcome>;
+export interface SummaryResult<U = unknown, N = Positioned> {
+  readonly summaries: ReadonlyMap<U, FunctionSummary>;
+  readonly outcomes: ReadonlyMap<U, UnitOutcome<N, U>>;
+}
+
+/** The previous result, for an update: components none of whose inputs changed keep theirs. */
+export interface SummaryReuse<U, N> {
+  readonly previous: SummaryResult<U, N>;
+  /** Units whose facts changed (or that are new) since `previous`. */
+  readonly changed: ReadonlySet<U>;
 }
 
 function stronger(a: LockAcquisition | undefined, b: LockAcquisition): LockAcquisition {
@@ -188,14 +222,43 @@ function bindingKey(flags: FlagBinding): string {
   return [...flags].sort(([a], [b]) => a - b).map(([index, fact]) => `${index}=${text(fact)}`).join(";");
 }
 
-export function calleeLabel(targets: readonly FunctionUnit[]): string {
+export function calleeLabel(targets: readonly { readonly label: string }[]): string {
   if (targets.length === 1) return targets[0].label;
   return `${targets[0].label} (or ${targets.length - 1} other implementation${targets.length > 2 ? "s" : ""})`;
 }
 
-export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (done: number, total: number) => void): SummaryResult {
+/**
+ * What a call holds around its callback arguments, from the targets' summaries at the call. Built
+ * outside `computeSummaries` so that the effects kept in outcomes hold these summaries only, not
+ * the whole run that made them (an engine keeps outcomes across many updates).
+ */
+function heldDuringCallbackOf(
+  held: readonly ReadonlyMap<number, ReadonlyMap<string, LockAcquisition>>[],
+  lockArguments: ReadonlyMap<number, LockRef> | undefined,
+): (argIndex: number) => readonly LockAcquisition[] | undefined {
+  return (argIndex) => {
+    const locks = new Map<string, LockAcquisition>();
+    for (const byParameter of held) for (const acquisition of byParameter.get(argIndex)?.values() ?? []) addSubstituted(locks, acquisition, lockArguments);
+    return locks.size > 0 ? [...locks.values()] : undefined;
+  };
+}
+
+/**
+ * Summaries and outcomes of every unit. With `reuse`, a component keeps its previous summaries and
+ * outcomes when none of its members changed and no callee it calls was recomputed with a different
+ * result; the rest is computed as from scratch, so the result equals a cold run's.
+ */
+export function computeSummaries<U extends SummaryUnit<N, U>, N extends Positioned = Positioned>(
+  units: readonly U[],
+  onProgress?: (done: number, total: number) => void,
+  reuse?: SummaryReuse<U, N>,
+): SummaryResult<U, N> & { readonly recomputed: ReadonlySet<U> } {
+  type Callee = CalleeOf<U>;
+  type FunctionUnit = U;
   const summaries = new Map<FunctionUnit, FunctionSummary>();
-  const outcomes = new Map<FunctionUnit, UnitOutcome>();
+  const outcomes = new Map<FunctionUnit, UnitOutcome<N, U>>();
+  /** Units run in this call (not reused). */
+  const recomputed = new Set<FunctionUnit>();
   const analyzable = units.filter((unit) => unit.facts !== undefined);
 
   /**
@@ -226,10 +289,11 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
     }
   };
 
-  const effectOf = (callee: Callee, flagArguments?: ReadonlyMap<number, FlagValue>, flags?: FlagBinding): UnitCallEffect | undefined => {
+  const effectOf = (callee: Callee, flagArguments?: ReadonlyMap<number, FlagValue>, flags?: FlagBinding): UnitCallEffect<U> | undefined => {
     if (callee.kind !== "functions") return undefined;
     const acquires = new Map<string, LockAcquisition>();
     const handsOver = new Map<string, LockAcquisition>();
+    const held: ReadonlyMap<number, ReadonlyMap<string, LockAcquisition>>[] = [];
     let wraps = false;
     const passed = flagArguments ? bindingOf(flagArguments, flags) : undefined;
     for (const target of callee.targets) {
@@ -237,7 +301,10 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
       if (!summary) continue;
       for (const acquisition of summary.acquired.values()) addSubstituted(acquires, acquisition, callee.lockArguments);
       for (const acquisition of summary.handedOver.values()) addSubstituted(handsOver, acquisition, callee.lockArguments);
-      if (summary.heldDuringParameter.size > 0) wraps = true;
+      if (summary.heldDuringParameter.size > 0) {
+        wraps = true;
+        held.push(summary.heldDuringParameter);
+      }
     }
     if (acquires.size === 0 && !wraps) return undefined;
     const targets = callee.targets;
@@ -247,23 +314,17 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
       targets,
       ...(callee.lockArguments ? { lockArguments: callee.lockArguments } : {}),
       ...(handsOver.size > 0 ? { handsOver: [...handsOver.values()] } : {}),
-      heldDuringCallback: (argIndex) => {
-        const held = new Map<string, LockAcquisition>();
-        for (const target of targets) {
-          for (const acquisition of summaryAt(target, passed)?.heldDuringParameter.get(argIndex)?.values() ?? []) addSubstituted(held, acquisition, callee.lockArguments);
-        }
-        return held.size > 0 ? [...held.values()] : undefined;
-      },
+      heldDuringCallback: heldDuringCallbackOf(held, callee.lockArguments),
     };
   };
 
   /** Runs the held-set interpreter over one function with the current callee summaries (and, specialized, the caller's flags). */
-  const interpret = (unit: FunctionUnit, flags: FlagBinding | undefined): { summary: FunctionSummary; outcome: UnitOutcome } => {
+  const interpret = (unit: FunctionUnit, flags: FlagBinding | undefined): { summary: FunctionSummary; outcome: UnitOutcome<N, U> } => {
     const facts = unit.facts!;
-    const witnesses = new Map<string, AcquisitionWitness>();
-    const nestings: Nesting[] = [];
+    const witnesses = new Map<string, AcquisitionWitness<N, U>>();
+    const nestings: Nesting<N, U>[] = [];
     const nestingKeys = new Set<string>();
-    const addNesting = (nesting: Nesting): void => {
+    const addNesting = (nesting: Nesting<N, U>): void => {
       const node = nesting.node;
       const key = `${nesting.held.lock.key}\u0000${nesting.acquired.lock.key}\u0000${node.pos}:${node.end}`;
       if (nestingKeys.has(key)) return;
@@ -272,12 +333,12 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
     };
     const heldDuringParameter = new Map<number, Map<string, LockAcquisition>>();
     /** Order findings of nestings that a callee makes of the locks this function passes it. */
-    const passedFindings: FlowFinding<ts.Node>[] = [];
-    const result = analyzeFlow<ts.Node, Callee>(facts.steps, {
-      resolveCall: (step: CallStep<ts.Node, Callee>) => effectOf(step.callee, step.flagArguments, flags),
+    const passedFindings: FlowFinding<N>[] = [];
+    const result = analyzeFlow<N, Callee>(facts.steps, {
+      resolveCall: (step: CallStep<N, Callee>) => effectOf(step.callee, step.flagArguments, flags),
       ...(flags ? { flag: (test: FlagTest) => flagTruth(flags, test) } : {}),
       onAcquire: (acquired, held, node, via) => {
-        const effect = via as UnitCallEffect | undefined;
+        const effect = via as UnitCallEffect<U> | undefined;
         if (!facts.spawnNodes.has(node) && !witnesses.has(acquired.lock.key)) witnesses.set(acquired.lock.key, { node, ...(effect ? { via: effect } : {}) });
         for (const lock of held) addNesting({ held: lock, acquired, node, ...(effect ? { via: effect } : {}) });
       },
@@ -286,14 +347,14 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
         if (callee.kind === "functions" && callee.lockArguments) {
           // The callee nests the locks this call passes: the nesting happens here, with this call's locks.
           const passed = step.flagArguments ? bindingOf(step.flagArguments, flags) : undefined;
-          let effect: UnitCallEffect | undefined | null = null; // the call's effect, once a nesting needs it
+          let effect: UnitCallEffect<U> | undefined | null = null; // the call's effect, once a nesting needs it
           for (const target of callee.targets) {
             for (const nesting of summaryAt(target, passed)?.parametricNestings ?? []) {
               const outer = substituted(nesting.held, callee.lockArguments);
               const inner = substituted(nesting.acquired, callee.lockArguments);
               if (!outer || !inner || outer.lock.key === inner.lock.key) continue;
               if (effect === null) effect = effectOf(callee, step.flagArguments, flags);
-              const heldLock: HeldLock<ts.Node> = { lock: outer.lock, mode: outer.mode, site: step.node, form: "callback", owned: false, inCallee: true };
+              const heldLock: HeldLock<N> = { lock: outer.lock, mode: outer.mode, site: step.node, form: "callback", owned: false, inCallee: true };
               addNesting({ held: heldLock, acquired: inner, node: step.node, ...(effect ? { via: effect } : {}) });
               // Both declared and taken against the order: the call is where it happens.
               const [first, second] = [outer.lock.declared, inner.lock.declared];
@@ -337,10 +398,55 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
 
   // Callees that could not be analyzed have no facts: they take no lock as far as we know.
   const analyzedCallees = (unit: FunctionUnit): FunctionUnit[] => [...unit.facts!.callees].filter((callee) => callee.facts !== undefined);
-  const components = stronglyConnectedComponents(analyzable, analyzedCallees);
+  let components: FunctionUnit[][];
   let done = 0;
+  if (reuse) {
+    // Everything starts as it was; only changed units and their callers, transitively, can differ.
+    const live = new Set(analyzable);
+    for (const [unit, summary] of reuse.previous.summaries) if (live.has(unit)) summaries.set(unit, summary);
+    for (const [unit, outcome] of reuse.previous.outcomes) if (live.has(unit)) outcomes.set(unit, outcome);
+    const callersOf = new Map<FunctionUnit, FunctionUnit[]>();
+    for (const unit of analyzable) {
+      for (const callee of unit.facts!.callees) {
+        const list = callersOf.get(callee);
+        if (list) list.push(unit);
+        else callersOf.set(callee, [unit]);
+      }
+    }
+    const reach = new Set<FunctionUnit>(reuse.changed);
+    const queue = [...reuse.changed];
+    for (let i = 0; i < queue.length; i += 1) {
+      for (const caller of callersOf.get(queue[i]) ?? []) {
+        if (reach.has(caller)) continue;
+        reach.add(caller);
+        queue.push(caller);
+      }
+    }
+    // A component of the whole graph that holds a reached unit holds only reached units (its callers).
+    components = stronglyConnectedComponents(
+      analyzable.filter((unit) => reach.has(unit)),
+      (unit) => analyzedCallees(unit).filter((callee) => reach.has(callee)),
+    );
+    done = analyzable.length - components.reduce((sum, component) => sum + component.length, 0);
+  } else {
+    components = stronglyConnectedComponents(analyzable, analyzedCallees);
+  }
+  /** Units whose facts or results differ from the previous run's: their callers run again. */
+  const affected = new Set<FunctionUnit>(reuse?.changed ?? []);
+  const reusable = (component: readonly FunctionUnit[]): boolean =>
+    component.every((unit) => !affected.has(unit) && [...unit.facts!.callees].every((callee) => !affected.has(callee)));
   for (const component of components) {
     const first = component[0];
+    if (reuse && reusable(component)) {
+      done += component.length;
+      onProgress?.(done, analyzable.length);
+      continue;
+    }
+    for (const unit of component) {
+      recomputed.add(unit);
+      summaries.delete(unit);
+      outcomes.delete(unit);
+    }
     if (component.length === 1 && !first.facts!.callees.has(first)) {
       run(first, false);
     } else {
@@ -368,8 +474,17 @@ export function computeSummaries(units: readonly FunctionUnit[], onProgress?: (d
         }
       }
     }
+    if (reuse) {
+      for (const unit of component) {
+        // A flag-sensitive unit's specialized summaries may differ even where its general one does not.
+        const previous = reuse.previous.summaries.get(unit);
+        const now = summaries.get(unit);
+        const same = isEmpty(previous) ? isEmpty(now) : now !== undefined && sameSummary(previous, now);
+        if (!same || unit.facts!.flagSensitive) affected.add(unit);
+      }
+    }
     done += component.length;
     onProgress?.(done, analyzable.length);
   }
-  return { summaries, outcomes };
+  return { summaries, outcomes, recomputed };
 }

@@ -4,7 +4,7 @@
  * writes several files, a branch switch) make one run. It runs until the process is stopped.
  */
 import { watch, type FSWatcher } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { findLockOrder } from "../core/config.js";
 import { resolveProjectFile } from "./project.js";
@@ -19,10 +19,12 @@ const IGNORED = /(^|[\\/])(node_modules|\.git|dist)([\\/]|$)/;
 const RELEVANT = /\.([cm]?tsx?|json)$/;
 
 /**
- * `run` is one whole lock-audit run (report included) that resolves to its exit code. Resolves only
- * when `signal` aborts (tests); the command line waits for Ctrl-C.
+ * `run` is one whole lock-audit run (report included) that resolves to its exit code, given the
+ * files that changed since the last run (none the first time; the command line's run keeps an
+ * analysis engine and updates it with them). Resolves only when `signal` aborts (tests); the
+ * command line waits for Ctrl-C.
  */
-export async function watchRuns(run: () => Promise<number>, projects: readonly string[], io: WatchIo, options: { debounceMs?: number; signal?: AbortSignal; ignore?: readonly string[] } = {}): Promise<number> {
+export async function watchRuns(run: (changed: readonly string[]) => Promise<number>, projects: readonly string[], io: WatchIo, options: { debounceMs?: number; signal?: AbortSignal; ignore?: readonly string[] } = {}): Promise<number> {
   const ignored = new Set((options.ignore ?? []).map((path) => resolve(io.cwd, path)));
   const dirs = new Set<string>();
   const files = new Set<string>();
@@ -37,11 +39,13 @@ export async function watchRuns(run: () => Promise<number>, projects: readonly s
       dirs.add(io.cwd);
     }
   }
-  let code = await timed(run, io, "first report");
+  let code = await timed(() => run([]), io, "first report");
+  let changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let pending = false;
-  const trigger = () => {
+  const trigger = (path?: string) => {
+    if (path) changed.add(path);
     if (timer) clearTimeout(timer);
     timer = setTimeout(async () => {
       timer = undefined;
@@ -50,7 +54,9 @@ export async function watchRuns(run: () => Promise<number>, projects: readonly s
         return;
       }
       running = true;
-      code = await timed(run, io, "updated");
+      const paths = [...changed];
+      changed = new Set();
+      code = await timed(() => run(paths), io, "updated");
       running = false;
       if (pending) {
         pending = false;
@@ -62,15 +68,16 @@ export async function watchRuns(run: () => Promise<number>, projects: readonly s
   for (const dir of dirs) {
     watchers.push(
       watch(dir, { recursive: true }, (_event, name) => {
-        if (!name) return trigger();
+        // Without a name nothing says what changed: the next run starts over.
+        if (!name) return trigger(join(dir, "tsconfig.json"));
         const path = resolve(dir, name.toString());
         if (IGNORED.test(name.toString()) || ignored.has(path) || !RELEVANT.test(path)) return;
-        trigger();
+        trigger(path);
       }),
     );
   }
   for (const file of files) {
-    watchers.push(watch(dirname(file), (_event, name) => (name?.toString() === basename(file) ? trigger() : undefined)));
+    watchers.push(watch(dirname(file), (_event, name) => (name?.toString() === basename(file) ? trigger(file) : undefined)));
   }
   io.stderr.write(`${TOOL_NAME} --watch: watching ${[...dirs, ...files].join(", ")}; press Ctrl-C to stop\n`);
   await new Promise<void>((resolveStop) => options.signal?.addEventListener("abort", () => resolveStop(), { once: true }));

@@ -2,13 +2,13 @@
 /**
  * `npm run bench`: every benchmark, one after another, each in its own process.
  *   npm run bench               all of them
- *   npm run bench -- runtime    only the named ones (eslint, analyzer, runtime)
+ *   npm run bench -- runtime    only the named ones (eslint, analyzer, engine, runtime)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const all = ["eslint", "analyzer", "runtime"];
+const all = ["eslint", "analyzer", "engine", "runtime"];
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
 const unknown = chosen.filter((name) => !all.includes(name));
 if (unknown.length) {

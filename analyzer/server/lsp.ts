@@ -1,9 +1,11 @@
 /**
- * `lock-audit lsp --stdio`: the analysis as a Language Server. Each analysis is a full `analyze()`
- * of the workspace's tsconfig.json with the open documents' unsaved text as overlays (debounced:
- * edits in quick succession cost one analysis). Findings are pushed for every open document after
- * each analysis and answered to pull requests; a broken lock-order.json or tsconfig.json becomes one
- * diagnostic on that file, and the server keeps running.
+ * `lock-audit lsp --stdio`: the analysis as a Language Server. It keeps one analysis engine
+ * (analyzer/engine.ts) over the workspace's tsconfig.json with the open documents' unsaved text as
+ * overlays, and updates it with the documents and files that changed (debounced: edits in quick
+ * succession cost one update); a change to lock-order.json or a tsconfig starts a new engine.
+ * Findings are pushed for every open document after each analysis and answered to pull requests; a
+ * broken lock-order.json or tsconfig.json becomes one diagnostic on that file, and the server keeps
+ * running.
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
@@ -30,7 +32,7 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { findLockOrder, loadLockOrder } from "../../core/config.js";
 import { LockOrderConfigError } from "../../core/policy.js";
-import { analyze } from "../analyze.js";
+import { AnalysisEngine } from "../engine.js";
 import { AuditError, firstLine } from "../errors.js";
 import { RULES_BY_ID, TOOL_NAME } from "../rule-catalog.js";
 import type { AnalysisResult, ChainStep, Finding, SourceSpan } from "../types.js";
@@ -95,6 +97,10 @@ export function startServer(options: ServerOptions): Connection {
   /** Resolved after the next analysis that starts from now: pull requests wait for it. */
   let settled: Promise<void> = Promise.resolve();
   let settle: (() => void) | undefined;
+  /** The engine, while the configuration it was built on holds. */
+  let engine: AnalysisEngine | undefined;
+  /** Files whose text (open document or disk) changed since the last update. */
+  let changed = new Set<string>();
 
   const log = (message: string) => connection.console.log(`${TOOL_NAME}: ${message}`);
 
@@ -183,11 +189,22 @@ export function startServer(options: ServerOptions): Connection {
         result = undefined;
       } else {
         const started = Date.now();
-        result = await analyze({ project: projectFile, root: folder, cwd: folder, overlays: overlays() });
+        const texts = overlays();
+        const paths = changed;
+        changed = new Set();
+        if (!engine) {
+          engine = new AnalysisEngine({ project: projectFile, root: folder, cwd: folder, overlays: texts });
+        } else {
+          for (const path of paths) engine.setOverlay(path, texts.get(path));
+        }
+        result = engine.update();
         blocker = undefined;
-        log(`${result.findings.length} findings in ${result.stats.files} files (${Date.now() - started} ms)`);
+        const { extracted, cold } = engine.info;
+        log(`${result.findings.length} findings in ${result.stats.files} files (${Date.now() - started} ms, ${cold ? "cold" : `${extracted} ${extracted === 1 ? "file" : "files"} extracted`})`);
       }
     } catch (error) {
+      // The next analysis starts from a new engine, on whatever the configuration is then.
+      engine = undefined;
       blocker = blockerOf(error);
       result = undefined;
       log(blocker.messages[0]);
@@ -241,11 +258,25 @@ export function startServer(options: ServerOptions): Connection {
     };
   });
 
-  documents.onDidOpen(() => schedule());
-  documents.onDidChangeContent(() => schedule());
+  const documentChanged = (uri: string) => {
+    const path = uriToPath(uri);
+    if (path) changed.add(path);
+    schedule();
+  };
+  documents.onDidOpen((event) => documentChanged(event.document.uri));
+  documents.onDidChangeContent((event) => documentChanged(event.document.uri));
   // Back to the text on disk; its diagnostics are cleared at the next publish.
-  documents.onDidClose(() => schedule());
-  connection.onDidChangeWatchedFiles(() => schedule());
+  documents.onDidClose((event) => documentChanged(event.document.uri));
+  connection.onDidChangeWatchedFiles((params) => {
+    for (const change of params.changes) {
+      const path = uriToPath(change.uri);
+      if (!path) continue;
+      // The lock order and the compiler options are what the engine is built on.
+      if (/\.json$/.test(path)) engine = undefined;
+      else changed.add(path);
+    }
+    schedule();
+  });
 
   connection.languages.diagnostics.on(async (params) => {
     await settled;

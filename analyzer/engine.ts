@@ -1,0 +1,800 @@
+/**
+ * The analysis engine: one live program (a ts-morph Project, unsaved editor text in place of the
+ * files on disk) and the per-file facts extracted from it (analyzer/facts.ts), kept between updates.
+ *
+ * `update(changed)` re-extracts the changed files and every file whose facts may depend on them,
+ * recomputes the summaries of the components whose facts or callees changed (and so on up their
+ * callers), runs the checks, and returns what a cold `analyze()` of the same files returns. A cold
+ * run is the first update: every file changed. So `analyze()`, `--watch`, `--cache` and the language
+ * server all run this one path.
+ *
+ * What a file's facts depend on besides its own text, and how each is followed:
+ * - the types of what it imports (call resolution, lock receivers, lock parameters): a changed file
+ *   whose declarations (its `.d.ts` emit, plus the property and variable declarations whose
+ *   initializers lock recognition reads) changed re-extracts its importers, and so on while their
+ *   declarations change in turn;
+ * - the class hierarchy (calls through interfaces and overridable members reach every
+ *   implementation in the program): each extraction records the member names it asked the
+ *   hierarchy about; a changed file whose classes or interfaces changed re-extracts the files that
+ *   asked about their member names;
+ * - the program's function names (a callee named like no function is settled without the checker):
+ *   each extraction records the names it found missing; a file that adds one re-extracts them;
+ * - a call target by id: a file naming a unit that is gone is re-extracted;
+ * - what nothing local can bound — a script (no imports or exports) whose declarations are global,
+ *   a global or module augmentation, a change to the type of a declared `Class.member` target (a
+ *   member of that type anywhere is a lock), a file added or deleted — starts over cold.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { ts, type Project } from "ts-morph";
+import { findLockOrder, loadLockOrder } from "../core/config.js";
+import { buildPolicy, memberNameOf, releaseMethodNames, type Policy } from "../core/policy.js";
+import type { AnalysisProgress, AnalyzeOptions } from "./analyze.js";
+import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings, type FactSummaries } from "./checks.js";
+import { AuditError, auditErrorOf } from "./errors.js";
+import { FactExtractor } from "./extract.js";
+import { linkFile, referencedIds, type FactUnit, type FileFacts, type Site } from "./facts.js";
+import { finalizeFindings } from "./findings.js";
+import { collectFunctions, propertyNameText, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { ClassHierarchy } from "./hierarchy.js";
+import { lockInventory } from "./inventory.js";
+import { SourceSpans } from "./locations.js";
+import { buildLockGraph } from "./lock-graph.js";
+import { LockResolver } from "./locks.js";
+import { loadProject, programSources, resolveProjectFile, type UnparsableFile } from "./project.js";
+import { recordFile, recordUnparsable, unitIdsOf } from "./record.js";
+import { CallResolver } from "./resolve.js";
+import { applySeverities, applySuppressions, ruleSeverities, type Severity } from "./rollout.js";
+import { computeSummaries } from "./summaries.js";
+import { resolveTargets, unusedLockFindings } from "./targets.js";
+import type { AnalysisResult, RuleId } from "./types.js";
+
+/** The lock order of discovery mode: none is declared, so every lock found is an undeclared lock class. */
+export const DISCOVERY_POLICY_FILE = "<discovery>";
+
+function loadPolicy(config: string | Policy | undefined, projectFile: string, cwd: string): Policy {
+  if (config !== undefined && typeof config !== "string") return config;
+  if (config !== undefined) return loadLockOrder(resolve(cwd, config));
+  const found = findLockOrder(dirname(projectFile));
+  return found ? loadLockOrder(found) : buildPolicy({ locks: [] }, DISCOVERY_POLICY_FILE);
+}
+
+/** What one extraction of a file asked of the rest of the program, beyond its imports. */
+interface Lookups {
+  /** Callee names it found in no function of the program. */
+  missingNames: Set<string>;
+  /** Member names it asked the class hierarchy about (`constructor` for `new`/`super`). */
+  hierarchyNames: Set<string>;
+}
+
+interface FileState {
+  facts: FileFacts;
+  /** Absolute paths of the program files it imports. */
+  imports: string[];
+  lookups: Lookups;
+  /** Its declarations as importers see them, once computed (see `declarationText`). */
+  declarations?: string;
+  /** Its classes and interfaces as the hierarchy sees them: name, heritage, member names. */
+  shape: string;
+  /** Member names of its classes and interfaces. */
+  memberNames: Set<string>;
+  module: boolean;
+  /** The types of the declared `Class.member` targets it declares (see `targetTypes`). */
+  targetTypes: string;
+}
+
+/** A file's state as the cache keeps it: plain data, with the hash of the text it was extracted from. */
+export interface StoredFile {
+  readonly hash: string;
+  readonly facts: FileFacts;
+  readonly imports: readonly string[];
+  readonly missingNames: readonly string[];
+  readonly hierarchyNames: readonly string[];
+  readonly declarations?: string;
+  readonly shape: string;
+  readonly memberNames: readonly string[];
+  readonly module: boolean;
+  readonly targetTypes: string;
+}
+
+/** What an engine hands the cache, and takes back in a later process. */
+export interface StoredFacts {
+  readonly files: Readonly<Record<string, StoredFile>>;
+  /** The program's function names when the facts were extracted. */
+  readonly functionNames: readonly string[];
+}
+
+export function hashText(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** A function-name set that records the names asked for and missing (see `Lookups`). */
+class RecordingNames extends Set<string> {
+  missing: Set<string> | undefined;
+  override has(name: string): boolean {
+    const found = super.has(name);
+    if (!found) this.missing?.add(name);
+    return found;
+  }
+}
+
+/** The class hierarchy, recording which member names the current file's calls ask about. */
+class RecordingHierarchy extends ClassHierarchy {
+  asked: Set<string> | undefined;
+  override implementationsOf(member: ts.Declaration): readonly FunctionUnit[] {
+    const name = propertyNameText((member as ts.NamedDeclaration).name as ts.PropertyName | undefined);
+    if (name !== undefined) this.asked?.add(name);
+    return super.implementationsOf(member);
+  }
+  override constructorOf(declaration: ts.ClassLikeDeclaration, constructors: ReadonlyMap<ts.ClassLikeDeclaration, FunctionUnit>): FunctionUnit | undefined {
+    this.asked?.add("constructor");
+    return super.constructorOf(declaration, constructors);
+  }
+  override baseClassOf(declaration: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
+    this.asked?.add("constructor");
+    return super.baseClassOf(declaration);
+  }
+}
+
+/** Program methods (and an argument) that the bundled TypeScript has but does not type. */
+interface ProgramInternals {
+  getResolvedModuleFromModuleSpecifier(specifier: ts.StringLiteralLike, sourceFile: ts.SourceFile): { resolvedModule?: { resolvedFileName: string } } | undefined;
+  emit(
+    sourceFile: ts.SourceFile,
+    writeFile: (name: string, text: string) => void,
+    cancellationToken: undefined,
+    emitOnlyDts: boolean,
+    transformers: undefined,
+    forceDtsEmit: boolean,
+  ): ts.EmitResult;
+}
+
+
+/** The program files a file imports (its module specifiers as the program resolved them, and `/// <reference path>`s). */
+function importsOf(program: ts.Program, sourceFile: ts.SourceFile): string[] {
+  const imports = new Set<string>();
+  const specifiers = (sourceFile as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports ?? [];
+  for (const specifier of specifiers) {
+    // Public at run time, missing from the bundled typings.
+    const resolved = (program as unknown as ProgramInternals).getResolvedModuleFromModuleSpecifier(specifier, sourceFile)?.resolvedModule?.resolvedFileName;
+    if (resolved) imports.add(resolve(resolved));
+  }
+  for (const reference of sourceFile.referencedFiles) imports.add(resolve(dirname(sourceFile.fileName), reference.fileName));
+  return [...imports];
+}
+
+/**
+ * A file's declarations as the files importing it see them: its declaration emit (inferred types
+ * included), plus the text of every property and module-level variable declaration (lock
+ * recognition reads their initializers, `= new Mutex()`, which the emit leaves out). Undefined when
+ * the emit is skipped: then importers always count as affected.
+ */
+function declarationText(program: ts.Program, sourceFile: ts.SourceFile): string | undefined {
+  let emitted: string | undefined;
+  // `forceDtsEmit` (the last argument): declarations even under `noEmit`.
+  const result = (program as unknown as ProgramInternals).emit(sourceFile, (name: string, text: string) => {
+    if (/\.d\.[cm]?ts$/.test(name)) emitted = (emitted ?? "") + text;
+  }, undefined, true, undefined, true);
+  void result;
+  if (emitted === undefined) return undefined;
+  const parts = [emitted];
+  const visit = (node: ts.Node): void => {
+    if (ts.isPropertyDeclaration(node) || ts.isConstructorDeclaration(node)) parts.push(node.getText(sourceFile));
+    else if (ts.isClassLike(node)) ts.forEachChild(node, visit);
+  };
+  for (const statement of sourceFile.statements) {
+    if (ts.isVariableStatement(statement)) parts.push(statement.getText(sourceFile));
+    else visit(statement);
+  }
+  return hashText(parts.join("\u0000"));
+}
+
+/**
+ * `declare global { … }` and `declare module "x" { … }` in a module change what other files see
+ * without their importing it.
+ */
+function augments(sourceFile: ts.SourceFile): boolean {
+  return sourceFile.statements.some((statement) => ts.isModuleDeclaration(statement) && ((statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(statement.name)));
+}
+
+/** Classes and interfaces as the hierarchy sees them: names, heritage clauses, member names. */
+function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<string> } {
+  const parts: string[] = [];
+  const memberNames = new Set<string>();
+  // An explicit stack: generated files nest expressions deeper than the call stack allows.
+  const stack: ts.Node[] = [sourceFile];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (ts.isClassLike(node) || ts.isInterfaceDeclaration(node)) {
+      const members = (node.members as ts.NodeArray<ts.ClassElement | ts.TypeElement>).map((member) => (member.kind === ts.SyntaxKind.Constructor ? "constructor" : (propertyNameText(member.name as ts.PropertyName | undefined) ?? "?")));
+      for (const name of members) memberNames.add(name);
+      parts.push(`${node.name?.text ?? "<anonymous>"}|${(node.heritageClauses ?? []).map((clause) => clause.getText(sourceFile)).join(" ")}|${members.join(",")}`);
+    } else if (ts.isTypeAliasDeclaration(node) && ts.isTypeLiteralNode(node.type)) {
+      const members = node.type.members.map((member) => propertyNameText(member.name as ts.PropertyName | undefined) ?? "?");
+      for (const name of members) memberNames.add(name);
+      parts.push(`${node.name.text}=|${members.join(",")}`);
+    }
+    const children: ts.Node[] = [];
+    ts.forEachChild(node, (child) => {
+      children.push(child);
+    });
+    for (let i = children.length - 1; i >= 0; i -= 1) stack.push(children[i]);
+  }
+  return { shape: parts.join("\n"), memberNames };
+}
+
+export interface UpdateInfo {
+  /** Files whose facts were extracted in this update. */
+  readonly extracted: number;
+  /** Units whose summaries were recomputed. */
+  readonly recomputed: number;
+  /** Whether the update started over from nothing. */
+  readonly cold: boolean;
+}
+
+export class AnalysisEngine {
+  private readonly cwd: string;
+  private readonly projectFiles: string[];
+  private readonly projectFile: string;
+  private readonly policy: Policy;
+  private readonly severities: Map<RuleId, Severity>;
+  private readonly root: string;
+  private readonly configDir: string;
+  private readonly spans: SourceSpans;
+  private readonly progress: (progress: AnalysisProgress) => void;
+  private readonly overlays = new Map<string, string>();
+
+  private project: Project | undefined;
+  private projectDirs: string[] = [];
+  private program: ts.Program | undefined;
+  private files = new Map<string, FileState>();
+  private units = new Map<string, FactUnit>();
+  private summaries: FactSummaries | undefined;
+  private functionNames = new Set<string>();
+  private collected = new WeakMap<ts.SourceFile, FunctionIndex>();
+  private idsByFile = new WeakMap<ts.SourceFile, string[]>();
+  /** Files handed in as changed since the last update. */
+  private pending = new Set<string>();
+  private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, cold: true };
+
+  constructor(private readonly options: AnalyzeOptions) {
+    this.cwd = options.cwd ?? process.cwd();
+    this.progress = options.onProgress ?? (() => {});
+    this.projectFiles = (typeof options.project === "string" ? [options.project] : options.project).map((project) => resolveProjectFile(project, this.cwd));
+    if (this.projectFiles.length === 0) throw new AuditError("usage", "no project to analyze; pass --project path/to/tsconfig.json");
+    this.projectFile = this.projectFiles[0];
+    this.policy = loadPolicy(options.config, this.projectFile, this.cwd);
+    // Checked before the program loads: a mistyped rule id fails fast.
+    this.severities = ruleSeverities(this.policy.json.lockAudit?.rules, this.policy.file, options.rules ?? []);
+    this.root = resolve(this.cwd, options.root ?? dirname(this.projectFile));
+    // Module targets (`path/to/module.ts#name`) are relative to lock-order.json's folder.
+    this.configDir = this.policy.file.startsWith("<") ? this.root : dirname(this.policy.file);
+    this.spans = new SourceSpans(this.root);
+    for (const [path, text] of options.overlays ?? []) this.overlays.set(resolve(path), text);
+  }
+
+  /** Facts from the cache for the first update: files whose text has the stored hash are not extracted. */
+  private restored: StoredFacts | undefined;
+
+  /** Uses stored facts (`--cache`) in the first update, for every file whose text still has their hash. */
+  restore(stored: StoredFacts): void {
+    this.restored = stored;
+  }
+
+  /**
+   * The facts to store, with every file's declarations computed (a later run compares a changed
+   * file's against them to know whether its importers are affected). Undefined before the first update.
+   */
+  store(): StoredFacts | undefined {
+    const program = this.program;
+    if (!program) return undefined;
+    const files: Record<string, StoredFile> = {};
+    for (const [fileName, state] of this.files) {
+      const sourceFile = program.getSourceFile(fileName);
+      if (!sourceFile) continue;
+      if (state.declarations === undefined && state.module && !state.facts.unparsable) {
+        const text = declarationText(program, sourceFile);
+        if (text !== undefined) state.declarations = text;
+      }
+      files[fileName] = {
+        hash: hashText(sourceFile.text),
+        facts: state.facts,
+        imports: state.imports,
+        missingNames: [...state.lookups.missingNames],
+        hierarchyNames: [...state.lookups.hierarchyNames],
+        ...(state.declarations === undefined ? {} : { declarations: state.declarations }),
+        shape: state.shape,
+        memberNames: [...state.memberNames],
+        module: state.module,
+        targetTypes: state.targetTypes,
+      };
+    }
+    return { files, functionNames: [...this.functionNames] };
+  }
+
+  /** What the last update did (the language server logs it; tests check that updates stay small). */
+  get info(): UpdateInfo {
+    return this.lastInfo;
+  }
+
+  /** Unsaved text for a file (undefined: the file on disk again). Takes effect at the next update, as a change. */
+  setOverlay(path: string, text: string | undefined): void {
+    const absolute = resolve(path);
+    if (text === undefined) this.overlays.delete(absolute);
+    else this.overlays.set(absolute, text);
+    this.pending.add(absolute);
+  }
+
+  /** Marks files as changed (on disk, or their overlay); the next update reads them again. */
+  invalidate(paths: Iterable<string>): void {
+    for (const path of paths) this.pending.add(resolve(path));
+  }
+
+  /**
+   * Analyzes what changed since the last update (everything, the first time). After an update that
+   * throws (a broken configuration, a target that names nothing), the next one starts over cold.
+   */
+  update(changed: Iterable<string> = []): AnalysisResult {
+    try {
+      return this.updateOnce(changed);
+    } catch (error) {
+      this.project = undefined;
+      this.program = undefined;
+      this.lastResult = undefined;
+      throw error;
+    }
+  }
+
+  private updateOnce(changed: Iterable<string>): AnalysisResult {
+    const started = performance.now();
+    this.invalidate(changed);
+    const changedPaths = this.pending;
+    this.pending = new Set();
+    if (!this.project || !this.program) return this.cold(started);
+
+    const project = this.project;
+    const before = this.program;
+    const edited: string[] = [];
+    for (const path of changedPaths) {
+      const current = before.getSourceFile(path);
+      let text: string | undefined = this.overlays.get(path);
+      if (text === undefined) {
+        try {
+          text = readFileSync(path, "utf8");
+        } catch {
+          text = undefined;
+        }
+      }
+      if (!current) {
+        // A new TypeScript file may join the program; other files it does not hold do not matter.
+        if (text !== undefined && /\.[cm]?tsx?$/.test(path) && !/\.d\.[cm]?ts$/.test(path)) return this.cold(started);
+        continue;
+      }
+      if (text === undefined) return this.cold(started); // deleted
+      if (text === current.text) continue;
+      if (!this.files.get(path)?.module || !ts.isExternalModule(current)) return this.cold(started);
+      edited.push(path);
+    }
+    if (edited.length === 0) return this.unchanged(started);
+
+    // Declarations before the edit, for the files whose importers may need them.
+    for (const path of edited) this.declarationsOf(path, before);
+    for (const path of edited) project.createSourceFile(path, this.overlays.get(path) ?? readFileSync(path, "utf8"), { overwrite: true });
+    const program = project.getProgram().compilerObject;
+    this.program = program;
+    const sources = programSources(program, this.projectDirs);
+    const known = new Set([...sources.sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].map((file) => file.fileName));
+    if (known.size !== this.files.size || [...known].some((file) => !this.files.has(file))) return this.cold(started);
+    for (const path of edited) {
+      const sourceFile = program.getSourceFile(path)!;
+      if (!ts.isExternalModule(sourceFile) || augments(sourceFile) || augments(before.getSourceFile(path)!)) return this.cold(started);
+    }
+
+    const { extract, after } = this.dependents(program, edited);
+    const result = this.extractAndCheck(started, program, sources, extract, false);
+    for (const [path, text] of after) {
+      const state = this.files.get(path);
+      if (state && text !== undefined) state.declarations = text;
+    }
+    return result;
+  }
+
+  /**
+   * The types of the declared `Class.member` targets, as the lock resolver reads them: a member of
+   * one of these types anywhere is a lock too, so when they change, every file's locks may.
+   */
+  private targetTypes(checker: ts.TypeChecker, sourceFile: ts.SourceFile): string {
+    const keys: string[] = [];
+    for (const info of this.collected.get(sourceFile)?.classes ?? []) {
+      for (const lock of this.policy.locks) {
+        const target = lock.parsedTarget;
+        if (target.kind !== "member" || target.className !== info.name) continue;
+        const memberName = memberNameOf(target);
+        for (const member of info.declaration.members) {
+          if (!member.name || propertyNameText(member.name) !== memberName) continue;
+          const type = checker.getNonNullableType(checker.getTypeAtLocation(member.name));
+          const symbol = type.getSymbol() ?? type.aliasSymbol;
+          const where = symbol?.declarations?.[0];
+          keys.push(`${lock.id}:${symbol?.getName() ?? checker.typeToString(type)}@${where ? where.getSourceFile().fileName : ""}`);
+        }
+      }
+    }
+    return keys.sort().join("\n");
+  }
+
+  /**
+   * The function index of the program, from one collection per file: an unchanged file is the same
+   * source file object in the rebuilt program, and its collection is reused.
+   */
+  private collect(sourceFiles: readonly ts.SourceFile[]): FunctionIndex {
+    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set() };
+    for (const sourceFile of sourceFiles) {
+      let own = this.collected.get(sourceFile);
+      if (!own) {
+        own = collectFunctions([sourceFile], (fileName) => this.spans.relativePath(fileName));
+        this.collected.set(sourceFile, own);
+      }
+      index.units.push(...own.units);
+      for (const [node, unit] of own.byDeclaration) index.byDeclaration.set(node, unit);
+      for (const [node, unit] of own.constructors) index.constructors.set(node, unit);
+      index.classes.push(...own.classes);
+      for (const [name, list] of own.classesByName) index.classesByName.set(name, [...(index.classesByName.get(name) ?? []), ...list]);
+      for (const name of own.accessorNames) index.accessorNames.add(name);
+      for (const name of own.functionNames) index.functionNames.add(name);
+    }
+    return index;
+  }
+
+  /** A file's declarations as importers see them, computed with `program` when not known yet. */
+  private declarationsOf(path: string, program: ts.Program): void {
+    const state = this.files.get(path);
+    const sourceFile = program.getSourceFile(path);
+    if (!state || !sourceFile || state.declarations !== undefined) return;
+    const text = declarationText(program, sourceFile);
+    if (text !== undefined) state.declarations = text;
+  }
+
+  /**
+   * The files to extract again after `edited` changed (their states still the old ones): the edited
+   * ones, everything that imports one whose declarations changed, transitively (a type reaches
+   * importers of importers by name, so an importer's own declarations may read the same while what
+   * they denote changed), and the files that asked the hierarchy about a member name whose classes
+   * changed. `after`: the edited files' new declarations.
+   */
+  private dependents(program: ts.Program, edited: readonly string[]): { extract: Set<string>; after: Map<string, string | undefined> } {
+    const extract = new Set(edited);
+    const importers = new Map<string, string[]>();
+    for (const [file, state] of this.files) for (const imported of state.imports) importers.set(imported, [...(importers.get(imported) ?? []), file]);
+    const after = new Map<string, string | undefined>();
+    const frontier: string[] = [];
+    for (const path of edited) {
+      const old = this.files.get(path)!.declarations;
+      const now = declarationText(program, program.getSourceFile(path)!);
+      after.set(path, now);
+      if (old === undefined || now === undefined || old !== now) frontier.push(path);
+    }
+    while (frontier.length > 0) {
+      for (const importer of importers.get(frontier.pop()!) ?? []) {
+        if (extract.has(importer) && !edited.includes(importer)) continue;
+        if (!extract.has(importer)) frontier.push(importer);
+        extract.add(importer);
+      }
+    }
+    const affectedMembers = new Set<string>();
+    for (const path of edited) {
+      const state = this.files.get(path)!;
+      const shape = shapeOf(program.getSourceFile(path)!);
+      if (shape.shape !== state.shape) for (const name of [...state.memberNames, ...shape.memberNames, "constructor"]) affectedMembers.add(name);
+    }
+    if (affectedMembers.size > 0) {
+      for (const [file, state] of this.files) if ([...state.lookups.hierarchyNames].some((name) => affectedMembers.has(name))) extract.add(file);
+    }
+    return { extract, after };
+  }
+
+  private cold(started: number): AnalysisResult {
+    this.files = new Map();
+    this.units = new Map();
+    this.summaries = undefined;
+    this.functionNames = new Set();
+    this.progress({ phase: "load", done: 0, total: 1 });
+    const loaded = loadProject(this.projectFiles, this.overlays);
+    this.progress({ phase: "load", done: 1, total: 1 });
+    this.project = loaded.project;
+    this.projectDirs = loaded.projectDirs;
+    this.program = loaded.program;
+    this.options.onProgramFiles?.(loaded.program.getSourceFiles().filter((file) => !loaded.program.isSourceFileDefaultLibrary(file)).map((file) => file.fileName));
+    const sources = { sourceFiles: loaded.sourceFiles, unparsable: loaded.unparsable };
+    const all = new Set([...loaded.sourceFiles, ...loaded.unparsable.map((entry) => entry.sourceFile)].map((file) => file.fileName));
+    const restored = this.restored;
+    this.restored = undefined;
+    if (restored) {
+      const reused = this.restoreFiles(restored, loaded.program, all);
+      if (reused) return this.extractAndCheck(started, loaded.program, sources, reused.extract, false, reused);
+    }
+    return this.extractAndCheck(started, loaded.program, sources, all, true);
+  }
+
+  /**
+   * Takes the stored states of the files whose text has their hash, and works out what to extract
+   * as `update` would after the other files changed; undefined when nothing stored can be used.
+   */
+  private restoreFiles(stored: StoredFacts, program: ts.Program, all: ReadonlySet<string>): { extract: Set<string>; linked: FileFacts[]; after: Map<string, string | undefined>; functionNames: Set<string> } | undefined {
+    const edited: string[] = [];
+    const fresh = new Set<string>();
+    for (const fileName of all) {
+      const entry = stored.files[fileName];
+      const sourceFile = program.getSourceFile(fileName)!;
+      if (!entry || !entry.module || !ts.isExternalModule(sourceFile)) {
+        // A file new to the program, or a script: everything may depend on it.
+        if (!entry) fresh.add(fileName);
+        else return undefined;
+        continue;
+      }
+      this.files.set(fileName, {
+        facts: entry.facts,
+        imports: [...entry.imports],
+        lookups: { missingNames: new Set(entry.missingNames), hierarchyNames: new Set(entry.hierarchyNames) },
+        ...(entry.declarations === undefined ? {} : { declarations: entry.declarations }),
+        shape: entry.shape,
+        memberNames: new Set(entry.memberNames),
+        module: entry.module,
+        targetTypes: entry.targetTypes,
+      });
+      if (entry.hash !== hashText(sourceFile.text)) {
+        // The stored facts cannot say what an augmentation changed elsewhere.
+        if (augments(sourceFile)) {
+          this.files = new Map();
+          return undefined;
+        }
+        edited.push(fileName);
+      }
+    }
+    if (fresh.size > 0 || Object.keys(stored.files).some((fileName) => !all.has(fileName))) {
+      // Files came or went: imports may resolve elsewhere now; nothing stored is safe to reuse.
+      this.files = new Map();
+      return undefined;
+    }
+    const { extract, after } = this.dependents(program, edited);
+    const linked = [...this.files].filter(([fileName]) => !extract.has(fileName)).map(([, state]) => state.facts);
+    return { extract, linked, after, functionNames: new Set(stored.functionNames) };
+  }
+
+  private extractAndCheck(
+    started: number,
+    program: ts.Program,
+    sources: { sourceFiles: ts.SourceFile[]; unparsable: UnparsableFile[] },
+    extract: Set<string>,
+    cold: boolean,
+    restored?: { linked: FileFacts[]; after: Map<string, string | undefined>; functionNames: Set<string> },
+  ): AnalysisResult {
+    if (restored) this.functionNames = restored.functionNames;
+    const checker = program.getTypeChecker();
+    // One order for every run, whatever order the program lists its files in after edits.
+    const sourceFiles = [...sources.sourceFiles].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
+    const collected = this.collect(sourceFiles);
+    const rawNames = collected.functionNames;
+    const names = new RecordingNames(rawNames);
+    const index: FunctionIndex = { ...collected, functionNames: names };
+
+    const targets = resolveTargets({
+      policy: this.policy,
+      configDir: this.configDir,
+      projectDir: dirname(this.projectFile),
+      program,
+      sourceFiles,
+      classesByName: index.classesByName,
+      root: this.root,
+    });
+    // A target that names nothing makes every finding about its lock wrong: stop before reporting any.
+    if (targets.errors.length > 0) throw auditErrorOf("config", targets.errors.map((error) => error.message));
+
+    // The types of declared targets in the files about to be extracted (the others' cannot have changed).
+    const targetTypes = new Map<string, string>();
+    for (const sourceFile of sourceFiles) if (extract.has(sourceFile.fileName)) targetTypes.set(sourceFile.fileName, this.targetTypes(checker, sourceFile));
+    if (!cold && [...targetTypes].some(([file, types]) => this.files.get(file)?.targetTypes !== types)) {
+      this.restored = undefined;
+      return this.cold(started);
+    }
+
+    // Names new to the program may resolve calls that were settled as external before.
+    if (!cold) {
+      const added = [...rawNames].filter((name) => !this.functionNames.has(name));
+      if (added.length > 0) {
+        for (const [file, state] of this.files) if (added.some((name) => state.lookups.missingNames.has(name))) extract.add(file);
+      }
+    }
+    this.functionNames = rawNames;
+
+    const hierarchy = new RecordingHierarchy(checker, index.classes);
+    const locks = new LockResolver(checker, this.policy, this.configDir, index.classesByName);
+    const calls = new CallResolver(program, checker, index, hierarchy);
+    const extractor = new FactExtractor(locks, calls, releaseMethodNames(this.policy));
+
+    const unitsByFile = new Map<ts.SourceFile, FunctionUnit[]>();
+    for (const unit of index.units) {
+      const list = unitsByFile.get(unit.sourceFile);
+      if (list) list.push(unit);
+      else unitsByFile.set(unit.sourceFile, [unit]);
+    }
+    const ids = new Map<FunctionUnit, string>();
+    for (const [sourceFile, units] of unitsByFile) {
+      let fileIds = this.idsByFile.get(sourceFile);
+      if (!fileIds) {
+        fileIds = unitIdsOf(units, this.spans.relativePath(sourceFile.fileName));
+        this.idsByFile.set(sourceFile, fileIds);
+      }
+      units.forEach((unit, i) => ids.set(unit, fileIds[i]));
+    }
+    const idOf = (unit: FunctionUnit): string => ids.get(unit)!;
+    const context = { extractor, spans: this.spans, checker, idOf, unitOfNode: (node: unknown) => index.byDeclaration.get(node as ts.Node) };
+
+    // Files naming a unit that is gone must be extracted again too.
+    const liveIds = cold ? undefined : new Set(ids.values());
+    const gone = liveIds && (restored !== undefined || [...extract].some((file) => this.files.get(file)?.facts.units.some((unit) => !liveIds.has(unit.id))));
+    if (liveIds && gone) {
+      for (const [file, state] of this.files) {
+        if (extract.has(file)) continue;
+        for (const id of referencedIds(state.facts)) {
+          if (!liveIds.has(id)) {
+            extract.add(file);
+            break;
+          }
+        }
+      }
+    }
+
+    const unparsableByName = new Map(sources.unparsable.map((entry) => [entry.sourceFile.fileName, entry]));
+    const changedIds = new Set<string>();
+    const extractedFiles: FileFacts[] = [];
+    let done = 0;
+    const total = extract.size;
+    for (const sourceFile of [...sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)]) {
+      const fileName = sourceFile.fileName;
+      if (!extract.has(fileName)) continue;
+      done += 1;
+      this.progress({ phase: "extract", done, total });
+      const previous = this.files.get(fileName);
+      const unparsable = unparsableByName.get(fileName);
+      let facts: FileFacts;
+      const lookups: Lookups = { missingNames: new Set(), hierarchyNames: new Set() };
+      if (unparsable) {
+        facts = recordUnparsable(sourceFile, unparsable.diagnostic, this.spans);
+      } else {
+        names.missing = lookups.missingNames;
+        hierarchy.asked = lookups.hierarchyNames;
+        try {
+          facts = recordFile(sourceFile, unitsByFile.get(sourceFile) ?? [], context);
+        } finally {
+          names.missing = undefined;
+          hierarchy.asked = undefined;
+        }
+      }
+      const shape = shapeOf(sourceFile);
+      const state: FileState = {
+        facts,
+        imports: importsOf(program, sourceFile),
+        lookups,
+        shape: shape.shape,
+        memberNames: shape.memberNames,
+        module: ts.isExternalModule(sourceFile),
+        targetTypes: targetTypes.get(fileName) ?? "",
+      };
+      this.files.set(fileName, state);
+      extractedFiles.push(facts);
+      // Which units changed: all of them when the file's sites moved, else those whose data differs.
+      const sameSites = previous !== undefined && sameSiteTable(previous.facts, facts);
+      const before = new Map(previous ? previous.facts.units.map((unit) => [unit.id, JSON.stringify(unit)]) : []);
+      for (const unit of facts.units) {
+        const existing = this.units.has(unit.id);
+        if (!existing || !sameSites || before.get(unit.id) !== JSON.stringify(unit)) changedIds.add(unit.id);
+      }
+      if (previous) {
+        const kept = new Set(facts.units.map((unit) => unit.id));
+        for (const unit of previous.facts.units) {
+          if (kept.has(unit.id)) continue;
+          const gone = this.units.get(unit.id);
+          if (gone) gone.live = false;
+          this.units.delete(unit.id);
+        }
+      }
+    }
+    // Link after every file is recorded, so calls between re-extracted files find each other.
+    const pendingLinks = [...(restored?.linked.filter((facts) => !extract.has(facts.fileName)) ?? []), ...extractedFiles].map((facts) => linkFile(facts, this.policy, this.units, (id) => this.units.get(id)));
+    for (const link of pendingLinks) link();
+    const changedUnits = new Set([...changedIds].map((id) => this.units.get(id)!));
+
+    // Units in program order: files by name, units as collected.
+    const units: FactUnit[] = [];
+    const fileList: FileFacts[] = [];
+    for (const sourceFile of [...sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0))) {
+      const state = this.files.get(sourceFile.fileName)!;
+      fileList.push(state.facts);
+      for (const unit of state.facts.units) units.push(this.units.get(unit.id)!);
+    }
+
+    const summaries = computeSummaries<FactUnit, Site>(units, (doneUnits, totalUnits) => this.progress({ phase: "summarize", done: doneUnits, total: totalUnits }), this.summaries && !cold ? { previous: this.summaries, changed: changedUnits } : undefined);
+    this.summaries = summaries;
+    this.lastInfo = { extracted: extract.size, recomputed: summaries.recomputed.size, cold };
+    if (restored) for (const [path, text] of restored.after) if (text !== undefined && this.files.has(path)) this.files.get(path)!.declarations = text;
+
+    const families = hierarchy.dispatchFamilies().map((family) => family.map((unit) => this.units.get(idOf(unit))!).filter((unit) => unit !== undefined));
+    return this.check(started, fileList, units, summaries, families, targets, sources.unparsable.length);
+  }
+
+  /** Nothing changed: the last result again (a cold run when there is none, after a failed update). */
+  private unchanged(started: number): AnalysisResult {
+    const last = this.lastResult;
+    if (!last) return this.cold(started);
+    this.lastInfo = { extracted: 0, recomputed: 0, cold: false };
+    return { ...last, stats: { ...last.stats, durationMs: Math.round(performance.now() - started) } };
+  }
+
+  private lastResult: AnalysisResult | undefined;
+
+  private check(
+    started: number,
+    files: readonly FileFacts[],
+    units: readonly FactUnit[],
+    summaries: FactSummaries,
+    families: readonly (readonly FactUnit[])[],
+    targets: ReturnType<typeof resolveTargets>,
+    unparsableFiles: number,
+  ): AnalysisResult {
+    this.progress({ phase: "check", done: 0, total: 1 });
+    const chains = new ChainBuilder(summaries);
+    const reported = flowFindings(units, summaries, chains);
+    const inventory = lockInventory(units, summaries.summaries);
+    const lockGraph = buildLockGraph(this.policy, units, summaries, chains, reported, inventory);
+    const drafts = [
+      ...reported,
+      ...suffixFindings(units, families, summaries, this.policy),
+      ...lockGraph.findings,
+      ...unusedLockFindings(
+        this.policy,
+        targets,
+        new Set([...inventory.values()].flatMap((entry) => (entry.lock.declared ? [entry.lock.declared.id] : []))),
+        this.root,
+        (node) => this.spans.of(node),
+      ),
+      ...unanalyzableFindings(files, units),
+    ];
+    const suppressions = files.flatMap((file) => file.suppressions.map((suppression) => ({ location: suppression.location, rules: [...suppression.rules], reason: suppression.reason, used: false })));
+    const findings = finalizeFindings(applySuppressions(applySeverities(drafts, this.severities), suppressions));
+    this.progress({ phase: "check", done: 1, total: 1 });
+    const sum = (pick: (facts: FileFacts) => number) => files.reduce((total, facts) => total + pick(facts), 0);
+    const result: AnalysisResult = {
+      findings,
+      graph: lockGraph.graph,
+      stats: {
+        files: files.length - unparsableFiles,
+        functions: units.filter((unit) => unit.kind !== "module").length,
+        lockSites: sum((facts) => facts.lockSites),
+        calls: sum((facts) => facts.calls.calls),
+        resolvedCalls: sum((facts) => facts.calls.resolved),
+        externalCalls: sum((facts) => facts.calls.external),
+        unresolvedCalls: sum((facts) => facts.calls.unresolved),
+        unanalyzableFiles: unparsableFiles,
+        unanalyzableFunctions: units.filter((unit) => unit.unanalyzable !== undefined).length,
+        suppressedFindings: findings.filter((finding) => finding.suppressed).length,
+        baselinedFindings: 0,
+        durationMs: Math.round(performance.now() - started),
+      },
+      root: this.root,
+      projectFile: this.projectFile,
+      projectFiles: this.projectFiles,
+      configFile: this.policy.file === DISCOVERY_POLICY_FILE ? null : this.policy.file,
+      outsideTargets: [...targets.outside].map(([lock, declaredIn]) => ({ id: lock.id, target: lock.target, declaredIn })),
+    };
+    this.lastResult = result;
+    return result;
+  }
+}
+
+function sameSiteTable(a: FileFacts, b: FileFacts): boolean {
+  if (a.sites.length !== b.sites.length) return false;
+  for (let i = 0; i < a.sites.length; i += 1) if (a.sites[i] !== b.sites[i]) return false;
+  return JSON.stringify(a.texts) === JSON.stringify(b.texts) && JSON.stringify(a.thisRooted) === JSON.stringify(b.thisRooted);
+}

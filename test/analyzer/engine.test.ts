@@ -1,0 +1,231 @@
+/**
+ * The incremental engine (analyzer/engine.ts) against cold runs: random edits to a small generated
+ * project (bench/generate-project.js) — a lock acquisition or a call added or removed, two of them
+ * swapped, a function renamed to or from its suffix (in every file, or only where it is declared), the
+ * declared type of a value that every module calls into changed —
+ * and after each edit the engine's update must equal a fresh `analyze()` of the files on disk:
+ * findings, graph and every statistic but the duration. Then that updates stay small: a body edit
+ * re-extracts one file, and only a declaration change reaches the files that import it.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: the generator is plain JavaScript without types
+import { generateProject } from "../../bench/generate-project.js";
+import { analyze } from "../../analyzer/analyze.js";
+import { AnalysisEngine } from "../../analyzer/engine.js";
+import type { AnalysisResult } from "../../analyzer/types.js";
+import { tempDir } from "../support/temp.js";
+
+const MODULES = 4;
+
+/** What a cold run and an update must agree on: everything but the time it took. */
+function comparable(result: AnalysisResult): unknown {
+  const { durationMs: _duration, ...stats } = result.stats;
+  return { ...result, stats };
+}
+
+type Edit =
+  | { op: "insert"; module: number; method: number; snippet: number }
+  | { op: "remove"; module: number; which: number }
+  | { op: "swap"; module: number }
+  | { op: "rename"; module: number; method: number; everywhere: boolean }
+  | { op: "unrename"; module: number; method: number }
+  | { op: "retype" };
+
+const editArbitrary: fc.Arbitrary<Edit> = fc.oneof(
+  fc.record({ op: fc.constant("insert" as const), module: fc.nat(MODULES - 1), method: fc.nat(9), snippet: fc.nat(4) }),
+  fc.record({ op: fc.constant("remove" as const), module: fc.nat(MODULES - 1), which: fc.nat(9) }),
+  fc.record({ op: fc.constant("swap" as const), module: fc.nat(MODULES - 1) }),
+  fc.record({ op: fc.constant("rename" as const), module: fc.nat(MODULES - 1), method: fc.nat(9), everywhere: fc.boolean() }),
+  fc.record({ op: fc.constant("unrename" as const), module: fc.nat(MODULES - 1), method: fc.nat(9) }),
+  fc.record({ op: fc.constant("retype" as const) }),
+);
+
+const MARK = "/*edit*/";
+
+/** The project's files as text, edited in memory and written back. */
+class EditableProject {
+  readonly files = new Map<string, string>();
+  /** Base name → the suffixed name it had, for functions renamed to their base name. */
+  private readonly renamed = new Map<string, string>();
+
+  constructor(readonly dir: string) {
+    for (const name of ["habitat.ts", "locks.ts", ...Array.from({ length: MODULES }, (_, i) => `m${i}.ts`)]) {
+      const path = join(dir, "src", name);
+      this.files.set(path, readFileSync(path, "utf8"));
+    }
+  }
+
+  private modulePath(index: number): string {
+    return join(this.dir, "src", `m${index}.ts`);
+  }
+
+  /** The async methods of module `index`'s class, in order. */
+  private methods(index: number): string[] {
+    const text = this.files.get(this.modulePath(index))!;
+    return [...text.matchAll(/^ {2}async (\w+)\(/gm)].map((match) => match[1]);
+  }
+
+  /** Applies an edit; returns the files it changed (none when it does not apply). */
+  apply(edit: Edit): string[] {
+    if (edit.op === "retype") {
+      // A declared type every module's calls depend on, in a file none of them is: `any` leaves
+      // `memberList.insert_mlw(…)` unresolved, and the annotation gone resolves it again.
+      const habitat = join(this.dir, "src", "habitat.ts");
+      const text = this.files.get(habitat)!;
+      const next = text.includes("memberList: any") ? text.replace("memberList: any", "memberList") : text.replace("export const memberList", "export const memberList: any");
+      this.files.set(habitat, next);
+      writeFileSync(habitat, next);
+      return [habitat];
+    }
+    const path = this.modulePath(edit.module);
+    const text = this.files.get(path)!;
+    const changed = new Map<string, string>();
+    switch (edit.op) {
+      case "insert": {
+        const methods = this.methods(edit.module);
+        const method = methods[edit.method % methods.length];
+        const previous = edit.module > 0 ? this.methods(edit.module - 1).find((name) => name.startsWith("get")) : undefined;
+        const snippets = [
+          "await this.state.runExclusive(async () => {});",
+          'await rumorHeat.bump_rh("e");',
+          'await memberList.insert_mlw("e", "e");',
+          // Under this module's lock, a call that takes the previous module's: against the order.
+          previous ? `await this.state.runExclusive(async () => { await this.previous.${previous}("n"); });` : "await this.state.runExclusive(async () => {});",
+          'const release = await this.state.acquire(); release();',
+        ];
+        const line = `    ${MARK} ${snippets[edit.snippet % snippets.length]}\n`;
+        const at = new RegExp(`^ {2}async ${method}\\([^\\n]*\\{\\n`, "m").exec(text);
+        if (!at) return [];
+        changed.set(path, text.slice(0, at.index + at[0].length) + line + text.slice(at.index + at[0].length));
+        break;
+      }
+      case "remove": {
+        const lines = text.split("\n");
+        const marked = lines.flatMap((line, i) => (line.includes(MARK) ? [i] : []));
+        if (marked.length === 0) return [];
+        lines.splice(marked[edit.which % marked.length], 1);
+        changed.set(path, lines.join("\n"));
+        break;
+      }
+      case "swap": {
+        const lines = text.split("\n");
+        const marked = lines.flatMap((line, i) => (line.includes(MARK) ? [i] : []));
+        if (marked.length < 2) return [];
+        [lines[marked[0]], lines[marked[1]]] = [lines[marked[1]], lines[marked[0]]];
+        changed.set(path, lines.join("\n"));
+        break;
+      }
+      case "rename": {
+        const suffixed = this.methods(edit.module).filter((name) => name.includes("_"));
+        if (suffixed.length === 0) return [];
+        const name = suffixed[edit.method % suffixed.length];
+        const base = name.slice(0, name.indexOf("_"));
+        this.renamed.set(`${edit.module}:${base}`, name);
+        const pattern = new RegExp(`\\b${name}\\b`, "g");
+        for (const [file, content] of this.files) {
+          if (!edit.everywhere && file !== path) continue;
+          const next = content.replace(pattern, base);
+          if (next !== content) changed.set(file, next);
+        }
+        break;
+      }
+      case "unrename": {
+        const bare = this.methods(edit.module).filter((name) => this.renamed.has(`${edit.module}:${name}`));
+        if (bare.length === 0) return [];
+        const base = bare[edit.method % bare.length];
+        const name = this.renamed.get(`${edit.module}:${base}`)!;
+        this.renamed.delete(`${edit.module}:${base}`);
+        changed.set(path, text.replace(new RegExp(`^( {2}async )${base}\\(`, "m"), `$1${name}(`));
+        // Callers renamed with it get their old name back too.
+        for (const [file, content] of this.files) {
+          if (file === path) continue;
+          const next = content.replace(new RegExp(`(\\.)${base}\\(`, "g"), `$1${name}(`);
+          if (next !== content) changed.set(file, next);
+        }
+        break;
+      }
+    }
+    for (const [file, content] of changed) {
+      this.files.set(file, content);
+      writeFileSync(file, content);
+    }
+    return [...changed.keys()];
+  }
+}
+
+function freshProject(): string {
+  const dir = join(tempDir("lock-audit-engine-"), "project");
+  generateProject({ dir, modules: MODULES });
+  return dir;
+}
+
+describe("AnalysisEngine", () => {
+  it("after every random edit, an update reports exactly what a cold analyze() of the same files does", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(editArbitrary, { minLength: 1, maxLength: 5 }), async (edits) => {
+        const dir = freshProject();
+        const project = new EditableProject(dir);
+        const engine = new AnalysisEngine({ project: dir });
+        expect(comparable(engine.update())).toEqual(comparable(await analyze({ project: dir })));
+        for (const edit of edits) {
+          const changed = project.apply(edit);
+          const updated = engine.update(changed);
+          expect(comparable(updated), JSON.stringify(edit)).toEqual(comparable(await analyze({ project: dir })));
+        }
+      }),
+      { numRuns: 6 },
+    );
+  }, 600_000);
+
+  it("a body edit re-extracts that file alone; renaming an exported method re-extracts its importers", async () => {
+    const dir = freshProject();
+    const project = new EditableProject(dir);
+    const engine = new AnalysisEngine({ project: dir });
+    const cold = engine.update();
+    expect(engine.info.cold).toBe(true);
+    const files = cold.stats.files;
+
+    const body = project.apply({ op: "insert", module: 1, method: 0, snippet: 3 });
+    const afterBody = engine.update(body);
+    expect(engine.info).toMatchObject({ cold: false, extracted: 1 });
+    // The new call under module 1's lock takes module 0's lock: an order finding in m1.ts.
+    expect(afterBody.findings.filter((finding) => finding.ruleId === "order" && finding.location.file === "src/m1.ts")).toHaveLength(1);
+    expect(comparable(afterBody)).toEqual(comparable(await analyze({ project: dir })));
+
+    const rename = project.apply({ op: "rename", module: 1, method: 0, everywhere: false });
+    const afterRename = engine.update(rename);
+    expect(engine.info.cold).toBe(false);
+    // m1.ts itself, and m2.ts, which imports it (the Audit classes reach further, through m2's types).
+    expect(engine.info.extracted).toBeGreaterThan(1);
+    expect(engine.info.extracted).toBeLessThan(files);
+    expect(comparable(afterRename)).toEqual(comparable(await analyze({ project: dir })));
+
+    // Nothing changed: nothing is extracted or recomputed.
+    engine.update([join(dir, "src", "m1.ts")]);
+    expect(engine.info).toMatchObject({ extracted: 0, recomputed: 0 });
+
+    // A global augmentation reaches files that do not import it: that starts over.
+    const m3 = join(dir, "src", "m3.ts");
+    writeFileSync(m3, `${readFileSync(m3, "utf8")}\ndeclare global {\n  interface Edited3 {\n    id: string;\n  }\n}\n`);
+    const augmented = engine.update([m3]);
+    expect(engine.info.cold).toBe(true);
+    expect(comparable(augmented)).toEqual(comparable(await analyze({ project: dir })));
+  }, 120_000);
+
+  it("follows unsaved text (overlays) and goes back to the file on disk when it is dropped", async () => {
+    const dir = freshProject();
+    const engine = new AnalysisEngine({ project: dir });
+    const onDisk = engine.update();
+    const file = join(dir, "src", "m2.ts");
+    const text = readFileSync(file, "utf8").replace(/^( {2}async get_\w+\([^\n]*\{\n)/m, `$1    await this.state.runExclusive(async () => { await this.previous.get_m1r("x"); });\n`);
+    engine.setOverlay(file, text);
+    const edited = engine.update();
+    expect(edited.findings.some((finding) => finding.ruleId === "order" && finding.location.file === "src/m2.ts")).toBe(true);
+    expect(comparable(edited)).toEqual(comparable(await analyze({ project: dir, overlays: new Map([[file, text]]) })));
+    engine.setOverlay(file, undefined);
+    expect(comparable(engine.update())).toEqual(comparable(onDisk));
+  }, 120_000);
+});
