@@ -117,7 +117,7 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
     else {
       const changed = Object.entries(cached.files).filter(([path, hash]) => hashFile(path) !== hash).length;
       if (changed === 0) return { result: { ...cached.result, stats: { ...cached.result.stats, durationMs: 0 } }, hit: true, extracted: 0 };
-      note(`the cache ${location} is stale (${changed} ${changed === 1 ? "file" : "files"} changed); analyzing from scratch`);
+      note(`the cache ${location} is stale (${changed} ${changed === 1 ? "file" : "files"} changed); re-analyzing what depends on ${changed === 1 ? "it" : "them"}, the rest from the cache`);
       reusable = cached.facts;
     }
   }

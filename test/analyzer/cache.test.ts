@@ -30,7 +30,7 @@ describe("lock-audit --cache", () => {
     const file = join(dir, "order-chain", JSON.parse(cache).result.findings[0].location.file.replace(/^order-chain\//, ""));
     writeFileSync(file, `${readFileSync(file, "utf8")}\n// an edit\n`);
     const changed = await runCaptured(args, { cwd: dir });
-    expect(changed.stderr).toMatch(/^lock-audit: the cache \S+ is stale \(1 file changed\); analyzing from scratch\n$/);
+    expect(changed.stderr).toMatch(/^lock-audit: the cache \S+ is stale \(1 file changed\); re-analyzing what depends on it, the rest from the cache\n$/);
     expect(findings(changed)).toEqual(findings(cold));
     expect(readFileSync(join(dir, "cache/audit.json"), "utf8")).not.toBe(cache);
   });
