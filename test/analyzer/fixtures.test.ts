@@ -8,6 +8,7 @@ import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
 import type { AnalysisResult, Finding } from "../../analyzer/types.js";
+import { createProgram, parsedConfig } from "../support/typecheck.js";
 import { AUDIT_FIXTURES, REPO_ROOT, expectedFindings, findingKeys, fixtureCases } from "./helpers.js";
 
 const cases = fixtureCases();
@@ -53,9 +54,7 @@ describe("fixture projects", () => {
   });
 
   it.each(cases.filter((name) => !name.startsWith("robust-")))("%s: is valid TypeScript", (name) => {
-    const configFile = join(AUDIT_FIXTURES, name, "tsconfig.json");
-    const config = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-    const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+    const program = createProgram(parsedConfig(join(AUDIT_FIXTURES, name, "tsconfig.json")));
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, " "));
     expect(diagnostics).toEqual([]);
   });
