@@ -59,7 +59,19 @@ function checkerFieldsOf(classSymbol: ts.Symbol): string[] {
   return fields;
 }
 
-function memberTargets(policy: Policy): Map<string, DeclaredLock[]> {
+/** Per policy, not per file: a policy is never changed once built (a new lock-order.json is a new policy). */
+const memberTargetsOf = new WeakMap<Policy, ReadonlyMap<string, readonly DeclaredLock[]>>();
+
+function memberTargets(policy: Policy): ReadonlyMap<string, readonly DeclaredLock[]> {
+  let known = memberTargetsOf.get(policy);
+  if (!known) {
+    known = targetsByClass(policy);
+    memberTargetsOf.set(policy, known);
+  }
+  return known;
+}
+
+function targetsByClass(policy: Policy): Map<string, DeclaredLock[]> {
   const byClass = new Map<string, DeclaredLock[]>();
   for (const lock of policy.locks) {
     if (lock.parsedTarget.kind !== "member") continue;

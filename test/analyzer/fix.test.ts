@@ -5,15 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { typeErrors } from "../support/typecheck.js";
 import { copyFixtures, runCaptured } from "./helpers.js";
-
-function typeErrors(projectDir: string): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(join(projectDir, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
-  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
-}
 
 interface JsonReport {
   findings: { ruleId: string; fix?: { from: string; to: string } }[];

@@ -1,13 +1,17 @@
 /**
  * lock-audit over the multi-file fixture projects in fixtures/audit: every finding is marked in the
  * fixture source with `// expect: <rule>` on its line, and each case's `-clean` twin (the same code
- * done right) must produce no finding at all.
+ * done right) must produce no finding at all. Each case is analyzed once; its JSON report is held to
+ * docs/cli.md's schema here too.
  */
 import { join } from "node:path";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
+import { REPORTERS } from "../../analyzer/reporters/index.js";
 import type { AnalysisResult, Finding } from "../../analyzer/types.js";
+import { documentedReportValidator } from "../support/report-schema.js";
+import { createProgram, parsedConfig } from "../support/typecheck.js";
 import { AUDIT_FIXTURES, REPO_ROOT, expectedFindings, findingKeys, fixtureCases } from "./helpers.js";
 
 const cases = fixtureCases();
@@ -52,10 +56,16 @@ describe("fixture projects", () => {
     expect(resultOf(name).findings).toEqual([]);
   });
 
+  const validate = documentedReportValidator();
+  // The report `lock-audit --format json` prints from this analysis (docs.test.ts checks that they are the same).
+  it.each(cases)("%s: the JSON report matches the schema docs/cli.md documents", async (name) => {
+    const report = JSON.parse(await REPORTERS.json(resultOf(name), { color: false })) as unknown;
+    expect(validate(report)).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+  });
+
   it.each(cases.filter((name) => !name.startsWith("robust-")))("%s: is valid TypeScript", (name) => {
-    const configFile = join(AUDIT_FIXTURES, name, "tsconfig.json");
-    const config = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-    const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+    const program = createProgram(parsedConfig(join(AUDIT_FIXTURES, name, "tsconfig.json")));
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, " "));
     expect(diagnostics).toEqual([]);
   });

@@ -10,13 +10,13 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { applyPatch } from "diff";
 import { ESLint, type Linter } from "eslint";
-import ts from "typescript";
 import tseslint from "typescript-eslint";
 import { afterAll, describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
 import { AuditError } from "../../analyzer/errors.js";
 import { REPORTERS } from "../../analyzer/reporters/index.js";
 import plugin from "../../rules/index.js";
+import { typeErrors } from "../support/typecheck.js";
 import { AUDIT_FIXTURES, copyFixtures, REPO_ROOT, runCaptured } from "./helpers.js";
 
 const temporary: string[] = [];
@@ -177,12 +177,6 @@ describe("unused-lock", () => {
     expect(run.stdout).toMatch(/\n✔ no findings/);
   });
 });
-
-function typeErrors(projectDir: string): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(join(projectDir, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
-  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
-}
 
 /** The `old → new  file:line` lines of a --fix plan. */
 function planLines(stdout: string): string[] {

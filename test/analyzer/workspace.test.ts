@@ -9,6 +9,7 @@ import { join } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { analyze } from "../../analyzer/analyze.js";
+import { createProgram, parsedConfig } from "../support/typecheck.js";
 import { REPO_ROOT, runCaptured } from "./helpers.js";
 
 const WORKSPACE = join(REPO_ROOT, "fixtures/workspace");
@@ -51,9 +52,7 @@ describe("a monorepo", () => {
 
   it("every package type-checks on its own", () => {
     for (const name of ["vault", "keyring", "app"]) {
-      const configFile = join(WORKSPACE, "packages", name, "tsconfig.json");
-      const config = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-      const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+      const program = createProgram(parsedConfig(join(WORKSPACE, "packages", name, "tsconfig.json")));
       expect(ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, " ")), name).toEqual([]);
     }
   });
