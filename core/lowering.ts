@@ -229,6 +229,11 @@ function skipAwait(ts: TypeScript, expression: TS.Expression): TS.Expression {
   return ts.isAwaitExpression(node) ? skipOuterExpressions(ts, node.expression) : node;
 }
 
+/** Whether the lock's methods take its key as their first argument: a keyed lock, unless it was looked up by key in a collection. */
+function takesKeyArgument(lock: LockRef): boolean {
+  return lockKindOf(lock) === "keyed" && lock.lookupKey === undefined;
+}
+
 /** Whether a flag value passes on something of the calling function's own parameters. */
 function mentionsParameter(value: FlagValue): boolean {
   if (value.kind === "forward") return true;
@@ -767,7 +772,7 @@ class UnitWalker<C, U> {
         lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
       }
       const action = lock && this.host.classify(lock, method);
-      if (lock && action) result = this.withOptions({ call, lock, method, action, shape: methodShape(method, lockKindOf(lock) === "keyed") });
+      if (lock && action) result = this.withOptions({ call, lock, method, action, shape: lock.methodShapes?.get(method) ?? methodShape(method, takesKeyArgument(lock)) });
     }
     this.lockCalls.set(call, result ?? null);
     return result;
@@ -814,7 +819,7 @@ class UnitWalker<C, U> {
   private callbackIndex(lockCall: LockCall): number | undefined {
     const { callback } = lockCall.shape;
     if (callback === "last") return lockCall.call.arguments.length > 0 ? lockCall.call.arguments.length - 1 : undefined;
-    return callback === undefined ? undefined : callback + (lockKindOf(lockCall.lock) === "keyed" ? 1 : 0);
+    return callback === undefined ? undefined : callback + (takesKeyArgument(lockCall.lock) ? 1 : 0);
   }
 
   /** `const release = await m.acquire()` and friends: a guard bound to `handle`. */
@@ -898,7 +903,7 @@ class UnitWalker<C, U> {
   /** The keys of a keyed call whose key is an array literal taken key by key (`keyList: "sequence"`), as source text. */
   private keySequence(lockCall: LockCall): string[] | undefined {
     const ts = this.ts;
-    if (!lockCall.shape.keySequence || lockKindOf(lockCall.lock) !== "keyed") return undefined;
+    if (!lockCall.shape.keySequence || !takesKeyArgument(lockCall.lock)) return undefined;
     const key = lockCall.call.arguments[KEY_ARGUMENT];
     const list = key && skipOuterExpressions(ts, key);
     if (!list || !ts.isArrayLiteralExpression(list) || list.elements.length === 0) return undefined;
@@ -926,7 +931,8 @@ class UnitWalker<C, U> {
     const keyArgument = call.arguments[KEY_ARGUMENT];
     const keyText =
       key ??
-      (lockKindOf(lock) === "keyed" && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
+      lock.lookupKey ??
+      (takesKeyArgument(lock) && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
         ? keyArgument.getText(this.sourceFile)
         : undefined);
     this.lockSites += 1;

@@ -164,3 +164,52 @@ describe("a lock member annotated with a library's type, assigned in the constru
     expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`)).toEqual(["Nursery.lock > Tracker.lock"]);
   });
 });
+
+describe("wrapper classes: a class whose method runs its callback parameter under a lock of its own is a lock (boltz's InstrumentedLock)", () => {
+  const wrapper = [
+    `import AsyncLock from "async-lock";`,
+    `export class InstrumentedLock {`,
+    `  private readonly lock: AsyncLock;`,
+    `  constructor(readonly name: string) { this.lock = new AsyncLock(); }`,
+    `  acquire = async <T>(key: string, op: string, cb: () => Promise<T> | T): Promise<T> =>`,
+    `    this.lock.acquire(key, async () => { void op; return await cb(); });`,
+    `}`,
+  ];
+  const users = [
+    `export class Nursery {`,
+    `  readonly lock = new InstrumentedLock("nursery");`,
+    `  tracker?: Tracker;`,
+    `  async settle(id: string): Promise<void> { await this.lock.acquire("swap", "settle", async () => { await this.tracker?.check(id); }); }`,
+    `  async forget(id: string): Promise<void> { await this.lock.acquire(id, "forget", () => undefined); }`,
+    `}`,
+    `export class Tracker {`,
+    `  private readonly lock = new InstrumentedLock("tracker");`,
+    `  nursery?: Nursery;`,
+    `  private withLock = <T>(op: string, cb: () => Promise<T>): Promise<T> => this.lock.acquire("tracker", op, cb);`,
+    `  async check(id: string): Promise<void> { await this.lock.acquire("check", "check", () => id); }`,
+    `  async sweep(id: string): Promise<void> { await this.withLock("sweep", async () => { await this.nursery?.forget(id); }); }`,
+    `}`,
+  ];
+  const source = [...wrapper, ...users].join("\n");
+  const lineOf = (text: string) => source.split("\n").findIndex((line) => line.includes(text)) + 1;
+
+  it.each([
+    ["with the package's types", true],
+    ["without them (the inner lock is known by its annotation)", false],
+  ])("its fields are keyed lock classes %s, taken by reference too, and their cycle is reported", async (_, packages) => {
+    const result = await analyze({ project: writeProject(source, packages) });
+    expect(locksOf(result)).toEqual(["InstrumentedLock.lock keyed 1", "Nursery.lock keyed 2", "Tracker.lock keyed 2"]);
+    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Nursery.lock > Tracker.lock", "Tracker.lock > Nursery.lock"]);
+    // One cycle, reported at one of its two nesting sites.
+    const cycles = result.findings.filter((finding) => finding.ruleId === "cycle").map((finding) => finding.location.line);
+    expect(cycles).toHaveLength(1);
+    expect([lineOf("this.tracker?.check(id)"), lineOf("this.nursery?.forget(id)")]).toContain(cycles[0]);
+  });
+
+  it("is no lock when its method does not run the callback under its lock", async () => {
+    const logger = source.replace("this.lock.acquire(key, async () => { void op; return await cb(); })", "(this.lock.acquire(key, async () => { void op; }), cb())");
+    const result = await analyze({ project: writeProject(logger, true) });
+    expect(locksOf(result)).toEqual(["InstrumentedLock.lock keyed 1"]);
+    expect(result.findings).toEqual([]);
+  });
+});
