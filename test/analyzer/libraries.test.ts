@@ -213,3 +213,51 @@ describe("wrapper classes: a class whose method runs its callback parameter unde
     expect(result.findings).toEqual([]);
   });
 });
+
+describe("locks in collections, locals and factories (MetaMask's nonce mutexes, powersync's this.locks.get(type))", () => {
+  const source = [
+    `import { Mutex } from "async-mutex";`,
+    `export class Accounts {`,
+    `  readonly #locks = new Map<string, Mutex>();`,
+    `  ledger?: Ledger;`,
+    `  #lockFor(id: string): Mutex {`,
+    `    let lock = this.#locks.get(id);`,
+    `    if (!lock) { lock = new Mutex(); this.#locks.set(id, lock); }`,
+    `    return lock;`,
+    `  }`,
+    `  async deposit(id: string): Promise<void> { await this.#lockFor(id).runExclusive(async () => { await this.ledger?.append(id); }); }`,
+    `  async audit(id: string): Promise<void> {`,
+    `    const lock = this.#locks.get(id) ?? new Mutex();`,
+    `    await lock.runExclusive(() => this.#lockFor(id).runExclusive(() => undefined));`,
+    `  }`,
+    `  async transfer(from: string, to: string): Promise<void> { await this.#lockFor(from).runExclusive(() => this.#lockFor(to).runExclusive(() => undefined)); }`,
+    `}`,
+    `export class Ledger {`,
+    `  readonly #mutex = new Mutex();`,
+    `  accounts?: Accounts;`,
+    `  getLock(): Mutex { return this.#mutex; }`,
+    `  async append(id: string): Promise<void> { const m = this.getLock(); const release = await m.acquire(); try { void id; } finally { release(); } }`,
+    `  async compact(): Promise<void> { await this.getLock().runExclusive(async () => { await this.accounts?.deposit("all"); }); }`,
+    `}`,
+  ].join("\n");
+  const lineOf = (text: string) => source.split("\n").findIndex((line) => line.includes(text)) + 1;
+
+  it.each([
+    ["with the package's types", true],
+    ["without them (the map's element type names the import)", false],
+  ])("a Map of mutexes is one keyed lock class, a lock returned by a method is that lock %s", async (_, packages) => {
+    const result = await analyze({ project: writeProject(source, packages) });
+    expect(locksOf(result)).toEqual(["Accounts.#locks keyed 5", "Ledger.#mutex mutex 2"]);
+    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual([
+      "Accounts.#locks > Accounts.#locks", // two accounts, or one re-taken
+      "Accounts.#locks > Ledger.#mutex",
+      "Ledger.#mutex > Accounts.#locks",
+      "Ledger.#mutex > Ledger.#mutex", // compact → deposit → append
+    ]);
+    // The two classes nest both ways: one cycle (re-entry and two keys of one class are the
+    // declared fixture's to check: fixtures/audit/lock-collections).
+    const cycles = result.findings.filter((finding) => finding.ruleId === "cycle").map((finding) => finding.location.line);
+    expect(cycles).toHaveLength(1);
+    expect([lineOf("await this.ledger?.append(id)"), lineOf("await this.accounts?.deposit")]).toContain(cycles[0]);
+  });
+});
