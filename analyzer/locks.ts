@@ -26,6 +26,7 @@ import {
   libraryOfShape,
   libraryOfTypeName,
   lockCollectionOf,
+  lookupKeyArgument,
   methodShape,
   wrappedLockArgument,
   type LockLibrary,
@@ -132,13 +133,13 @@ export class LockResolver {
    * `LOCK_COLLECTIONS`): one lock class per collection, the lookup key's text telling its locks apart.
    */
   private lookup(call: ts.CallExpression, callee: ts.PropertyAccessExpression, depth: number): LockRef | undefined {
-    const collection = this.collectionOf(callee.expression, depth + 1);
+    const collection = this.collectionOf(callee.expression, callee, depth + 1);
     const key = collection && call.arguments[collection.keyArgument];
     return collection && key ? { ...collection.lock, lookupKey: key.getText() } : undefined;
   }
 
   /** The lock class of a collection of locks an expression denotes (a member or module-level variable), with its lookup's key argument. */
-  private collectionOf(expression: ts.Expression, depth: number): { lock: LockRef; keyArgument: number } | undefined {
+  private collectionOf(expression: ts.Expression, callee: ts.PropertyAccessExpression, depth: number): { lock: LockRef; keyArgument: number } | undefined {
     if (depth > MAX_ALIAS_DEPTH) return undefined;
     const node = skipOuterExpressions(expression);
     const nameNode = ts.isPropertyAccessExpression(node) ? node.name : ts.isIdentifier(node) ? node : undefined;
@@ -149,7 +150,7 @@ export class LockResolver {
     if (ts.isVariableDeclaration(declaration) && !isModuleLevel(declaration)) {
       // `const locks = this.locks`
       const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
-      return isConst && declaration.initializer ? this.collectionOf(declaration.initializer, depth + 1) : undefined;
+      return isConst && declaration.initializer ? this.collectionOf(declaration.initializer, callee, depth + 1) : undefined;
     }
     const member = memberTarget(declaration);
     const target =
@@ -160,10 +161,12 @@ export class LockResolver {
     const name = member?.nameNode ?? (ts.isVariableDeclaration(declaration) ? declaration.name : undefined);
     if (target === undefined || !name) return undefined;
     const element = this.collectionElement(name, declaration);
-    if (!element) return undefined;
     const declared = this.policy.byTarget.get(target);
+    // A declared keyed target is looked up by key whatever its elements' type says (as the ESLint rules do).
+    const keyArgument = element?.keyArgument ?? (declared?.kind === "keyed" ? lookupKeyArgument(callee.name.text) : undefined);
+    if (keyArgument === undefined) return undefined;
     const base: LockRef = declared ? { key: declared.id, declared } : { key: target, kind: "keyed" };
-    return { lock: element.methodShapes ? { ...base, methodShapes: element.methodShapes } : base, keyArgument: element.keyArgument };
+    return { lock: element?.methodShapes ? { ...base, methodShapes: element.methodShapes } : base, keyArgument };
   }
 
   /**

@@ -455,6 +455,11 @@ export function lockCollectionOf(typeName: string): LockCollection | undefined {
 /** Method names that look a lock up in a collection of locks (`get`). */
 export const COLLECTION_LOOKUPS: ReadonlySet<string> = new Set(LOCK_COLLECTIONS.map((collection) => collection.lookup));
 
+/** The key argument of a collection lookup of this name (`get(key)`: 0), or undefined for any other method. */
+export function lookupKeyArgument(method: string): number | undefined {
+  return LOCK_COLLECTIONS.find((collection) => collection.lookup === method)?.keyArgument;
+}
+
 const wrappers = new Map<string, number>();
 for (const library of LOCK_LIBRARIES) for (const wrapper of library.wrappers ?? []) if (!wrappers.has(wrapper.name)) wrappers.set(wrapper.name, wrapper.lockArgument);
 

@@ -253,7 +253,8 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
   resolveLock(receiver: TS.Expression): LockRef | undefined {
     const node = this.esTree(receiver);
     const resolved = node && resolveLockIn(this.env, node);
-    return resolved ? lockRefOf(resolved.lock) : undefined;
+    if (!resolved) return undefined;
+    return resolved.lookupKey === undefined ? lockRefOf(resolved.lock) : { ...lockRefOf(resolved.lock), lookupKey: resolved.lookupKey };
   }
 
   /** Only declared named locks: the rules check declared locks. */
