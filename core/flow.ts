@@ -93,6 +93,13 @@ export interface ReleaseStep<N> {
   readonly lock?: LockRef;
 }
 
+/**
+ * The argument index of a generator's consumer: a `yield` invokes it (the front end's callee for it),
+ * and a caller's `for await (… of gen())` body is the callback given there, so it runs holding what
+ * the generator holds at its `yield`s.
+ */
+export const CONSUMER_ARGUMENT = -2;
+
 export interface CallbackArgument<N, C = unknown> {
   readonly argIndex: number;
   readonly body: readonly Step<N, C>[];

@@ -26,7 +26,7 @@
  *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
  */
 import type * as TS from "typescript";
-import { lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
+import { CONSUMER_ARGUMENT, lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
 import { namedTargetKey, type LockKind } from "./policy.js";
 import {
   DISPOSE_SYMBOL_OWNER,
@@ -139,6 +139,14 @@ export interface LoweringHost<C, U> {
    * releaser is the function's own.
    */
   guardOwned?(call: TS.CallExpression, handle: string, unit: U): boolean;
+  /**
+   * Generators (lock-audit): the callee a `yield` of the unit invokes — its consumer, at
+   * `CONSUMER_ARGUMENT` — and whether a callee is a generator whose consumer a `for … of` over its
+   * call runs (the loop body, as the callback at `CONSUMER_ARGUMENT`). Without them a `yield` only
+   * awaits and a loop over a generator runs after the call.
+   */
+  consumerCallee?(unit: U): C | undefined;
+  runsConsumer?(callee: C): boolean;
   /** A task-boundary registration (`setTimeout(fn)`): a call that runs no program code during the call. */
   noteTaskBoundaryCall?(): void;
   /**
@@ -549,13 +557,23 @@ class UnitWalker<C, U> {
       case ts.SyntaxKind.ForOfStatement:
       case ts.SyntaxKind.ForInStatement: {
         const node = statement as TS.ForOfStatement | TS.ForInStatement;
-        this.expression(node.expression, out);
+        const iterated: LockStep<C>[] = [];
+        this.expression(node.expression, iterated);
         const isAwait = ts.isForOfStatement(node) && node.awaitModifier !== undefined;
         const body = this.loopBody((inner) => {
           if (isAwait) inner.push({ type: "await", node });
           this.statement(node.statement, inner);
         });
-        if (body.length) out.push({ type: "loop", body });
+        const loop: LockStep<C>[] = body.length ? [{ type: "loop", body }] : [];
+        // `for await (const block of this.getMany(cids))`: the body is the generator's consumer, run at its yields.
+        const iterable = skipOuterExpressions(ts, node.expression);
+        const last = iterated[iterated.length - 1];
+        if (ts.isForOfStatement(node) && last?.type === "call" && last.node === iterable && this.host.runsConsumer?.(last.callee)) {
+          iterated[iterated.length - 1] = { ...last, callbacks: [...last.callbacks, { argIndex: CONSUMER_ARGUMENT, body: loop }] };
+          out.push(...iterated);
+          return;
+        }
+        out.push(...iterated, ...loop);
         return;
       }
       case ts.SyntaxKind.WhileStatement: {
@@ -1221,8 +1239,27 @@ class UnitWalker<C, U> {
         return;
       case ts.SyntaxKind.YieldExpression: {
         const inner = (node as TS.YieldExpression).expression;
-        if (inner) this.expression(inner, out);
+        const consumer = this.host.consumerCallee?.(this.unit);
+        if (!inner) {
+          // Nothing to evaluate.
+        } else if (consumer !== undefined && (node as TS.YieldExpression).asteriskToken !== undefined) {
+          // `yield* other()`: the delegate's yields reach this generator's consumer.
+          const delegated: LockStep<C>[] = [];
+          this.expression(inner, delegated);
+          const last = delegated[delegated.length - 1];
+          const target = skipOuterExpressions(ts, inner);
+          if (last?.type === "call" && last.node === target && this.host.runsConsumer?.(last.callee)) {
+            delegated[delegated.length - 1] = { ...last, callbacks: [...last.callbacks, { argIndex: CONSUMER_ARGUMENT, body: [this.callStep(node, consumer, [])] }] };
+            out.push(...delegated, { type: "await", node });
+            return;
+          }
+          // Any other iterable (a library's generator, an array): each of its values reaches the consumer here.
+          out.push(...delegated);
+        } else {
+          this.expression(inner, out);
+        }
         out.push({ type: "await", node });
+        if (consumer !== undefined) out.push(this.callStep(node, consumer, []));
         return;
       }
       case ts.SyntaxKind.VoidExpression: {
