@@ -576,6 +576,36 @@ export class S {
       { rule: "suffix", line: 36, wants: "named_sa" },
     ],
   },
+  {
+    name: "skip-lock-flag",
+    title: "a caller holding the lock that passes { skipLock: true } is clean in both front ends, and the skipped lock is no suffix token (lock-audit reads the flag; the rules take nothing from the suffix there)",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async verify_sa(options?: { skipLock?: boolean }) {
+    if (!options?.skipLock) {
+      await this.a.runExclusive(() => 1);
+    }
+  }
+  async outer_sa() {
+    await this.a.runExclusive(async () => {
+      await this.verify_sa({ skipLock: true });
+    });
+  }
+  async wrong_sa() {
+    await this.a.runExclusive(async () => {
+      await this.verify_sa();
+    });
+  }
+  async under_sb() {
+    await this.b.runExclusive(async () => {
+      await this.verify_sa({ skipLock: true });
+    });
+  }
+}
+`),
+    expected: [{ rule: "no-recursion", line: 21 }],
+  },
   // ---- keyed locks ----
   {
     name: "keyed",
