@@ -617,10 +617,33 @@ function memberTarget(declaration: ts.Node): { target: string; nameNode: ts.Node
  */
 export function isThisRooted(expression: ts.Expression, checker: ts.TypeChecker, depth = 0): boolean {
   let node = skipOuterExpressions(expression);
-  while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipOuterExpressions(node.expression);
+  for (;;) {
+    if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipOuterExpressions(node.expression);
+    // `this.locks.get(id)`, `this.getLock()`: a lock looked up in, or returned by, the current instance.
+    else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(skipOuterExpressions(node.expression))) node = skipOuterExpressions((skipOuterExpressions(node.expression) as ts.PropertyAccessExpression).expression);
+    // `this.locks.get(id) ?? new Mutex()`
+    else if (ts.isBinaryExpression(node) && isFallbackOperator(node.operatorToken.kind)) node = skipOuterExpressions(node.left);
+    else break;
+  }
   if (node.kind === ts.SyntaxKind.ThisKeyword || node.kind === ts.SyntaxKind.SuperKeyword) return true;
   if (!ts.isIdentifier(node) || depth > MAX_ALIAS_DEPTH) return false;
   const declaration = checker.getSymbolAtLocation(node)?.valueDeclaration;
-  const isConst = declaration !== undefined && ts.isVariableDeclaration(declaration) && (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
-  return isConst && declaration.initializer !== undefined && isThisRooted(declaration.initializer, checker, depth + 1);
+  if (declaration === undefined || !ts.isVariableDeclaration(declaration) || declaration.initializer === undefined) return false;
+  if (!isThisRooted(declaration.initializer, checker, depth + 1)) return false;
+  if ((ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0) return true;
+  // A get-or-create `let`: every other value it is given is fresh, or also the current instance's.
+  const symbol = checker.getSymbolAtLocation(declaration.name);
+  let scope: ts.Node | undefined = declaration.parent;
+  while (scope && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+  let rooted = true;
+  const visit = (child: ts.Node): void => {
+    if (!rooted) return;
+    if (ts.isBinaryExpression(child) && child.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const left = skipOuterExpressions(child.left);
+      if (ts.isIdentifier(left) && checker.getSymbolAtLocation(left) === symbol && !isCreation(child.right)) rooted = isThisRooted(child.right, checker, depth + 1);
+    }
+    ts.forEachChild(child, visit);
+  };
+  if (scope) ts.forEachChild(scope, visit);
+  return rooted;
 }
