@@ -162,11 +162,23 @@ export class LockResolver {
     if (target === undefined || !name) return undefined;
     const element = this.collectionElement(name, declaration);
     const declared = this.policy.byTarget.get(target);
+    // The map of a home-grown keyed lock (a class with the table's `acquire` / `release` shape) is
+    // how that lock works: its instances are the locks, not the mutexes it keeps.
+    if (!declared && member && this.hasLockShape(declaration)) return undefined;
     // A declared keyed target is looked up by key whatever its elements' type says (as the ESLint rules do).
     const keyArgument = element?.keyArgument ?? (declared?.kind === "keyed" ? lookupKeyArgument(callee.name.text) : undefined);
     if (keyArgument === undefined) return undefined;
     const base: LockRef = declared ? { key: declared.id, declared } : { key: target, kind: "keyed" };
     return { lock: element?.methodShapes ? { ...base, methodShapes: element.methodShapes } : base, keyArgument };
+  }
+
+  /** Whether the class a member belongs to has one of the table's lock shapes (`acquire` and `release`). */
+  private hasLockShape(member: ts.Node): boolean {
+    const owner = ts.isClassLike(member.parent) ? member.parent : member.parent?.parent;
+    const symbol = owner && ts.isClassLike(owner) && owner.name ? this.checker.getSymbolAtLocation(owner.name) : undefined;
+    if (!symbol) return false;
+    const type = this.checker.getDeclaredTypeOfSymbol(symbol);
+    return libraryOfShape((name) => this.checker.getPropertyOfType(type, name) !== undefined) !== undefined;
   }
 
   /**

@@ -263,3 +263,22 @@ describe("locks in collections, locals and factories (MetaMask's nonce mutexes, 
     expect(reentries.sort((a, b) => a - b)).toEqual([lineOf("await lock.runExclusive"), lineOf("await this.accounts?.deposit")].sort((a, b) => a - b));
   });
 });
+
+describe("a home-grown keyed lock's own map of mutexes", () => {
+  it("is how that lock works, not a lock class of its own", async () => {
+    const source = [
+      `import { Mutex } from "async-mutex";`,
+      `export class KeyedLocks {`,
+      `  readonly #locks = new Map<string, Mutex>();`,
+      `  async acquire(key: string): Promise<void> { let m = this.#locks.get(key); if (!m) { m = new Mutex(); this.#locks.set(key, m); } await m.acquire(); }`,
+      `  release(key: string): void { this.#locks.get(key)?.release(); }`,
+      `}`,
+      `export class Jobs {`,
+      `  readonly locks = new KeyedLocks();`,
+      `  async run(id: string): Promise<void> { await this.locks.acquire(id); this.locks.release(id); }`,
+      `}`,
+    ].join("\n");
+    const result = await analyze({ project: writeProject(source, true) });
+    expect(locksOf(result)).toEqual(["Jobs.locks mutex 1"]);
+  });
+});
