@@ -4,7 +4,7 @@
  * receiver is (locks.ts), which units a call may run (resolve.ts) — and records the call-graph edges.
  */
 import { ts } from "ts-morph";
-import type { LockRef } from "../core/flow.js";
+import { CONSUMER_ARGUMENT, type LockRef } from "../core/flow.js";
 import type { LockKind } from "../core/policy.js";
 import { lowerUnit, type LockAction, type LoweringHost, type ResolvedCall, type TypeScript } from "../core/lowering.js";
 import type { Callee, FunctionUnit, UnitFacts } from "./functions.js";
@@ -104,7 +104,20 @@ export class FactExtractor implements LoweringHost<Callee, FunctionUnit> {
     else if (callee.kind === "parameter") edges.invokesParameter = true;
   }
 
+  /** A generator's `yield` invokes its consumer, the pseudo parameter at `CONSUMER_ARGUMENT`. */
+  consumerCallee(unit: FunctionUnit): Callee | undefined {
+    return isGenerator(unit.node) ? { kind: "parameter", index: CONSUMER_ARGUMENT } : undefined;
+  }
+
+  runsConsumer(callee: Callee): boolean {
+    return callee.kind === "functions" && callee.targets.some((target) => isGenerator(target.node));
+  }
+
   noteTaskBoundaryCall(): void {
     this.calls.countExternalCall();
   }
+}
+
+function isGenerator(node: ts.Node): boolean {
+  return (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node)) && node.asteriskToken !== undefined;
 }

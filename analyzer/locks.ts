@@ -15,13 +15,36 @@
  */
 import { relative } from "node:path";
 import { ts } from "ts-morph";
-import type { LockRef } from "../core/flow.js";
-import type { LockAction } from "../core/lowering.js";
-import { CALLBACK_METHODS, libraryOfCreation, libraryOfShape, libraryOfTypeName, wrappedLockArgument, type LockLibrary } from "../core/recognition.js";
+import { lockKindOf, type LockRef } from "../core/flow.js";
+import { isFunctionExpressionLike, isInlineCallback, isTypeOnly, type LockAction } from "../core/lowering.js";
+import {
+  CALLBACK_METHODS,
+  COLLECTION_LOOKUPS,
+  forwardingMethodShape,
+  KEY_ARGUMENT,
+  libraryOfCreation,
+  libraryOfShape,
+  libraryOfTypeName,
+  lockCollectionOf,
+  lookupKeyArgument,
+  methodShape,
+  wrappedLockArgument,
+  type LockLibrary,
+  type MethodShape,
+} from "../core/recognition.js";
 import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
+
+/**
+ * A class of the program that is a lock of its own (core/recognition.ts, `forwardingMethodShape`):
+ * its methods that run their callback parameter under a lock the instance holds, by name.
+ */
+interface WrapperClass {
+  readonly kind: LockKind | undefined;
+  readonly methodShapes: ReadonlyMap<string, MethodShape>;
+}
 
 
 export class LockResolver {
@@ -72,8 +95,14 @@ export class LockResolver {
       const calleeName = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
       const lockArgument = calleeName === undefined ? undefined : wrappedLockArgument(calleeName);
       if (lockArgument !== undefined && node.arguments.length > lockArgument) return this.resolve(node.arguments[lockArgument], depth + 1);
-      return undefined;
+      if (ts.isPropertyAccessExpression(callee) && COLLECTION_LOOKUPS.has(callee.name.text)) {
+        const lookup = this.lookup(node, callee, depth);
+        if (lookup) return lookup;
+      }
+      return this.returnedLock(node, depth);
     }
+    // `this.locks.get(id) ?? new Mutex()`: the lock found, or a fresh one that is not yet anyone's.
+    if (ts.isBinaryExpression(node) && isFallbackOperator(node.operatorToken.kind) && isCreation(node.right)) return this.resolve(node.left, depth + 1);
     if (ts.isPropertyAccessExpression(node)) {
       const symbol = this.checker.getSymbolAtLocation(node.name);
       const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
@@ -99,6 +128,254 @@ export class LockResolver {
     return kind === undefined ? { key: target } : { key: target, kind };
   }
 
+  /**
+   * `this.locks.get(id)` on a collection of locks (`Map<string, Mutex>`, core/recognition.ts
+   * `LOCK_COLLECTIONS`): one lock class per collection, the lookup key's text telling its locks apart.
+   */
+  private lookup(call: ts.CallExpression, callee: ts.PropertyAccessExpression, depth: number): LockRef | undefined {
+    const collection = this.collectionOf(callee.expression, callee, depth + 1);
+    const key = collection && call.arguments[collection.keyArgument];
+    return collection && key ? { ...collection.lock, lookupKey: key.getText() } : undefined;
+  }
+
+  /** The lock class of a collection of locks an expression denotes (a member or module-level variable), with its lookup's key argument. */
+  private collectionOf(expression: ts.Expression, callee: ts.PropertyAccessExpression, depth: number): { lock: LockRef; keyArgument: number } | undefined {
+    if (depth > MAX_ALIAS_DEPTH) return undefined;
+    const node = skipOuterExpressions(expression);
+    const nameNode = ts.isPropertyAccessExpression(node) ? node.name : ts.isIdentifier(node) ? node : undefined;
+    let symbol = nameNode && this.checker.getSymbolAtLocation(nameNode);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+    if (!declaration) return undefined;
+    if (ts.isVariableDeclaration(declaration) && !isModuleLevel(declaration)) {
+      // `const locks = this.locks`
+      const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
+      return isConst && declaration.initializer ? this.collectionOf(declaration.initializer, callee, depth + 1) : undefined;
+    }
+    const member = memberTarget(declaration);
+    const target =
+      member?.target ??
+      (ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name)
+        ? moduleTargetKey(relative(this.configDir, declaration.getSourceFile().fileName).replace(/\\/g, "/"), declaration.name.text)
+        : undefined);
+    const name = member?.nameNode ?? (ts.isVariableDeclaration(declaration) ? declaration.name : undefined);
+    if (target === undefined || !name) return undefined;
+    const element = this.collectionElement(name, declaration);
+    const declared = this.policy.byTarget.get(target);
+    // The map of a home-grown keyed lock (a class with the table's `acquire` / `release` shape) is
+    // how that lock works: its instances are the locks, not the mutexes it keeps.
+    if (!declared && member && this.hasLockShape(declaration)) return undefined;
+    // A declared keyed target is looked up by key whatever its elements' type says (as the ESLint rules do).
+    const keyArgument = element?.keyArgument ?? (declared?.kind === "keyed" ? lookupKeyArgument(callee.name.text) : undefined);
+    if (keyArgument === undefined) return undefined;
+    const base: LockRef = declared ? { key: declared.id, declared } : { key: target, kind: "keyed" };
+    return { lock: element?.methodShapes ? { ...base, methodShapes: element.methodShapes } : base, keyArgument };
+  }
+
+  /** Whether the class a member belongs to has one of the table's lock shapes (`acquire` and `release`). */
+  private hasLockShape(member: ts.Node): boolean {
+    const owner = ts.isClassLike(member.parent) ? member.parent : member.parent?.parent;
+    const symbol = owner && ts.isClassLike(owner) && owner.name ? this.checker.getSymbolAtLocation(owner.name) : undefined;
+    if (!symbol) return false;
+    const type = this.checker.getDeclaredTypeOfSymbol(symbol);
+    return libraryOfShape((name) => this.checker.getPropertyOfType(type, name) !== undefined) !== undefined;
+  }
+
+  /**
+   * Whether a declaration holds a collection whose elements are locks: by the element type
+   * (`Map<string, Mutex>`), or, when that type is not known, by the element type written in the
+   * annotation or the `new Map<string, Mutex>()` initializer, imported from a lock library.
+   */
+  private collectionElement(nameNode: ts.Node, declaration: ts.Node): { keyArgument: number; methodShapes?: ReadonlyMap<string, MethodShape> } | undefined {
+    const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(nameNode));
+    const symbol = type.getSymbol() ?? type.aliasSymbol;
+    const collection = symbol && lockCollectionOf(symbol.getName());
+    if (!collection) return undefined;
+    const elementType = this.checker.getTypeArguments(type as ts.TypeReference)[collection.typeArgument];
+    if (elementType) {
+      const wrapper = this.wrapperOfType(elementType);
+      if (wrapper) return { keyArgument: collection.keyArgument, methodShapes: wrapper.methodShapes };
+      if (this.lockTypeOfType(elementType) !== undefined) return { keyArgument: collection.keyArgument };
+    }
+    const written = (declaration as { type?: ts.TypeNode }).type;
+    const initializer = (declaration as { initializer?: ts.Expression }).initializer;
+    const created = initializer && skipOuterExpressions(initializer);
+    const typeArguments = written && ts.isTypeReferenceNode(written) ? written.typeArguments : created && ts.isNewExpression(created) ? created.typeArguments : undefined;
+    const elementNode = typeArguments?.[collection.typeArgument];
+    return elementNode && this.libraryOfTypeNode(elementNode) ? { keyArgument: collection.keyArgument } : undefined;
+  }
+
+  /**
+   * A call of a function of the program that returns a lock (`getLock() { return this.#mutex }`,
+   * `lockFor(id) { return this.locks.get(id) ?? … }`): that lock, every return agreeing; a lookup
+   * key that is one of the function's parameters is the call's argument there.
+   */
+  private returnedLock(call: ts.CallExpression, depth: number): LockRef | undefined {
+    if (depth >= MAX_ALIAS_DEPTH) return undefined;
+    const callee = skipOuterExpressions(call.expression);
+    const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
+    if (!nameNode) return undefined;
+    let symbol = this.checker.getSymbolAtLocation(nameNode);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+    const fn = declaration && functionOf(declaration);
+    if (!fn?.body || fn.getSourceFile().isDeclarationFile) return undefined;
+    let found: LockRef | undefined;
+    for (const value of returnedExpressions(fn)) {
+      const lock = this.resolve(value, depth + 1);
+      if (!lock) {
+        if (isCreation(value)) continue;
+        return undefined;
+      }
+      if (found && (found.key !== lock.key || found.lookupKey !== lock.lookupKey)) return undefined;
+      found = lock;
+    }
+    if (!found || found.parameter) return undefined;
+    if (found.lookupKey === undefined) return found;
+    const index = fn.parameters.findIndex((parameter) => ts.isIdentifier(parameter.name) && parameter.name.text === found!.lookupKey);
+    if (index < 0) return found;
+    const argument = call.arguments[index];
+    return argument ? { ...found, lookupKey: argument.getText() } : undefined;
+  }
+
+  /**
+   * `let lock = locks.get(id); if (!lock) { lock = new Mutex(); locks.set(id, lock) }`: a local that
+   * is assigned only the one lock it starts with, or fresh locks, is that lock.
+   */
+  private getOrCreate(declaration: ts.VariableDeclaration, depth: number): LockRef | undefined {
+    if (!declaration.initializer || !ts.isIdentifier(declaration.name)) return undefined;
+    const found = this.resolve(declaration.initializer, depth + 1);
+    if (!found || found.parameter) return undefined;
+    const symbol = this.checker.getSymbolAtLocation(declaration.name);
+    let scope: ts.Node | undefined = declaration.parent;
+    while (scope && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+    if (!symbol || !scope) return undefined;
+    const name = declaration.name.text;
+    let agrees = true;
+    const visit = (node: ts.Node): void => {
+      if (!agrees) return;
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const left = skipOuterExpressions(node.left);
+        if (ts.isIdentifier(left) && left.text === name && this.checker.getSymbolAtLocation(left) === symbol && !isCreation(node.right)) {
+          const assigned = this.resolve(node.right, depth + 1);
+          agrees = assigned !== undefined && assigned.key === found.key && assigned.lookupKey === found.lookupKey;
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(scope, visit);
+    return agrees ? found : undefined;
+  }
+
+  private readonly wrapperCache = new Map<ts.ClassLikeDeclaration, WrapperClass | null>();
+
+  /** The wrapper class of a declaration's type, or undefined. */
+  private wrapperOfNode(node: ts.Node): WrapperClass | undefined {
+    return this.wrapperOfType(this.checker.getNonNullableType(this.checker.getTypeAtLocation(node)));
+  }
+
+  /** The wrapper class a type is an instance of: a class of the program (core/recognition.ts, `forwardingMethodShape`), or undefined. */
+  private wrapperOfType(type: ts.Type): WrapperClass | undefined {
+    const declaration = type.getSymbol()?.declarations?.find((node): node is ts.ClassLikeDeclaration => ts.isClassLike(node));
+    if (!declaration || declaration.getSourceFile().isDeclarationFile) return undefined;
+    const cached = this.wrapperCache.get(declaration);
+    if (cached !== undefined) return cached ?? undefined;
+    // A class whose lock member is of its own type does not make itself a wrapper.
+    this.wrapperCache.set(declaration, null);
+    const methodShapes = new Map<string, MethodShape>();
+    let kind: LockKind | undefined;
+    for (const member of declaration.members) {
+      const name = propertyNameText(member.name);
+      if (name === undefined || !this.methodNames.has(name) || isStatic(member)) continue;
+      const fn = functionOf(member);
+      const forwarding = fn?.body ? this.forwarding(fn) : undefined;
+      if (!forwarding) continue;
+      methodShapes.set(name, forwarding.shape);
+      kind ??= forwarding.kind;
+    }
+    const wrapper = methodShapes.size > 0 ? { kind, methodShapes } : null;
+    this.wrapperCache.set(declaration, wrapper);
+    return wrapper ?? undefined;
+  }
+
+  /**
+   * How a method runs one of its function parameters under a lock of `this` (`this.lock.acquire(key,
+   * async () => { … cb() … })`, `this.mutex.runExclusive(cb)`), or undefined when it does not.
+   */
+  private forwarding(fn: ts.FunctionLikeDeclaration): { shape: MethodShape; kind: LockKind | undefined } | undefined {
+    const callbacks = new Map<ts.Symbol, number>();
+    fn.parameters.forEach((parameter, index) => {
+      if (!ts.isIdentifier(parameter.name) || parameter.dotDotDotToken) return;
+      const symbol = this.checker.getSymbolAtLocation(parameter.name);
+      const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(parameter.name));
+      if (symbol && type.getCallSignatures().length > 0) callbacks.set(symbol, index);
+    });
+    if (callbacks.size === 0) return undefined;
+    const stack: ts.Node[] = [fn.body!];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (ts.isCallExpression(node)) {
+        const found = this.forwardingCall(node, fn, callbacks);
+        if (found) return found;
+      }
+      ts.forEachChild(node, (child) => {
+        // A function that is not an inline callback runs later, if at all; types run nothing.
+        if (isTypeOnly(ts, child) || ts.isFunctionDeclaration(child) || (isFunctionExpressionLike(ts, child) && !isInlineCallback(ts, child))) return;
+        stack.push(child);
+      });
+    }
+    return undefined;
+  }
+
+  private forwardingCall(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration, callbacks: ReadonlyMap<ts.Symbol, number>): { shape: MethodShape; kind: LockKind | undefined } | undefined {
+    const callee = skipOuterExpressions(call.expression);
+    if (!ts.isPropertyAccessExpression(callee) || !this.methodNames.has(callee.name.text)) return undefined;
+    const receiver = skipOuterExpressions(callee.expression);
+    if (!ts.isPropertyAccessExpression(receiver) || receiver.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+    const inner = this.resolve(receiver);
+    if (!inner || inner.parameter) return undefined;
+    const method = callee.name.text;
+    const action = this.classify(inner, method);
+    if (action !== "write" && action !== "read") return undefined;
+    const innerKeyed = lockKindOf(inner) === "keyed" && inner.lookupKey === undefined;
+    const innerShape = inner.methodShapes?.get(method) ?? methodShape(method, innerKeyed);
+    const callbackAt = innerShape.callback === "last" ? call.arguments.length - 1 : innerShape.callback === undefined ? undefined : innerShape.callback + (innerKeyed ? 1 : 0);
+    let forwarded: number | undefined;
+    call.arguments.forEach((argument, index) => {
+      const node = skipOuterExpressions(argument);
+      if (forwarded === undefined && (index === callbackAt || isFunctionExpressionLike(ts, node))) forwarded = this.referencedCallback(node, callbacks);
+    });
+    if (forwarded === undefined) return undefined;
+    let kind = lockKindOf(inner);
+    if (innerKeyed) {
+      // Passing its first parameter on as the key makes the wrapper keyed; a fixed key makes it one lock.
+      const key = call.arguments[KEY_ARGUMENT];
+      const keyNode = key && skipOuterExpressions(key);
+      const first = fn.parameters[KEY_ARGUMENT];
+      const passesKey = keyNode !== undefined && ts.isIdentifier(keyNode) && first !== undefined && ts.isIdentifier(first.name) && this.checker.getSymbolAtLocation(keyNode) === this.checker.getSymbolAtLocation(first.name);
+      kind = passesKey ? "keyed" : "mutex";
+      if (passesKey && forwarded === KEY_ARGUMENT) return undefined;
+    }
+    return { shape: forwardingMethodShape(innerShape, forwarded, kind === "keyed"), kind };
+  }
+
+  /** The index of the callback parameter an argument is or mentions (`cb`, `() => context.with(ctx, cb)`), or undefined. */
+  private referencedCallback(node: ts.Node, callbacks: ReadonlyMap<ts.Symbol, number>): number | undefined {
+    const stack: ts.Node[] = [node];
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      if (ts.isIdentifier(current)) {
+        const symbol = this.checker.getSymbolAtLocation(current);
+        const index = symbol && callbacks.get(symbol);
+        if (index !== undefined) return index;
+      }
+      ts.forEachChild(current, (child) => {
+        if (!isTypeOnly(ts, child)) stack.push(child);
+      });
+    }
+    return undefined;
+  }
+
   /** Without a symbol (an `any` receiver), `this.member` inside `class Class` still names `Class.member`. */
   private syntacticMember(node: ts.PropertyAccessExpression): LockRef | undefined {
     if (node.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
@@ -115,7 +392,8 @@ export class LockResolver {
     // Local aliases are not cached by declaration: the initializer is resolved each time (cheap, and rare).
     if (ts.isVariableDeclaration(declaration) && !isModuleLevel(declaration)) {
       const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
-      return isConst && declaration.initializer ? this.resolve(declaration.initializer, depth + 1) : undefined;
+      if (isConst) return declaration.initializer ? this.resolve(declaration.initializer, depth + 1) : undefined;
+      return this.getOrCreate(declaration, depth);
     }
     if (ts.isBindingElement(declaration)) return this.fromDestructuring(declaration, depth);
     const lock = this.lockOfDeclaration(declaration) ?? null;
@@ -140,26 +418,36 @@ export class LockResolver {
     const member = memberTarget(declaration);
     if (member) {
       const declared = this.policy.byTarget.get(member.target);
-      if (declared) return { key: declared.id, declared };
+      if (declared) return this.withWrapperShapes({ key: declared.id, declared }, member.nameNode);
       return this.undeclaredLock(member.target, member.nameNode, declaration);
     }
     if (ts.isParameter(declaration) && ts.isIdentifier(declaration.name) && !declaration.dotDotDotToken && isFunctionLike(declaration.parent)) {
-      if (this.lockTypeOf(declaration.name) === undefined && this.libraryOfAnnotation(declaration) === undefined) return undefined;
+      const wrapper = this.wrapperOfNode(declaration.name);
+      if (!wrapper && this.lockTypeOf(declaration.name) === undefined && this.libraryOfAnnotation(declaration) === undefined) return undefined;
       const index = declaration.parent.parameters.indexOf(declaration);
-      return { key: `(parameter ${index} ${declaration.name.text})`, parameter: { index, owner: declaration.parent } };
+      const parameter: LockRef = { key: `(parameter ${index} ${declaration.name.text})`, parameter: { index, owner: declaration.parent } };
+      return wrapper ? { ...parameter, methodShapes: wrapper.methodShapes } : parameter;
     }
     if (ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name)) {
       const modulePath = relative(this.configDir, declaration.getSourceFile().fileName).replace(/\\/g, "/");
       const target = moduleTargetKey(modulePath, declaration.name.text);
       const declared = this.policy.byTarget.get(target);
-      if (declared) return { key: declared.id, declared };
+      if (declared) return this.withWrapperShapes({ key: declared.id, declared }, declaration.name);
       return this.undeclaredLock(target, declaration.name, declaration);
     }
     return undefined;
   }
 
+  /** A declared lock whose type is a wrapper class: its methods are called as the wrapper defines them. */
+  private withWrapperShapes(lock: LockRef, nameNode: ts.Node): LockRef {
+    const wrapper = this.wrapperOfNode(nameNode);
+    return wrapper ? { ...lock, methodShapes: wrapper.methodShapes } : lock;
+  }
+
   /** An undeclared lock keyed `key`, when the declaration named by `nameNode` holds a lock; with the table's kind for it. */
   private undeclaredLock(key: string, nameNode: ts.Node, declaration: ts.Node): LockRef | undefined {
+    const wrapper = this.wrapperOfNode(nameNode);
+    if (wrapper) return wrapper.kind === undefined ? { key, methodShapes: wrapper.methodShapes } : { key, kind: wrapper.kind, methodShapes: wrapper.methodShapes };
     const recognized = this.lockTypeOf(nameNode) ?? this.createdBy(declaration) ?? this.libraryOfAnnotation(declaration);
     if (!recognized) return undefined;
     return recognized !== true && recognized.kind !== undefined ? { key, kind: recognized.kind } : { key };
@@ -167,7 +455,10 @@ export class LockResolver {
 
   /** The library of a lock-typed declaration (true for the type of a declared target), or undefined when its type is no lock. */
   private lockTypeOf(node: ts.Node): LockLibrary | true | undefined {
-    const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(node));
+    return this.lockTypeOfType(this.checker.getNonNullableType(this.checker.getTypeAtLocation(node)));
+  }
+
+  private lockTypeOfType(type: ts.Type): LockLibrary | true | undefined {
     const symbol = type.getSymbol() ?? type.aliasSymbol;
     if (symbol) {
       const library = libraryOfTypeName(symbol.getName());
@@ -183,7 +474,12 @@ export class LockResolver {
    */
   private libraryOfAnnotation(declaration: ts.Node): LockLibrary | undefined {
     const type = (declaration as { type?: ts.TypeNode }).type;
-    if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+    return type && this.libraryOfTypeNode(type);
+  }
+
+  /** The library whose lock type, imported from its module, a type node names (`Mutex` from async-mutex). */
+  private libraryOfTypeNode(type: ts.TypeNode): LockLibrary | undefined {
+    if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
     const imported = this.importOf(type.typeName);
     if (!imported) return undefined;
     // A default import (`import AsyncLock from "async-lock"`) is known by the name it is imported as.
@@ -250,6 +546,48 @@ export class LockResolver {
   }
 }
 
+function isFallbackOperator(kind: ts.SyntaxKind): boolean {
+  return kind === ts.SyntaxKind.QuestionQuestionToken || kind === ts.SyntaxKind.BarBarToken;
+}
+
+/** `new Mutex()`, `createLock()`: a fresh lock (or any value) made on the spot, not a lock someone else holds. */
+function isCreation(expression: ts.Expression): boolean {
+  const node = skipOuterExpressions(expression);
+  return ts.isNewExpression(node) || ts.isCallExpression(node);
+}
+
+function isStatic(member: ts.ClassElement): boolean {
+  return ts.canHaveModifiers(member) && (ts.getModifiers(member)?.some((modifier) => modifier.kind === ts.SyntaxKind.StaticKeyword) ?? false);
+}
+
+/** The function a declaration is: a function or method with a body, or a field or variable holding a function expression. */
+function functionOf(declaration: ts.Node): ts.FunctionLikeDeclaration | undefined {
+  if (ts.isFunctionDeclaration(declaration) || ts.isMethodDeclaration(declaration)) return declaration;
+  if (ts.isPropertyDeclaration(declaration) || ts.isVariableDeclaration(declaration)) {
+    const initializer = declaration.initializer && skipOuterExpressions(declaration.initializer);
+    if (initializer && (ts.isArrowFunction(initializer) || ts.isFunctionExpression(initializer))) return initializer;
+  }
+  return undefined;
+}
+
+/** What a function returns: each `return` expression of its own body, or an arrow's expression body. */
+function returnedExpressions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
+  const body = fn.body;
+  if (!body) return [];
+  if (!ts.isBlock(body)) return [body];
+  const values: ts.Expression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isReturnStatement(node)) {
+      if (node.expression) values.push(node.expression);
+      return;
+    }
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return values;
+}
+
 function isFunctionLike(node: ts.Node): node is ts.SignatureDeclaration & { parameters: ts.NodeArray<ts.ParameterDeclaration> } {
   return ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node);
 }
@@ -291,10 +629,33 @@ function memberTarget(declaration: ts.Node): { target: string; nameNode: ts.Node
  */
 export function isThisRooted(expression: ts.Expression, checker: ts.TypeChecker, depth = 0): boolean {
   let node = skipOuterExpressions(expression);
-  while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipOuterExpressions(node.expression);
+  for (;;) {
+    if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipOuterExpressions(node.expression);
+    // `this.locks.get(id)`, `this.getLock()`: a lock looked up in, or returned by, the current instance.
+    else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(skipOuterExpressions(node.expression))) node = skipOuterExpressions((skipOuterExpressions(node.expression) as ts.PropertyAccessExpression).expression);
+    // `this.locks.get(id) ?? new Mutex()`
+    else if (ts.isBinaryExpression(node) && isFallbackOperator(node.operatorToken.kind)) node = skipOuterExpressions(node.left);
+    else break;
+  }
   if (node.kind === ts.SyntaxKind.ThisKeyword || node.kind === ts.SyntaxKind.SuperKeyword) return true;
   if (!ts.isIdentifier(node) || depth > MAX_ALIAS_DEPTH) return false;
   const declaration = checker.getSymbolAtLocation(node)?.valueDeclaration;
-  const isConst = declaration !== undefined && ts.isVariableDeclaration(declaration) && (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
-  return isConst && declaration.initializer !== undefined && isThisRooted(declaration.initializer, checker, depth + 1);
+  if (declaration === undefined || !ts.isVariableDeclaration(declaration) || declaration.initializer === undefined) return false;
+  if (!isThisRooted(declaration.initializer, checker, depth + 1)) return false;
+  if ((ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0) return true;
+  // A get-or-create `let`: every other value it is given is fresh, or also the current instance's.
+  const symbol = checker.getSymbolAtLocation(declaration.name);
+  let scope: ts.Node | undefined = declaration.parent;
+  while (scope && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+  let rooted = true;
+  const visit = (child: ts.Node): void => {
+    if (!rooted) return;
+    if (ts.isBinaryExpression(child) && child.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const left = skipOuterExpressions(child.left);
+      if (ts.isIdentifier(left) && checker.getSymbolAtLocation(left) === symbol && !isCreation(child.right)) rooted = isThisRooted(child.right, checker, depth + 1);
+    }
+    ts.forEachChild(child, visit);
+  };
+  if (scope) ts.forEachChild(scope, visit);
+  return rooted;
 }

@@ -11,6 +11,7 @@
  * `C` is the front end's description of a callee; only the front end's `resolveCall` reads it.
  */
 import type { DeclaredLock, LockKind, Mode } from "./policy.js";
+import type { MethodShape } from "./recognition.js";
 
 /** A lock as the front end resolved it: a declared lock, or an undeclared one (lock-audit's cycle check). */
 export interface LockRef {
@@ -24,6 +25,18 @@ export interface LockRef {
    * call, so a summary that mentions it is parametric and each call site substitutes its argument.
    */
   readonly parameter?: LockParameter;
+  /**
+   * How the lock's methods are called, where the program defines them (a wrapper class whose method
+   * runs its callback parameter under a lock of its own: `acquire(key, op, cb)`), by method name;
+   * any other method has the recognition table's shape.
+   */
+  readonly methodShapes?: ReadonlyMap<string, MethodShape>;
+  /**
+   * A lock looked up in a collection of locks (`this.locks.get(id)`): the lookup key's source text.
+   * The collection is one lock class (keyed), the key telling its instances apart; the lock's own
+   * methods take no key argument.
+   */
+  readonly lookupKey?: string;
 }
 
 /** A lock's kind: its declaration's, else the recognition table's for an undeclared lock (async-lock's `AsyncLock`: `keyed`). */
@@ -79,6 +92,13 @@ export interface ReleaseStep<N> {
   /** Releases a manual acquisition of this lock (`lock.release()`). */
   readonly lock?: LockRef;
 }
+
+/**
+ * The argument index of a generator's consumer: a `yield` invokes it (the front end's callee for it),
+ * and a caller's `for await (… of gen())` body is the callback given there, so it runs holding what
+ * the generator holds at its `yield`s.
+ */
+export const CONSUMER_ARGUMENT = -2;
 
 export interface CallbackArgument<N, C = unknown> {
   readonly argIndex: number;

@@ -26,7 +26,7 @@
  *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
  */
 import type * as TS from "typescript";
-import { lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
+import { CONSUMER_ARGUMENT, lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
 import { namedTargetKey, type LockKind } from "./policy.js";
 import {
   DISPOSE_SYMBOL_OWNER,
@@ -139,6 +139,14 @@ export interface LoweringHost<C, U> {
    * releaser is the function's own.
    */
   guardOwned?(call: TS.CallExpression, handle: string, unit: U): boolean;
+  /**
+   * Generators (lock-audit): the callee a `yield` of the unit invokes — its consumer, at
+   * `CONSUMER_ARGUMENT` — and whether a callee is a generator whose consumer a `for … of` over its
+   * call runs (the loop body, as the callback at `CONSUMER_ARGUMENT`). Without them a `yield` only
+   * awaits and a loop over a generator runs after the call.
+   */
+  consumerCallee?(unit: U): C | undefined;
+  runsConsumer?(callee: C): boolean;
   /** A task-boundary registration (`setTimeout(fn)`): a call that runs no program code during the call. */
   noteTaskBoundaryCall?(): void;
   /**
@@ -227,6 +235,11 @@ export function isInlineCallback(ts: TypeScript, fn: TS.ArrowFunction | TS.Funct
 function skipAwait(ts: TypeScript, expression: TS.Expression): TS.Expression {
   const node = skipOuterExpressions(ts, expression);
   return ts.isAwaitExpression(node) ? skipOuterExpressions(ts, node.expression) : node;
+}
+
+/** Whether the lock's methods take its key as their first argument: a keyed lock, unless it was looked up by key in a collection. */
+function takesKeyArgument(lock: LockRef): boolean {
+  return lockKindOf(lock) === "keyed" && lock.lookupKey === undefined;
 }
 
 /** Whether a flag value passes on something of the calling function's own parameters. */
@@ -544,13 +557,23 @@ class UnitWalker<C, U> {
       case ts.SyntaxKind.ForOfStatement:
       case ts.SyntaxKind.ForInStatement: {
         const node = statement as TS.ForOfStatement | TS.ForInStatement;
-        this.expression(node.expression, out);
+        const iterated: LockStep<C>[] = [];
+        this.expression(node.expression, iterated);
         const isAwait = ts.isForOfStatement(node) && node.awaitModifier !== undefined;
         const body = this.loopBody((inner) => {
           if (isAwait) inner.push({ type: "await", node });
           this.statement(node.statement, inner);
         });
-        if (body.length) out.push({ type: "loop", body });
+        const loop: LockStep<C>[] = body.length ? [{ type: "loop", body }] : [];
+        // `for await (const block of this.getMany(cids))`: the body is the generator's consumer, run at its yields.
+        const iterable = skipOuterExpressions(ts, node.expression);
+        const last = iterated[iterated.length - 1];
+        if (ts.isForOfStatement(node) && last?.type === "call" && last.node === iterable && this.host.runsConsumer?.(last.callee)) {
+          iterated[iterated.length - 1] = { ...last, callbacks: [...last.callbacks, { argIndex: CONSUMER_ARGUMENT, body: loop }] };
+          out.push(...iterated);
+          return;
+        }
+        out.push(...iterated, ...loop);
         return;
       }
       case ts.SyntaxKind.WhileStatement: {
@@ -767,7 +790,7 @@ class UnitWalker<C, U> {
         lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
       }
       const action = lock && this.host.classify(lock, method);
-      if (lock && action) result = this.withOptions({ call, lock, method, action, shape: methodShape(method, lockKindOf(lock) === "keyed") });
+      if (lock && action) result = this.withOptions({ call, lock, method, action, shape: lock.methodShapes?.get(method) ?? methodShape(method, takesKeyArgument(lock)) });
     }
     this.lockCalls.set(call, result ?? null);
     return result;
@@ -814,7 +837,7 @@ class UnitWalker<C, U> {
   private callbackIndex(lockCall: LockCall): number | undefined {
     const { callback } = lockCall.shape;
     if (callback === "last") return lockCall.call.arguments.length > 0 ? lockCall.call.arguments.length - 1 : undefined;
-    return callback === undefined ? undefined : callback + (lockKindOf(lockCall.lock) === "keyed" ? 1 : 0);
+    return callback === undefined ? undefined : callback + (takesKeyArgument(lockCall.lock) ? 1 : 0);
   }
 
   /** `const release = await m.acquire()` and friends: a guard bound to `handle`. */
@@ -898,7 +921,7 @@ class UnitWalker<C, U> {
   /** The keys of a keyed call whose key is an array literal taken key by key (`keyList: "sequence"`), as source text. */
   private keySequence(lockCall: LockCall): string[] | undefined {
     const ts = this.ts;
-    if (!lockCall.shape.keySequence || lockKindOf(lockCall.lock) !== "keyed") return undefined;
+    if (!lockCall.shape.keySequence || !takesKeyArgument(lockCall.lock)) return undefined;
     const key = lockCall.call.arguments[KEY_ARGUMENT];
     const list = key && skipOuterExpressions(ts, key);
     if (!list || !ts.isArrayLiteralExpression(list) || list.elements.length === 0) return undefined;
@@ -926,7 +949,8 @@ class UnitWalker<C, U> {
     const keyArgument = call.arguments[KEY_ARGUMENT];
     const keyText =
       key ??
-      (lockKindOf(lock) === "keyed" && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
+      lock.lookupKey ??
+      (takesKeyArgument(lock) && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
         ? keyArgument.getText(this.sourceFile)
         : undefined);
     this.lockSites += 1;
@@ -1215,8 +1239,27 @@ class UnitWalker<C, U> {
         return;
       case ts.SyntaxKind.YieldExpression: {
         const inner = (node as TS.YieldExpression).expression;
-        if (inner) this.expression(inner, out);
+        const consumer = this.host.consumerCallee?.(this.unit);
+        if (!inner) {
+          // Nothing to evaluate.
+        } else if (consumer !== undefined && (node as TS.YieldExpression).asteriskToken !== undefined) {
+          // `yield* other()`: the delegate's yields reach this generator's consumer.
+          const delegated: LockStep<C>[] = [];
+          this.expression(inner, delegated);
+          const last = delegated[delegated.length - 1];
+          const target = skipOuterExpressions(ts, inner);
+          if (last?.type === "call" && last.node === target && this.host.runsConsumer?.(last.callee)) {
+            delegated[delegated.length - 1] = { ...last, callbacks: [...last.callbacks, { argIndex: CONSUMER_ARGUMENT, body: [this.callStep(node, consumer, [])] }] };
+            out.push(...delegated, { type: "await", node });
+            return;
+          }
+          // Any other iterable (a library's generator, an array): each of its values reaches the consumer here.
+          out.push(...delegated);
+        } else {
+          this.expression(inner, out);
+        }
         out.push({ type: "await", node });
+        if (consumer !== undefined) out.push(this.callStep(node, consumer, []));
         return;
       }
       case ts.SyntaxKind.VoidExpression: {

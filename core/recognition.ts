@@ -409,6 +409,57 @@ export function returnsHandle(shape: MethodShape): boolean {
 /** Methods whose function argument runs while the lock is held (the lock is released when it settles). */
 export const CALLBACK_METHODS: ReadonlySet<string> = new Set([...shapes].filter(([, shape]) => shape.callback !== undefined).map(([name]) => name));
 
+/**
+ * Wrapper classes: a class of the program whose method runs its function parameter while holding a
+ * lock of its own (`acquire = (key, op, cb) => this.lock.acquire(key, () => cb())`) is itself a lock,
+ * of the kind of the lock it holds (keyed when it passes its first parameter on as the key, else a
+ * mutex for a keyed lock taken with a fixed key). Which classes are wrappers the code says (lock-audit
+ * reads each class's methods that bear a lock method name); this is the shape such a method has: a
+ * callback form whose callback is the forwarded parameter (`callbackParameter`, counted from the
+ * first argument), waiting as the lock it takes does.
+ */
+export function forwardingMethodShape(inner: MethodShape, callbackParameter: number, keyed: boolean): MethodShape {
+  return {
+    callback: keyed ? callbackParameter - KEY_ARGUMENT - 1 : callbackParameter,
+    returns: new Set<AcquireResult>(["result"]),
+    waits: inner.waits,
+    keySequence: keyed && inner.keySequence,
+    options: undefined,
+    handleArgument: undefined,
+    callbackIfFunction: false,
+  };
+}
+
+/**
+ * Collections of locks: a value of one of these types whose element type (`typeArgument`) is a lock
+ * holds one lock class (`Map<string, Mutex>`: keyed by the lookup key); `lookup(key)` on it is one of
+ * its locks, the key at `keyArgument` telling them apart.
+ */
+export interface LockCollection {
+  readonly typeName: string;
+  readonly typeArgument: number;
+  readonly lookup: string;
+  readonly keyArgument: number;
+}
+
+export const LOCK_COLLECTIONS: readonly LockCollection[] = [
+  { typeName: "Map", typeArgument: 1, lookup: "get", keyArgument: 0 },
+  { typeName: "WeakMap", typeArgument: 1, lookup: "get", keyArgument: 0 },
+];
+
+/** The collection kind of a type named `typeName`, or undefined. */
+export function lockCollectionOf(typeName: string): LockCollection | undefined {
+  return LOCK_COLLECTIONS.find((collection) => collection.typeName === typeName);
+}
+
+/** Method names that look a lock up in a collection of locks (`get`). */
+export const COLLECTION_LOOKUPS: ReadonlySet<string> = new Set(LOCK_COLLECTIONS.map((collection) => collection.lookup));
+
+/** The key argument of a collection lookup of this name (`get(key)`: 0), or undefined for any other method. */
+export function lookupKeyArgument(method: string): number | undefined {
+  return LOCK_COLLECTIONS.find((collection) => collection.lookup === method)?.keyArgument;
+}
+
 const wrappers = new Map<string, number>();
 for (const library of LOCK_LIBRARIES) for (const wrapper of library.wrappers ?? []) if (!wrappers.has(wrapper.name)) wrappers.set(wrapper.name, wrapper.lockArgument);
 

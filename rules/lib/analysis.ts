@@ -143,7 +143,7 @@ function callResolver(suffixTokens: (name: string) => readonly SuffixToken[]): C
   const byName = new Map<string, CallEffect | null>();
   return (step) => {
     const name = step.callee.name;
-    if (name === undefined || !name.includes("_")) return undefined;
+    if (name === undefined || !name.includes("_") || step.callee.switchable) return undefined;
     let effect = byName.get(name);
     if (effect === undefined) {
       const tokens = suffixTokens(name);

@@ -29,6 +29,13 @@ export interface CalleeRef {
    * suffix token of the caller extra.
    */
   readonly unseen?: boolean;
+  /**
+   * A suffixed callee given a literal `true` flag (`this.verify_sa({ skipLock: true })`): it may not
+   * take its locks then. lock-audit reads the callee's branch on the flag (conditional locking); the
+   * rules, which see only the suffix, take nothing from it at this call and prove no suffix token of
+   * the caller extra, so they never report what lock-audit shows is clean.
+   */
+  readonly switchable?: boolean;
 }
 
 export type LockStep = Step<TS.Node, CalleeRef>;
@@ -253,7 +260,8 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
   resolveLock(receiver: TS.Expression): LockRef | undefined {
     const node = this.esTree(receiver);
     const resolved = node && resolveLockIn(this.env, node);
-    return resolved ? lockRefOf(resolved.lock) : undefined;
+    if (!resolved) return undefined;
+    return resolved.lookupKey === undefined ? lockRefOf(resolved.lock) : { ...lockRefOf(resolved.lock), lookupKey: resolved.lookupKey };
   }
 
   /** Only declared named locks: the rules check declared locks. */
@@ -271,6 +279,9 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     if (!node || (node.type !== AST_NODE_TYPES.CallExpression && node.type !== AST_NODE_TYPES.NewExpression)) return { callee: NO_UNIT, argumentShift: 0 };
     const callee = calleeRefOf(node.callee);
     if (callee.name !== undefined && !this.hasSuffix(callee.name) && (this.isImported(node.callee) || this.passesLock(node))) return { callee: { ...callee, unseen: true }, argumentShift: 0 };
+    if (callee.name !== undefined && this.hasSuffix(callee.name) && (node.arguments ?? []).some((argument) => passesTrueFlag(argument, 0))) {
+      return { callee: { ...callee, unseen: true, switchable: true }, argumentShift: 0 };
+    }
     return { callee, argumentShift: 0 };
   }
 
@@ -508,4 +519,11 @@ function handleEscapes(binding: TSESTree.Identifier, env: LockEnv): boolean {
     if (!isLocalUse(reference.identifier)) return true;
   }
   return false;
+}
+
+/** `true`, or an object literal with a `true` field at any depth up to 3 (`{ skipLock: true }`, `{ lock: { skip: true } }`). */
+function passesTrueFlag(node: TSESTree.Node, depth: number): boolean {
+  if (node.type === AST_NODE_TYPES.Literal) return node.value === true;
+  if (node.type !== AST_NODE_TYPES.ObjectExpression || depth > 3) return false;
+  return node.properties.some((property) => property.type === AST_NODE_TYPES.Property && passesTrueFlag(property.value, depth + 1));
 }

@@ -10,7 +10,7 @@ import { dirname, isAbsolute, posix, relative, resolve } from "node:path";
 import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as ts from "typescript";
 import type { LockRef } from "../../core/flow.js";
-import { wrappedLockArgument } from "../../core/recognition.js";
+import { lookupKeyArgument, wrappedLockArgument } from "../../core/recognition.js";
 import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type Policy } from "../../core/policy.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
@@ -42,6 +42,8 @@ export interface ResolvedLock {
   readonly lock: DeclaredLock;
   /** Keyed locks, when resolving a call such as `locks.acquire(key)`: the key argument's source text. */
   readonly keyText?: string;
+  /** A lock looked up in a declared keyed collection (`this.locks.get(id)`): the lookup key's source text. */
+  readonly lookupKey?: string;
 }
 
 /** A call of a lock method on a declared lock: `this.entries.runWrite(fn)`, `locks.acquire(key)`, `this.m.release()`. */
@@ -183,8 +185,139 @@ export function resolveLockIn(env: LockEnv, expr: TSESTree.Node): ResolvedLock |
     const lockCall = resolveLockCall(node, env);
     if (lockCall) return lockCall.keyText === undefined ? { lock: lockCall.lock } : { lock: lockCall.lock, keyText: lockCall.keyText };
   }
-  const lock = lockOfExpression(node, env, 0);
+  return lockFoundOf(node, env, 0);
+}
+
+/**
+ * `lockOfExpression`, and besides the shapes that tell a lock of a declared keyed collection by its
+ * key or hand a lock over: `this.locks.get(id)` (the collection is the declared lock, the key tells
+ * its members apart), `… ?? new Mutex()`, a local assigned only that lock or fresh ones
+ * (get-or-create), and `this.getLock()` / `this.lockFor(id)`, a method of the class whose every
+ * return is the same lock (a returned lookup key that is a parameter is the call's argument).
+ */
+function lockFoundOf(node: TSESTree.Node, env: LockEnv, depth: number): ResolvedLock | undefined {
+  if (depth > MAX_ALIAS_DEPTH) return undefined;
+  switch (node.type) {
+    case AST_NODE_TYPES.CallExpression: {
+      const callee = unwrapExpression(node.callee);
+      if (callee.type !== AST_NODE_TYPES.MemberExpression) break;
+      const method = memberName(callee);
+      const keyArgument = method === undefined ? undefined : lookupKeyArgument(method);
+      if (keyArgument !== undefined) {
+        const collection = lockOfExpression(unwrapExpression(callee.object), env, depth + 1);
+        const key = node.arguments[keyArgument];
+        if (collection?.kind === "keyed" && key) return { lock: collection, lookupKey: env.sourceCode.getText(key) };
+      }
+      if (method !== undefined && unwrapExpression(callee.object).type === AST_NODE_TYPES.ThisExpression) {
+        const returned = returnedLockOf(node, method, env, depth);
+        if (returned) return returned;
+      }
+      break;
+    }
+    case AST_NODE_TYPES.LogicalExpression:
+      if ((node.operator === "??" || node.operator === "||") && isCreation(node.right)) return lockFoundOf(unwrapExpression(node.left), env, depth + 1);
+      break;
+    case AST_NODE_TYPES.Identifier: {
+      const direct = lockOfExpression(node, env, depth);
+      if (direct) return { lock: direct };
+      const variable = findVariableOf(node, env);
+      const declarator = variable?.defs[0]?.node;
+      if (!variable || declarator?.type !== AST_NODE_TYPES.VariableDeclarator || declarator.id.type !== AST_NODE_TYPES.Identifier || !declarator.init) return undefined;
+      const found = lockFoundOf(unwrapExpression(declarator.init), env, depth + 1);
+      if (!found) return undefined;
+      // Get-or-create: every other assignment is a fresh lock (`lock = new Mutex()`) or the same lock.
+      for (const reference of variable.references) {
+        if (!reference.isWrite() || reference.init) continue;
+        const written = reference.writeExpr;
+        if (!written || isCreation(written)) continue;
+        const other = lockFoundOf(unwrapExpression(written), env, depth + 1);
+        if (other?.lock !== found.lock || other.lookupKey !== found.lookupKey) return undefined;
+      }
+      return found;
+    }
+    default:
+      break;
+  }
+  const lock = lockOfExpression(node, env, depth);
   return lock ? { lock } : undefined;
+}
+
+/** `new Mutex()`, `createLock()`: a value made on the spot, not a lock someone else holds. */
+function isCreation(node: TSESTree.Node): boolean {
+  const inner = unwrapExpression(node);
+  return inner.type === AST_NODE_TYPES.NewExpression || inner.type === AST_NODE_TYPES.CallExpression;
+}
+
+/** The lock `this.method(…)` returns, when the class in this file declares the method and its every return is that lock. */
+function returnedLockOf(call: TSESTree.CallExpression, method: string, env: LockEnv, depth: number): ResolvedLock | undefined {
+  const classNode = classOfThis(call);
+  if (!classNode) return undefined;
+  let fn: TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression | undefined;
+  for (const element of classNode.body.body) {
+    if (element.type !== AST_NODE_TYPES.MethodDefinition && element.type !== AST_NODE_TYPES.PropertyDefinition) continue;
+    if (element.computed || element.static) continue;
+    const key = element.key.type === AST_NODE_TYPES.Identifier ? element.key.name : element.key.type === AST_NODE_TYPES.PrivateIdentifier ? `#${element.key.name}` : undefined;
+    if (key !== method) continue;
+    const value = element.value && unwrapExpression(element.value);
+    if (value && isFunctionNode(value)) fn = value;
+    break;
+  }
+  if (!fn) return undefined;
+  let found: ResolvedLock | undefined;
+  for (const value of returnedExpressionsOf(fn)) {
+    const lock = lockFoundOf(unwrapExpression(value), env, depth + 1);
+    if (!lock) {
+      if (isCreation(value)) continue;
+      return undefined;
+    }
+    if (found && (found.lock !== lock.lock || found.lookupKey !== lock.lookupKey)) return undefined;
+    found = lock;
+  }
+  if (!found || found.lookupKey === undefined) return found;
+  const index = fn.params.findIndex((parameter) => parameter.type === AST_NODE_TYPES.Identifier && parameter.name === found!.lookupKey);
+  if (index < 0) return found;
+  const argument = call.arguments[index];
+  return argument ? { lock: found.lock, lookupKey: env.sourceCode.getText(argument) } : undefined;
+}
+
+/** Each `return` expression of a function's own body, or an arrow's expression body. */
+function returnedExpressionsOf(fn: TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression): TSESTree.Node[] {
+  if (fn.body.type !== AST_NODE_TYPES.BlockStatement) return [fn.body];
+  const values: TSESTree.Node[] = [];
+  const stack: TSESTree.Node[] = [...fn.body.body];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === AST_NODE_TYPES.ReturnStatement) {
+      if (node.argument) values.push(node.argument);
+      continue;
+    }
+    // Statements only: a nested function's returns are its own.
+    switch (node.type) {
+      case AST_NODE_TYPES.BlockStatement:
+        stack.push(...node.body);
+        break;
+      case AST_NODE_TYPES.IfStatement:
+        stack.push(node.consequent, ...(node.alternate ? [node.alternate] : []));
+        break;
+      case AST_NODE_TYPES.TryStatement:
+        stack.push(node.block, ...(node.handler ? [node.handler.body] : []), ...(node.finalizer ? [node.finalizer] : []));
+        break;
+      case AST_NODE_TYPES.ForStatement:
+      case AST_NODE_TYPES.ForInStatement:
+      case AST_NODE_TYPES.ForOfStatement:
+      case AST_NODE_TYPES.WhileStatement:
+      case AST_NODE_TYPES.DoWhileStatement:
+      case AST_NODE_TYPES.LabeledStatement:
+        stack.push(node.body);
+        break;
+      case AST_NODE_TYPES.SwitchStatement:
+        for (const switchCase of node.cases) stack.push(...switchCase.consequent);
+        break;
+      default:
+        break;
+    }
+  }
+  return values;
 }
 
 /** A call of one of a declared lock's methods, or undefined (any other call, or a lock that is not declared). */

@@ -164,3 +164,121 @@ describe("a lock member annotated with a library's type, assigned in the constru
     expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`)).toEqual(["Nursery.lock > Tracker.lock"]);
   });
 });
+
+describe("wrapper classes: a class whose method runs its callback parameter under a lock of its own is a lock (boltz's InstrumentedLock)", () => {
+  const wrapper = [
+    `import AsyncLock from "async-lock";`,
+    `export class InstrumentedLock {`,
+    `  private readonly lock: AsyncLock;`,
+    `  constructor(readonly name: string) { this.lock = new AsyncLock(); }`,
+    `  acquire = async <T>(key: string, op: string, cb: () => Promise<T> | T): Promise<T> =>`,
+    `    this.lock.acquire(key, async () => { void op; return await cb(); });`,
+    `}`,
+  ];
+  const users = [
+    `export class Nursery {`,
+    `  readonly lock = new InstrumentedLock("nursery");`,
+    `  tracker?: Tracker;`,
+    `  async settle(id: string): Promise<void> { await this.lock.acquire("swap", "settle", async () => { await this.tracker?.check(id); }); }`,
+    `  async forget(id: string): Promise<void> { await this.lock.acquire(id, "forget", () => undefined); }`,
+    `}`,
+    `export class Tracker {`,
+    `  private readonly lock = new InstrumentedLock("tracker");`,
+    `  nursery?: Nursery;`,
+    `  private withLock = <T>(op: string, cb: () => Promise<T>): Promise<T> => this.lock.acquire("tracker", op, cb);`,
+    `  async check(id: string): Promise<void> { await this.lock.acquire("check", "check", () => id); }`,
+    `  async sweep(id: string): Promise<void> { await this.withLock("sweep", async () => { await this.nursery?.forget(id); }); }`,
+    `}`,
+  ];
+  const source = [...wrapper, ...users].join("\n");
+  const lineOf = (text: string) => source.split("\n").findIndex((line) => line.includes(text)) + 1;
+
+  it.each([
+    ["with the package's types", true],
+    ["without them (the inner lock is known by its annotation)", false],
+  ])("its fields are keyed lock classes %s, taken by reference too, and their cycle is reported", async (_, packages) => {
+    const result = await analyze({ project: writeProject(source, packages) });
+    expect(locksOf(result)).toEqual(["InstrumentedLock.lock keyed 1", "Nursery.lock keyed 2", "Tracker.lock keyed 2"]);
+    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual(["Nursery.lock > Tracker.lock", "Tracker.lock > Nursery.lock"]);
+    // One cycle, reported at one of its two nesting sites.
+    const cycles = result.findings.filter((finding) => finding.ruleId === "cycle").map((finding) => finding.location.line);
+    expect(cycles).toHaveLength(1);
+    expect([lineOf("this.tracker?.check(id)"), lineOf("this.nursery?.forget(id)")]).toContain(cycles[0]);
+  });
+
+  it("is no lock when its method does not run the callback under its lock", async () => {
+    const logger = source.replace("this.lock.acquire(key, async () => { void op; return await cb(); })", "(this.lock.acquire(key, async () => { void op; }), cb())");
+    const result = await analyze({ project: writeProject(logger, true) });
+    expect(locksOf(result)).toEqual(["InstrumentedLock.lock keyed 1"]);
+    expect(result.findings).toEqual([]);
+  });
+});
+
+describe("locks in collections, locals and factories (MetaMask's nonce mutexes, powersync's this.locks.get(type))", () => {
+  const source = [
+    `import { Mutex } from "async-mutex";`,
+    `export class Accounts {`,
+    `  readonly #locks = new Map<string, Mutex>();`,
+    `  ledger?: Ledger;`,
+    `  #lockFor(id: string): Mutex {`,
+    `    let lock = this.#locks.get(id);`,
+    `    if (!lock) { lock = new Mutex(); this.#locks.set(id, lock); }`,
+    `    return lock;`,
+    `  }`,
+    `  async deposit(id: string): Promise<void> { await this.#lockFor(id).runExclusive(async () => { await this.ledger?.append(id); }); }`,
+    `  async audit(id: string): Promise<void> {`,
+    `    const lock = this.#locks.get(id) ?? new Mutex();`,
+    `    await lock.runExclusive(() => this.#lockFor(id).runExclusive(() => undefined));`,
+    `  }`,
+    `  async transfer(from: string, to: string): Promise<void> { await this.#lockFor(from).runExclusive(() => this.#lockFor(to).runExclusive(() => undefined)); }`,
+    `}`,
+    `export class Ledger {`,
+    `  readonly #mutex = new Mutex();`,
+    `  accounts?: Accounts;`,
+    `  getLock(): Mutex { return this.#mutex; }`,
+    `  async append(id: string): Promise<void> { const m = this.getLock(); const release = await m.acquire(); try { void id; } finally { release(); } }`,
+    `  async compact(): Promise<void> { await this.getLock().runExclusive(async () => { await this.accounts?.deposit("all"); }); }`,
+    `}`,
+  ].join("\n");
+  const lineOf = (text: string) => source.split("\n").findIndex((line) => line.includes(text)) + 1;
+
+  it.each([
+    ["with the package's types", true],
+    ["without them (the map's element type names the import)", false],
+  ])("a Map of mutexes is one keyed lock class, a lock returned by a method is that lock %s", async (_, packages) => {
+    const result = await analyze({ project: writeProject(source, packages) });
+    expect(locksOf(result)).toEqual(["Accounts.#locks keyed 5", "Ledger.#mutex mutex 2"]);
+    expect(result.graph.edges.map((edge) => `${edge.from} > ${edge.to}`).sort()).toEqual([
+      "Accounts.#locks > Accounts.#locks", // two accounts, or one re-taken
+      "Accounts.#locks > Ledger.#mutex",
+      "Ledger.#mutex > Accounts.#locks",
+      "Ledger.#mutex > Ledger.#mutex", // compact → deposit → append
+    ]);
+    // The two classes nest both ways: one cycle. The same key re-taken (audit) is a re-entry, two keys
+    // (transfer) are not; compact re-enters the ledger through deposit → append.
+    const cycles = result.findings.filter((finding) => finding.ruleId === "cycle").map((finding) => finding.location.line);
+    expect(cycles).toHaveLength(1);
+    expect([lineOf("await this.ledger?.append(id)"), lineOf("await this.accounts?.deposit")]).toContain(cycles[0]);
+    const reentries = result.findings.filter((finding) => finding.ruleId === "no-recursion").map((finding) => finding.location.line);
+    expect(reentries.sort((a, b) => a - b)).toEqual([lineOf("await lock.runExclusive"), lineOf("await this.accounts?.deposit")].sort((a, b) => a - b));
+  });
+});
+
+describe("a home-grown keyed lock's own map of mutexes", () => {
+  it("is how that lock works, not a lock class of its own", async () => {
+    const source = [
+      `import { Mutex } from "async-mutex";`,
+      `export class KeyedLocks {`,
+      `  readonly #locks = new Map<string, Mutex>();`,
+      `  async acquire(key: string): Promise<void> { let m = this.#locks.get(key); if (!m) { m = new Mutex(); this.#locks.set(key, m); } await m.acquire(); }`,
+      `  release(key: string): void { this.#locks.get(key)?.release(); }`,
+      `}`,
+      `export class Jobs {`,
+      `  readonly locks = new KeyedLocks();`,
+      `  async run(id: string): Promise<void> { await this.locks.acquire(id); this.locks.release(id); }`,
+      `}`,
+    ].join("\n");
+    const result = await analyze({ project: writeProject(source, true) });
+    expect(locksOf(result)).toEqual(["Jobs.locks mutex 1"]);
+  });
+});

@@ -531,6 +531,81 @@ export class S {
 `),
     expected: [],
   },
+  {
+    name: "lock-collection",
+    title: "a Map of mutexes is one keyed lock (the lookup key tells its mutexes apart), through get-or-create and a method returning a lock",
+    code: snippet(`export class K {
+  readonly locks = new Map<string, Mutex>();
+  #lockFor(id: string): Mutex {
+    let lock = this.locks.get(id);
+    if (!lock) {
+      lock = new Mutex();
+      this.locks.set(id, lock);
+    }
+    return lock;
+  }
+  async same_kk(id: string) {
+    const lock = this.locks.get(id) ?? new Mutex();
+    await lock.runExclusive(async () => {
+      await this.#lockFor(id).runExclusive(() => 1);
+    });
+  }
+  async two_kk(id: string, other: string) {
+    await this.#lockFor(id).runExclusive(() => this.#lockFor(other).runExclusive(() => 2));
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  getLock(): Mutex {
+    return this.a;
+  }
+  async under_sa_kk(k: K) {
+    await (k.locks.get("job") ?? new Mutex()).runExclusive(async () => {
+      await this.getLock().runExclusive(() => 1);
+    });
+  }
+  async named(k: K) {
+    const m = this.getLock();
+    await m.runExclusive(() => 1);
+  }
+}
+`),
+    expected: [
+      { rule: "no-recursion", line: 19 },
+      { rule: "order", line: 33 },
+      { rule: "suffix", line: 36, wants: "named_sa" },
+    ],
+  },
+  {
+    name: "skip-lock-flag",
+    title: "a caller holding the lock that passes { skipLock: true } is clean in both front ends, and the skipped lock is no suffix token (lock-audit reads the flag; the rules take nothing from the suffix there)",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async verify_sa(options?: { skipLock?: boolean }) {
+    if (!options?.skipLock) {
+      await this.a.runExclusive(() => 1);
+    }
+  }
+  async outer_sa() {
+    await this.a.runExclusive(async () => {
+      await this.verify_sa({ skipLock: true });
+    });
+  }
+  async wrong_sa() {
+    await this.a.runExclusive(async () => {
+      await this.verify_sa();
+    });
+  }
+  async under_sb() {
+    await this.b.runExclusive(async () => {
+      await this.verify_sa({ skipLock: true });
+    });
+  }
+}
+`),
+    expected: [{ rule: "no-recursion", line: 21 }],
+  },
   // ---- keyed locks ----
   {
     name: "keyed",
