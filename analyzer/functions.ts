@@ -83,9 +83,17 @@ export interface FunctionIndex {
   /**
    * Every name through which a call could reach a function of the program: function and member
    * names, class names, import/export bindings, destructured bindings. A callee named otherwise
-   * cannot resolve to a unit, so the type checker is not asked about it.
+   * cannot resolve to a unit, so the type checker is not asked about it. The names a property
+   * access can reach a function by (`x.name`: function, member, class and exported names, not local
+   * bindings) are in it once more as `memberKey(name)`, so `entry.id` does not reach the checker
+   * because some `const { id } = …` exists.
    */
   readonly functionNames: Set<string>;
+}
+
+/** How a name that may follow a dot is kept in `FunctionIndex.functionNames`. */
+export function memberKey(name: string): string {
+  return `.${name}`;
 }
 
 /** `foo`, `#foo`, `"foo"`, `1`; undefined for computed names. */
@@ -206,7 +214,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
 
   const addUnit = (unit: FunctionUnit) => {
     index.units.push(unit);
-    if (unit.name !== undefined) index.functionNames.add(unit.name);
+    if (unit.name !== undefined) index.functionNames.add(unit.name).add(memberKey(unit.name));
   };
 
   for (const sourceFile of sourceFiles) {
@@ -240,8 +248,11 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
         const list = index.classesByName.get(name) ?? [];
         list.push(node);
         index.classesByName.set(name, list);
-        index.functionNames.add(name);
-      } else if (ts.isImportSpecifier(node) || ts.isExportSpecifier(node) || ts.isNamespaceImport(node) || ts.isImportEqualsDeclaration(node)) {
+        index.functionNames.add(name).add(memberKey(name));
+      } else if (ts.isExportSpecifier(node)) {
+        // `ns.name` after `import * as ns` reaches what the module exports under that name.
+        index.functionNames.add(node.name.text).add(memberKey(node.name.text));
+      } else if (ts.isImportSpecifier(node) || ts.isNamespaceImport(node) || ts.isImportEqualsDeclaration(node)) {
         index.functionNames.add(node.name.text);
       } else if (ts.isImportClause(node) && node.name) {
         index.functionNames.add(node.name.text);

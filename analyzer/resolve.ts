@@ -8,7 +8,7 @@
  * `new C()` runs C's constructor or its nearest base class's; `super(...)` the base constructor.
  */
 import { ts } from "ts-morph";
-import { skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { memberKey, skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import type { ClassHierarchy } from "./hierarchy.js";
 
 export interface CallCounts {
@@ -76,7 +76,7 @@ export class CallResolver {
     const name = ts.isIdentifier(node) ? node : ts.isPropertyAccessExpression(node) ? node.name : undefined;
     if (!name) return undefined;
     const isOwnParameter = ts.isIdentifier(node) && this.parameterIndex(node.text, current) !== undefined;
-    if (!isOwnParameter && !this.index.functionNames.has(name.text)) return undefined;
+    if (!isOwnParameter && !this.index.functionNames.has(ts.isIdentifier(node) ? name.text : memberKey(name.text))) return undefined;
     const result = this.fromSymbol(this.symbolAt(name), current, false);
     return result.callee.kind === "unknown" ? undefined : result.callee;
   }
@@ -148,7 +148,8 @@ export class CallResolver {
     // import of the program has (or the function's own parameter): `parts.push()`,
     // `JSON.stringify()` and most library calls are settled without asking the checker.
     const name = nameNode.text;
-    if (!this.index.functionNames.has(name) && (isNew || this.parameterIndex(name, current) === undefined)) {
+    const known = this.index.functionNames.has(nameNode === expression ? name : memberKey(name));
+    if (!known && (isNew || nameNode !== expression || this.parameterIndex(name, current) === undefined)) {
       return { callee: UNKNOWN, external: true, argumentShift: 0 };
     }
     return { ...this.fromSymbol(this.symbolAt(nameNode), current, isNew), argumentShift: 0 };
