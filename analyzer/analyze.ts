@@ -40,5 +40,5 @@ export interface AnalyzeOptions {
 }
 
 export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> {
-  return new AnalysisEngine(options).update();
+  return new AnalysisEngine(options, { updates: false }).update();
 }

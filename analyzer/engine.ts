@@ -245,6 +245,7 @@ export class AnalysisEngine {
   private readonly spans: SourceSpans;
   private readonly progress: (progress: AnalysisProgress) => void;
   private readonly overlays = new Map<string, string>();
+  private readonly updates: boolean;
 
   private project: Project | undefined;
   private projectDirs: string[] = [];
@@ -259,7 +260,16 @@ export class AnalysisEngine {
   private pending = new Set<string>();
   private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, cold: true };
 
-  constructor(private readonly options: AnalyzeOptions) {
+  /**
+   * `updates: false`: one analysis and nothing after it (`analyze()`). The engine then skips what only
+   * a later update or `store()` reads — each file's imports, class shapes and target types — and
+   * refuses a second update.
+   */
+  constructor(
+    private readonly options: AnalyzeOptions,
+    { updates = true }: { updates?: boolean } = {},
+  ) {
+    this.updates = updates;
     this.cwd = options.cwd ?? process.cwd();
     this.progress = options.onProgress ?? (() => {});
     this.projectFiles = (typeof options.project === "string" ? [options.project] : options.project).map((project) => resolveProjectFile(project, this.cwd));
@@ -290,6 +300,7 @@ export class AnalysisEngine {
   store(): StoredFacts | undefined {
     const program = this.program;
     if (!program) return undefined;
+    if (!this.updates) throw new Error("this analysis engine was made for one analysis (updates: false) and keeps nothing to store");
     const files: Record<string, StoredFile> = {};
     for (const [fileName, state] of this.files) {
       const sourceFile = program.getSourceFile(fileName);
@@ -337,6 +348,7 @@ export class AnalysisEngine {
    * throws (a broken configuration, a target that names nothing), the next one starts over cold.
    */
   update(changed: Iterable<string> = []): AnalysisResult {
+    if (!this.updates && this.program) throw new Error("this analysis engine was made for one analysis (updates: false)");
     try {
       return this.updateOnce(changed);
     } catch (error) {
@@ -593,7 +605,7 @@ export class AnalysisEngine {
 
     // The types of declared targets in the files about to be extracted (the others' cannot have changed).
     const targetTypes = new Map<string, string>();
-    for (const sourceFile of sourceFiles) if (extract.has(sourceFile.fileName)) targetTypes.set(sourceFile.fileName, this.targetTypes(checker, sourceFile));
+    if (this.updates) for (const sourceFile of sourceFiles) if (extract.has(sourceFile.fileName)) targetTypes.set(sourceFile.fileName, this.targetTypes(checker, sourceFile));
     if (!cold && [...targetTypes].some(([file, types]) => this.files.get(file)?.targetTypes !== types)) {
       this.restored = undefined;
       return this.cold(started);
@@ -672,10 +684,10 @@ export class AnalysisEngine {
           hierarchy.asked = undefined;
         }
       }
-      const shape = shapeOf(sourceFile);
+      const shape = this.updates ? shapeOf(sourceFile) : { shape: "", memberNames: new Set<string>() };
       const state: FileState = {
         facts,
-        imports: importsOf(program, sourceFile),
+        imports: this.updates ? importsOf(program, sourceFile) : [],
         lookups,
         shape: shape.shape,
         memberNames: shape.memberNames,
