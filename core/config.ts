@@ -4,21 +4,13 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import schema from "../lock-order.schema.json" with { type: "json" };
+import type { ErrorObject, ValidateFunction } from "ajv";
+// lock-order.schema.json compiled ahead of time (scripts/lock-order-validator.js): no run loads ajv or compiles the schema.
+import { validate as validateLockOrder } from "./generated/lock-order-validator.js";
 import { buildPolicy, combineConfigErrors, LockOrderConfigError, type Policy } from "./policy.js";
 
 export const LOCK_ORDER_FILE = "lock-order.json";
 
-let validateSchema: ValidateFunction | undefined;
-
-function schemaValidator(): ValidateFunction {
-  // Compiled on first use: a lint run that never reads a file (settings embed the policy) skips it.
-  // The schema is ours and fixed, so it is not itself checked against the JSON Schema meta-schema
-  // (compiling that took about 60% of the ~45 ms); lock-order.json is validated exactly as before.
-  validateSchema ??= new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(schema);
-  return validateSchema;
-}
 
 /** `/locks/3/id` → `locks[3].id` */
 function jsonPathOf(instancePath: string, extra?: string): string {
@@ -81,7 +73,7 @@ export function parseLockOrder(text: string, file: string): Policy {
     }
     throw new LockOrderConfigError(file, where, `is not valid JSON (${message.split("\n")[0].replace(/ in JSON at position \d+.*$/, "")})`, "fix the JSON syntax");
   }
-  const validate = schemaValidator();
+  const validate = validateLockOrder as ValidateFunction;
   if (!validate(raw)) {
     // One line per problem, at most one per JSON path (ajv may report several keywords for one value).
     const byPath = new Map<string, LockOrderConfigError>();
