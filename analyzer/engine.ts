@@ -42,7 +42,7 @@ import { ClassHierarchy } from "./hierarchy.js";
 import { lockInventory } from "./inventory.js";
 import { SourceSpans } from "./locations.js";
 import { buildLockGraph } from "./lock-graph.js";
-import { LockResolver } from "./locks.js";
+import { LockResolver, typeKeyOf } from "./locks.js";
 import { loadProject, programSources, resolveProjectFile, type UnparsableFile } from "./project.js";
 import { recordFile, recordUnparsable, unitIdsOf } from "./record.js";
 import { CallResolver } from "./resolve.js";
@@ -428,8 +428,8 @@ export class AnalysisEngine {
           if (!member.name || propertyNameText(member.name) !== memberName) continue;
           const type = checker.getNonNullableType(checker.getTypeAtLocation(member.name));
           const symbol = type.getSymbol() ?? type.aliasSymbol;
-          const where = symbol?.declarations?.[0];
-          keys.push(`${lock.id}:${symbol?.getName() ?? checker.typeToString(type)}@${where ? where.getSourceFile().fileName : ""}`);
+          // A type without a symbol can match no declared-target check: it is kept only to notice a change.
+          keys.push(`${lock.id}:${symbol ? typeKeyOf(symbol) : `<type ${checker.typeToString(type)}>`}`);
         }
       }
     }
@@ -621,7 +621,19 @@ export class AnalysisEngine {
     this.functionNames = rawNames;
 
     const hierarchy = new RecordingHierarchy(checker, index.classes);
-    const locks = new LockResolver(checker, this.policy, this.configDir, index.classesByName);
+    // The declared targets' types, from each file's keys (this update's for the files it extracts):
+    // a fresh checker would otherwise be asked for every declared target's type again.
+    const declaredTypeKeys = this.updates ? new Set<string>() : undefined;
+    if (declaredTypeKeys) {
+      for (const sourceFile of sourceFiles) {
+        const lines = targetTypes.get(sourceFile.fileName) ?? this.files.get(sourceFile.fileName)?.targetTypes ?? "";
+        for (const line of lines.split("\n")) {
+          const key = line.slice(line.indexOf(":") + 1);
+          if (line && !key.startsWith("<type ")) declaredTypeKeys.add(key);
+        }
+      }
+    }
+    const locks = new LockResolver(checker, this.policy, this.configDir, index.classesByName, declaredTypeKeys);
     const calls = new CallResolver(program, checker, index, hierarchy);
     const extractor = new FactExtractor(locks, calls, releaseMethodNames(this.policy));
 

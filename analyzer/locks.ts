@@ -51,7 +51,7 @@ export class LockResolver {
   /** Every method name that may acquire or release a lock; other calls are never lock calls. */
   readonly methodNames: ReadonlySet<string>;
   private readonly declarationCache = new Map<ts.Node, LockRef | null>();
-  private lockTypeSymbols: Set<ts.Symbol> | undefined;
+  private lockTypeKeys: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -59,7 +59,10 @@ export class LockResolver {
     /** Folder of lock-order.json: module targets are relative to it. */
     private readonly configDir: string,
     private readonly classesByName: ReadonlyMap<string, readonly ts.ClassLikeDeclaration[]>,
+    /** The declared targets' `typeKeyOf` keys when the caller already knows them (the engine keeps them per file). */
+    declaredTypeKeys?: ReadonlySet<string>,
   ) {
+    this.lockTypeKeys = declaredTypeKeys;
     const names = new Set<string>(CALLBACK_METHODS);
     for (const methods of [policy.methods, ...policy.locks.map((lock) => lock.methods)]) {
       for (const name of [...methods.write, ...methods.read, ...methods.release]) names.add(name);
@@ -463,7 +466,7 @@ export class LockResolver {
     if (symbol) {
       const library = libraryOfTypeName(symbol.getName());
       if (library) return library;
-      if (this.declaredLockTypes().has(symbol)) return true;
+      if (this.declaredLockTypes().has(typeKeyOf(symbol))) return true;
     }
     return libraryOfShape((name) => this.checker.getPropertyOfType(type, name) !== undefined);
   }
@@ -524,10 +527,10 @@ export class LockResolver {
       : undefined;
   }
 
-  /** The types of the declared targets: a member of the same type elsewhere is a lock too. */
-  private declaredLockTypes(): Set<ts.Symbol> {
-    if (this.lockTypeSymbols) return this.lockTypeSymbols;
-    const symbols = new Set<ts.Symbol>();
+  /** The types of the declared targets (`typeKeyOf` keys): a member of the same type elsewhere is a lock too. */
+  private declaredLockTypes(): ReadonlySet<string> {
+    if (this.lockTypeKeys) return this.lockTypeKeys;
+    const keys = new Set<string>();
     for (const lock of this.policy.locks) {
       const target = lock.parsedTarget;
       if (target.kind !== "member") continue;
@@ -537,13 +540,23 @@ export class LockResolver {
           if (propertyNameText(member.name) !== memberName || !member.name) continue;
           const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(member.name));
           const symbol = type.getSymbol() ?? type.aliasSymbol;
-          if (symbol) symbols.add(symbol);
+          if (symbol) keys.add(typeKeyOf(symbol));
         }
       }
     }
-    this.lockTypeSymbols = symbols;
-    return symbols;
+    this.lockTypeKeys = keys;
+    return keys;
   }
+}
+
+/**
+ * A type as the declared-target check compares it: its name and the file of its first declaration.
+ * A key, not the symbol, so that it outlives the checker (the engine keeps each file's keys across
+ * program rebuilds instead of asking a fresh checker for every declared target's type).
+ */
+export function typeKeyOf(symbol: ts.Symbol): string {
+  const where = symbol.declarations?.[0];
+  return `${symbol.getName()}@${where ? where.getSourceFile().fileName : ""}`;
 }
 
 function isFallbackOperator(kind: ts.SyntaxKind): boolean {
