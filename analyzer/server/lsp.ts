@@ -8,6 +8,8 @@
  * running.
  */
 import { existsSync } from "node:fs";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -79,7 +81,37 @@ interface Blocker {
   messages: string[];
 }
 
+/** A heap this many times its size after the last collection is collected after an analysis. */
+const HEAP_GROWTH_BEFORE_COLLECTING = 1.5;
+
+/**
+ * Called after each analysis: a full garbage collection once the heap has grown well past its live
+ * size. Every update leaves the previous program and checker behind as garbage, and with edits in
+ * quick succession V8 lets the heap grow to several times its live size before collecting
+ * (measured on the 1,200-module bench project: 350–650 MB used after 20–100 edits against 231 MB
+ * live); an editor keeps the server for hours. Collecting after every analysis instead cost each
+ * edit about 0.25 s there.
+ */
+function garbageCollector(): () => void {
+  let gc: (() => void) | undefined;
+  try {
+    setFlagsFromString("--expose-gc");
+    const exposed: unknown = runInNewContext("gc");
+    if (typeof exposed === "function") gc = exposed as () => void;
+  } catch {
+    // No collector to call: V8 collects on its own schedule.
+  }
+  if (!gc) return () => {};
+  let live = 0;
+  return () => {
+    if (live > 0 && getHeapStatistics().used_heap_size < live * HEAP_GROWTH_BEFORE_COLLECTING) return;
+    gc();
+    live = getHeapStatistics().used_heap_size;
+  };
+}
+
 export function startServer(options: ServerOptions): Connection {
+  const collectGarbage = garbageCollector();
   const connection = createConnection(ProposedFeatures.all, options.input, options.output);
   const documents = new TextDocuments(TextDocument);
   const debounceMs = options.debounceMs ?? 150;
@@ -212,6 +244,7 @@ export function startServer(options: ServerOptions): Connection {
     publish();
     if (pullClient) connection.languages.diagnostics.refresh().catch(() => {});
     done?.();
+    collectGarbage();
   }
 
   function schedule(): void {
