@@ -42,7 +42,7 @@ import { ClassHierarchy } from "./hierarchy.js";
 import { lockInventory } from "./inventory.js";
 import { SourceSpans } from "./locations.js";
 import { buildLockGraph } from "./lock-graph.js";
-import { LockResolver, typeKeyOf } from "./locks.js";
+import { declaredTargetTypes, LockResolver, typeKeyOf } from "./locks.js";
 import { loadProject, programSources, resolveProjectFile, type UnparsableFile } from "./project.js";
 import { recordFile, recordUnparsable, unitIdsOf } from "./record.js";
 import { CallResolver } from "./resolve.js";
@@ -418,21 +418,9 @@ export class AnalysisEngine {
    * one of these types anywhere is a lock too, so when they change, every file's locks may.
    */
   private targetTypes(checker: ts.TypeChecker, sourceFile: ts.SourceFile): string {
-    const keys: string[] = [];
-    for (const info of this.collected.get(sourceFile)?.classes ?? []) {
-      for (const lock of this.policy.locks) {
-        const target = lock.parsedTarget;
-        if (target.kind !== "member" || target.className !== info.name) continue;
-        const memberName = memberNameOf(target);
-        for (const member of info.declaration.members) {
-          if (!member.name || propertyNameText(member.name) !== memberName) continue;
-          const type = checker.getNonNullableType(checker.getTypeAtLocation(member.name));
-          const symbol = type.getSymbol() ?? type.aliasSymbol;
-          // A type without a symbol can match no declared-target check: it is kept only to notice a change.
-          keys.push(`${lock.id}:${symbol ? typeKeyOf(symbol) : `<type ${checker.typeToString(type)}>`}`);
-        }
-      }
-    }
+    const classes = this.collected.get(sourceFile)?.classesByName ?? new Map<string, ts.ClassLikeDeclaration[]>();
+    // A type without a symbol can match no declared-target check: it is kept only to notice a change.
+    const keys = declaredTargetTypes(checker, this.policy, classes).map(({ lock, type, symbol }) => `${lock.id}:${symbol ? typeKeyOf(symbol) : `<type ${checker.typeToString(type)}>`}`);
     return keys.sort().join("\n");
   }
 

@@ -531,22 +531,32 @@ export class LockResolver {
   private declaredLockTypes(): ReadonlySet<string> {
     if (this.lockTypeKeys) return this.lockTypeKeys;
     const keys = new Set<string>();
-    for (const lock of this.policy.locks) {
-      const target = lock.parsedTarget;
-      if (target.kind !== "member") continue;
-      const memberName = memberNameOf(target);
-      for (const declaration of this.classesByName.get(target.className) ?? []) {
-        for (const member of declaration.members) {
-          if (propertyNameText(member.name) !== memberName || !member.name) continue;
-          const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(member.name));
-          const symbol = type.getSymbol() ?? type.aliasSymbol;
-          if (symbol) keys.add(typeKeyOf(symbol));
-        }
-      }
-    }
+    for (const { symbol } of declaredTargetTypes(this.checker, this.policy, this.classesByName)) if (symbol) keys.add(typeKeyOf(symbol));
     this.lockTypeKeys = keys;
     return keys;
   }
+}
+
+/** The type of each declared `Class.member` target among `classesByName`'s classes, with its lock. */
+export function declaredTargetTypes(
+  checker: ts.TypeChecker,
+  policy: Policy,
+  classesByName: ReadonlyMap<string, readonly ts.ClassLikeDeclaration[]>,
+): { lock: DeclaredLock; type: ts.Type; symbol: ts.Symbol | undefined }[] {
+  const found: { lock: DeclaredLock; type: ts.Type; symbol: ts.Symbol | undefined }[] = [];
+  for (const lock of policy.locks) {
+    const target = lock.parsedTarget;
+    if (target.kind !== "member") continue;
+    const memberName = memberNameOf(target);
+    for (const declaration of classesByName.get(target.className) ?? []) {
+      for (const member of declaration.members) {
+        if (!member.name || propertyNameText(member.name) !== memberName) continue;
+        const type = checker.getNonNullableType(checker.getTypeAtLocation(member.name));
+        found.push({ lock, type, symbol: type.getSymbol() ?? type.aliasSymbol });
+      }
+    }
+  }
+  return found;
 }
 
 /**
