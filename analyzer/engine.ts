@@ -30,7 +30,7 @@ import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ts, type Project } from "ts-morph";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
-import { buildPolicy, memberNameOf, releaseMethodNames, type Policy } from "../core/policy.js";
+import { buildPolicy, releaseMethodNames, type Policy } from "../core/policy.js";
 import type { AnalysisProgress, AnalyzeOptions } from "./analyze.js";
 import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings, type FactSummaries } from "./checks.js";
 import { AuditError, auditErrorOf } from "./errors.js";
