@@ -152,6 +152,11 @@ interface ProgramInternals {
 }
 
 
+/** Source files in one order for every run, whatever order the program lists them in after edits. */
+function byFileName(a: ts.SourceFile, b: ts.SourceFile): number {
+  return a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0;
+}
+
 /** The program files a file imports (its module specifiers as the program resolved them, and `/// <reference path>`s). */
 function importsOf(program: ts.Program, sourceFile: ts.SourceFile): string[] {
   const imports = new Set<string>();
@@ -573,7 +578,7 @@ export class AnalysisEngine {
     if (restored) this.functionNames = restored.functionNames;
     const checker = program.getTypeChecker();
     // One order for every run, whatever order the program lists its files in after edits.
-    const sourceFiles = [...sources.sourceFiles].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
+    const sourceFiles = [...sources.sourceFiles].sort(byFileName);
     const collected = this.collect(sourceFiles);
     const rawNames = collected.functionNames;
     const names = new RecordingNames(rawNames);
@@ -721,7 +726,7 @@ export class AnalysisEngine {
     // Units in program order: files by name, units as collected.
     const units: FactUnit[] = [];
     const fileList: FileFacts[] = [];
-    for (const sourceFile of [...sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0))) {
+    for (const sourceFile of [...sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].sort(byFileName)) {
       const state = this.files.get(sourceFile.fileName)!;
       fileList.push(state.facts);
       for (const unit of state.facts.units) units.push(this.units.get(unit.id)!);
