@@ -40,47 +40,67 @@ import {
   type MethodShape,
 } from "./recognition.js";
 
+/** What the lowering reads from the `ts` namespace of its caller (see `TypeScript`). */
+const TYPESCRIPT_MEMBERS = [
+  "NodeFlags",
+  "SyntaxKind",
+  "forEachChild",
+  "isArrayBindingPattern",
+  "isArrayLiteralExpression",
+  "isAsExpression",
+  "isAwaitExpression",
+  "isBinaryExpression",
+  "isBindingElement",
+  "isBlock",
+  "isCallExpression",
+  "isCaseClause",
+  "isClassStaticBlockDeclaration",
+  "isComputedPropertyName",
+  "isDefaultClause",
+  "isElementAccessExpression",
+  "isForOfStatement",
+  "isIdentifier",
+  "isNewExpression",
+  "isNonNullExpression",
+  "isObjectLiteralExpression",
+  "isParenthesizedExpression",
+  "isPrefixUnaryExpression",
+  "isPropertyAccessExpression",
+  "isPropertyAssignment",
+  "isPropertyDeclaration",
+  "isSatisfiesExpression",
+  "isShorthandPropertyAssignment",
+  "isSourceFile",
+  "isSpreadAssignment",
+  "isStringLiteral",
+  "isStringLiteralLike",
+  "isTypeAssertionExpression",
+  "isVariableDeclarationList",
+] as const;
+
 /**
  * What the lowering reads from the `ts` namespace of its caller: the `typescript` package, or
  * ts-morph's bundled copy (the two namespaces differ as wholes, but agree on these members).
  */
-export type TypeScript = Pick<
-  typeof TS,
-  | "NodeFlags"
-  | "SyntaxKind"
-  | "forEachChild"
-  | "isArrayBindingPattern"
-  | "isArrayLiteralExpression"
-  | "isAsExpression"
-  | "isAwaitExpression"
-  | "isBinaryExpression"
-  | "isBindingElement"
-  | "isBlock"
-  | "isCallExpression"
-  | "isCaseClause"
-  | "isClassStaticBlockDeclaration"
-  | "isComputedPropertyName"
-  | "isDefaultClause"
-  | "isElementAccessExpression"
-  | "isForOfStatement"
-  | "isIdentifier"
-  | "isNewExpression"
-  | "isNonNullExpression"
-  | "isObjectLiteralExpression"
-  | "isParenthesizedExpression"
-  | "isPrefixUnaryExpression"
-  | "isPropertyAccessExpression"
-  | "isPropertyAssignment"
-  | "isPropertyDeclaration"
-  | "isSatisfiesExpression"
-  | "isShorthandPropertyAssignment"
-  | "isSourceFile"
-  | "isSpreadAssignment"
-  | "isStringLiteral"
-  | "isStringLiteralLike"
-  | "isTypeAssertionExpression"
-  | "isVariableDeclarationList"
->;
+export type TypeScript = Pick<typeof TS, (typeof TYPESCRIPT_MEMBERS)[number]>;
+
+const plainNamespaces = new WeakMap<TypeScript, TypeScript>();
+
+/**
+ * The members the lowering reads, copied into a plain object once per namespace. TypeScript's
+ * module exports every member through a getter (its bundle's `__export`), so each
+ * `ts.SyntaxKind.X` and `ts.isIdentifier(…)` in the walk was a getter call: about a tenth of the
+ * lowering's time.
+ */
+export function plainTypeScript(ts: TypeScript): TypeScript {
+  let plain = plainNamespaces.get(ts);
+  if (!plain) {
+    plain = Object.fromEntries(TYPESCRIPT_MEMBERS.map((member) => [member, ts[member]])) as unknown as TypeScript;
+    plainNamespaces.set(ts, plain);
+    plainNamespaces.set(plain, plain);
+  }
+  return plain;
+}
 
 export type LockAction = "write" | "read" | "release";
 
@@ -296,6 +316,7 @@ function isUnitNode(ts: TypeScript, node: TS.Node): boolean {
  * the call stack allows.
  */
 export function collectUnits(ts: TypeScript, sourceFile: TS.SourceFile, relevant?: (pos: number, end: number) => boolean): LoweredNode[] {
+  ts = plainTypeScript(ts);
   const units: LoweredNode[] = [sourceFile];
   const stack: TS.Node[] = [];
   const push = (child: TS.Node): void => {
@@ -450,7 +471,7 @@ class UnitWalker<C, U> {
     private readonly unit: U,
     private readonly sourceFile: TS.SourceFile,
   ) {
-    this.ts = host.ts;
+    this.ts = plainTypeScript(host.ts);
   }
 
   run(node: LoweredNode): LoweredUnit<C> {
