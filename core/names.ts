@@ -20,8 +20,11 @@ function editDistance(a: string, b: string): number {
 export function closestNames(wanted: string, candidates: Iterable<string>): string[] {
   const limit = Math.max(2, Math.floor(wanted.length / 3));
   const scored: { name: string; distance: number }[] = [];
+  const lowerWanted = wanted.toLowerCase();
   for (const name of new Set(candidates)) {
-    const distance = name.toLowerCase() === wanted.toLowerCase() ? 0.5 : editDistance(wanted, name);
+    // The distance is at least the difference in length: most candidates are out of reach without computing it.
+    if (Math.abs(name.length - wanted.length) > limit) continue;
+    const distance = name.toLowerCase() === lowerWanted ? 0.5 : editDistance(wanted, name);
     if (distance <= limit) scored.push({ name, distance });
   }
   scored.sort((a, b) => a.distance - b.distance || (a.name < b.name ? -1 : 1));

@@ -20,21 +20,26 @@ export interface ParsedName {
  * is ignored.
  */
 export function suffixOf(name: string, policy: Policy): ParsedName {
-  const plain = name.startsWith("#") ? name.slice(1) : name;
-  const parts = plain.split("_");
+  const plain = name.charCodeAt(0) === HASH ? name.slice(1) : name;
+  // Scanned from the end, part by part, without splitting: the rules ask for every name in a file.
+  let firstNamed = 0;
+  while (firstNamed < plain.length && plain.charCodeAt(firstNamed) === UNDERSCORE) firstNamed += 1;
   const tokens: SuffixToken[] = [];
-  // The base keeps every part up to and including the first non-empty one.
-  const firstNamed = parts.findIndex((part) => part !== "");
-  let first = parts.length;
-  while (first > firstNamed + 1) {
-    const token = policy.tokens.get(parts[first - 1]);
+  let end = plain.length;
+  for (;;) {
+    const cut = plain.lastIndexOf("_", end - 1);
+    // The base keeps every part up to and including the first non-empty one.
+    if (cut <= firstNamed) break;
+    const token = policy.tokens.get(plain.slice(cut + 1, end));
     if (!token) break;
     tokens.unshift(token);
-    first -= 1;
+    end = cut;
   }
-  const base = parts.slice(0, first).join("_");
-  return { base, tokens, suffixText: plain.slice(base.length) };
+  return end === plain.length ? { base: plain, tokens, suffixText: "" } : { base: plain.slice(0, end), tokens, suffixText: plain.slice(end) };
 }
+
+const HASH = 0x23;
+const UNDERSCORE = 0x5f;
 
 /** What one function takes: lock → strongest mode (w beats r). */
 export type AcquiredLocks = Map<DeclaredLock, Mode>;

@@ -71,6 +71,17 @@ function memberTargets(policy: Policy): ReadonlyMap<string, readonly DeclaredLoc
   return known;
 }
 
+const moduleTargetsByPolicy = new WeakMap<Policy, readonly DeclaredLock[]>();
+
+function moduleTargetsOf(policy: Policy): readonly DeclaredLock[] {
+  let known = moduleTargetsByPolicy.get(policy);
+  if (!known) {
+    known = policy.locks.filter((lock) => lock.parsedTarget.kind === "module");
+    moduleTargetsByPolicy.set(policy, known);
+  }
+  return known;
+}
+
 function targetsByClass(policy: Policy): Map<string, DeclaredLock[]> {
   const byClass = new Map<string, DeclaredLock[]>();
   for (const lock of policy.locks) {
@@ -148,7 +159,7 @@ export default createRule<[], TargetMessageId>({
 
     const listeners: TSESLint.RuleListener = { ClassDeclaration: checkClass, ClassExpression: checkClass };
 
-    const moduleTargets = policy.locks.filter((lock) => lock.parsedTarget.kind === "module");
+    const moduleTargets = moduleTargetsOf(policy);
     if (moduleTargets.length > 0 && !policy.file.startsWith("<") && context.filename && !context.filename.startsWith("<")) {
       const here = normalizeModulePath(relative(dirname(policy.file), context.filename));
       const mine = moduleTargets.filter((lock) => lock.parsedTarget.kind === "module" && lock.parsedTarget.modulePath === here);

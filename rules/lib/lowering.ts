@@ -356,9 +356,14 @@ interface ImportedNames {
   readonly namespaces: ReadonlySet<string>;
 }
 
-/** The names a declared lock is reached by: its member (`#member` for a private one) or module variable. */
+const targetNamesByPolicy = new WeakMap<Policy, ReadonlySet<string>>();
+
+/** The names a declared lock is reached by: its member (`#member` for a private one) or module variable (per policy: a policy never changes). */
 function targetNamesOf(policy: Policy): ReadonlySet<string> {
+  const known = targetNamesByPolicy.get(policy);
+  if (known) return known;
   const names = new Set<string>();
+  targetNamesByPolicy.set(policy, names);
   for (const lock of policy.locks) {
     const target = lock.parsedTarget;
     if (target.kind === "member") names.add(memberNameOf(target));

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseLockOrder } from "../../core/config.js";
 import { describeMismatch } from "../../core/messages.js";
@@ -29,6 +30,23 @@ describe("suffix grammar", () => {
     // The base keeps its first segment, so a rename never produces an empty name.
     expect(nameWithSuffix("_sm", [], policy)).toBe("_sm");
     expect(nameWithSuffix("_sm", suffixOf("x_rh", policy).tokens, policy)).toBe("_sm_rh");
+  });
+
+  it("splits any name into a base that keeps a named part and a suffix of valid tokens only", () => {
+    const part = fc.constantFrom("", "sm", "rsw", "rsr", "mlw", "rh", "ms", "x", "get", "Sm");
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(part, { maxLength: 6 }), (hash, parts) => {
+        const plain = parts.join("_");
+        const { base, tokens, suffixText } = suffixOf(hash ? `#${plain}` : plain, policy);
+        expect(base + suffixText).toBe(plain);
+        const written = suffixText.split("_").slice(1);
+        expect(written.map((text) => policy.tokens.get(text))).toEqual(tokens);
+        if (suffixText) expect(base).toMatch(/[^_]/);
+        // The longest run: the part before the suffix is no token, or it is the base's only named part.
+        const rest = base.split("_");
+        if (rest.length > 1 && policy.tokens.has(rest[rest.length - 1])) expect(rest.slice(0, -1).join("")).toBe("");
+      }),
+    );
   });
 
   it("computes the required suffix in declared order with the strongest mode", () => {
