@@ -32,7 +32,7 @@ import {
   type LockLibrary,
   type MethodShape,
 } from "../core/recognition.js";
-import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
+import { allMethodNames, classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
@@ -65,7 +65,7 @@ export class LockResolver {
     this.lockTypeKeys = declaredTypeKeys;
     const names = new Set<string>(CALLBACK_METHODS);
     for (const methods of [policy.methods, ...policy.locks.map((lock) => lock.methods)]) {
-      for (const name of [...methods.write, ...methods.read, ...methods.release]) names.add(name);
+      for (const name of allMethodNames(methods)) names.add(name);
     }
     this.methodNames = names;
   }

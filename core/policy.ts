@@ -20,7 +20,17 @@ export interface MethodNames {
   read: readonly string[];
   /** Release of a lock acquired manually. */
   release: readonly string[];
+  /**
+   * One-shot methods that take the lock exclusively and release it before they return (`pool.query(sql)`
+   * on a pool that locks internally): they count for the order and recursion, and are never held after the call.
+   */
+  atomic: readonly string[];
+  /** One-shot methods that take the lock shared (exclusive on a `mutex` or `keyed` lock), as `atomic`. */
+  atomicRead: readonly string[];
 }
+
+/** What a method does to a lock: one of the `methods` categories. */
+export type MethodCategory = keyof MethodNames;
 
 /** How `methods` may be written in lock-order.json: any subset overrides that list. */
 export type MethodOverrides = Partial<Record<keyof MethodNames, string[]>>;
@@ -83,7 +93,14 @@ export interface Policy {
 /** Method names used for locks without their own `methods`: every entry's of the recognition table, by action. */
 export const DEFAULT_METHODS: MethodNames = (() => {
   const names = defaultMethodNames();
-  return Object.freeze({ write: Object.freeze(names.write), read: Object.freeze(names.read), release: Object.freeze(names.release) });
+  return Object.freeze({
+    write: Object.freeze(names.write),
+    read: Object.freeze(names.read),
+    release: Object.freeze(names.release),
+    // No library of the table has one-shot methods: they are the methods of a lock's own class, named in lock-order.json.
+    atomic: Object.freeze([]),
+    atomicRead: Object.freeze([]),
+  });
 })();
 
 export const LOCK_ID_PATTERN = /^[a-z][a-z0-9]*$/;
@@ -91,7 +108,7 @@ const IDENTIFIER = "[A-Za-z_$][A-Za-z0-9_$]*";
 const MEMBER_TARGET = new RegExp(`^(${IDENTIFIER})\\.(#?)(${IDENTIFIER})$`);
 const MODULE_TARGET = new RegExp(`^([^#\\s][^#]*\\.(?:[cm]?[jt]sx?))#(${IDENTIFIER})$`);
 const KINDS: readonly LockKind[] = ["mutex", "rwlock", "keyed"];
-const METHOD_CATEGORIES: readonly (keyof MethodNames)[] = ["write", "read", "release"];
+const METHOD_CATEGORIES: readonly MethodCategory[] = ["write", "read", "release", "atomic", "atomicRead"];
 
 /**
  * A problem in lock-order.json. The message is one line: file, JSON path, what is wrong, what to do.
@@ -187,7 +204,7 @@ function resolveMethods(
   const result: Record<keyof MethodNames, readonly string[]> = { ...base };
   for (const [key, names] of Object.entries(overrides)) {
     if (!METHOD_CATEGORIES.includes(key as keyof MethodNames)) {
-      fail(`${path}.${key}`, `unknown method category "${key}"`, 'use "write", "read" or "release"');
+      fail(`${path}.${key}`, `unknown method category "${key}"`, `use ${METHOD_CATEGORIES.map((category) => `"${category}"`).join(", ")}`);
     }
     if (!Array.isArray(names) || names.some((name) => typeof name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(name))) {
       fail(`${path}.${key}`, "must be an array of method names", 'list identifiers, e.g. ["acquire"]');
@@ -316,11 +333,23 @@ export function releaseMethodNames(policy: Policy): ReadonlySet<string> {
   return names;
 }
 
-/** What a method call on a lock of this declaration does, or undefined when it is not a lock method. */
-export function classifyMethod(lock: Pick<DeclaredLock, "kind" | "methods">, method: string): "write" | "read" | "release" | undefined {
+/**
+ * What a method call on a lock of this declaration does, or undefined when it is not a lock method.
+ * Shared categories are exclusive except on an rwlock. A one-shot name wins over the acquiring lists,
+ * so `methods.atomic` may name a method the defaults list as acquiring.
+ */
+export function classifyMethod(lock: Pick<DeclaredLock, "kind" | "methods">, method: string): MethodCategory | undefined {
   const methods = lock.methods;
+  const shared = lock.kind === "rwlock";
   if (methods.release.includes(method)) return "release";
+  if (methods.atomic.includes(method)) return "atomic";
+  if (methods.atomicRead.includes(method)) return shared ? "atomicRead" : "atomic";
   if (methods.write.includes(method)) return "write";
-  if (methods.read.includes(method)) return lock.kind === "rwlock" ? "read" : "write";
+  if (methods.read.includes(method)) return shared ? "read" : "write";
   return undefined;
+}
+
+/** Every method name of these lists, whatever it does. */
+export function allMethodNames(methods: MethodNames): string[] {
+  return METHOD_CATEGORIES.flatMap((category) => methods[category]);
 }

@@ -11,7 +11,7 @@ import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescr
 import type * as ts from "typescript";
 import type { LockRef } from "../../core/flow.js";
 import { lookupKeyArgument, wrappedLockArgument } from "../../core/recognition.js";
-import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type Policy } from "../../core/policy.js";
+import { allMethodNames, classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type MethodCategory, type Policy } from "../../core/policy.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
@@ -52,7 +52,7 @@ export interface LockCall {
   readonly call: TSESTree.CallExpression;
   readonly method: string;
   /** What the call does, per the lock's `methods` (`read` on a mutex counts as `write`). */
-  readonly action: "write" | "read" | "release";
+  readonly action: MethodCategory;
   /** Keyed locks: the key argument (the first argument that is not a function). */
   readonly keyNode?: TSESTree.Node;
   readonly keyText?: string;
@@ -117,7 +117,7 @@ export function lockMethodNamesOf(policy: Policy): ReadonlySet<string> {
   if (!names) {
     const collected = new Set<string>();
     for (const lock of policy.locks) {
-      for (const name of [...lock.methods.write, ...lock.methods.read, ...lock.methods.release]) collected.add(name);
+      for (const name of allMethodNames(lock.methods)) collected.add(name);
     }
     names = collected;
     methodNamesByPolicy.set(policy, names);

@@ -45,6 +45,11 @@ describe("lock-order.json", () => {
     ['{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}, {"id": "b", "target": "A.a", "kind": "mutex"}]}', 'locks[1].target: duplicate target "A.a"'],
     ['{"locks": [{"id": "ab", "target": "A.a", "kind": "rwlock"}, {"id": "abr", "target": "A.b", "kind": "mutex"}]}', 'locks[1].id: suffix token "abr" collides with the token of locks[0] ("ab")'],
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"grab": ["x"]}}]}', 'locks[0].methods.grab: unknown field "grab"'],
+    // One-shot method lists: method names only, and only the categories there are.
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"atomic": ["get all"]}}]}', "locks[0].methods.atomic[0]: does not match"],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"atomic": "getAll"}}]}', "locks[0].methods.atomic: must be array"],
+    ['{"methods": {"atomicWrite": ["getAll"]}, "locks": []}', 'methods.atomicWrite: unknown field "atomicWrite"'],
+    ['{"methods": {"atomicRead": [1]}, "locks": []}', "methods.atomicRead[0]: must be string"],
     ['{"locks": [\n  {"id": "ms",\n  }\n]}', "/repo/lock-order.json: line 3, column 3: is not valid JSON"],
   ])("reports %s as one line naming file, path and fix", (text, expected) => {
     const message = errorOf(text);
@@ -114,6 +119,29 @@ describe("lock-order.json", () => {
     expect(classifyMethod(b, "read")).toBeUndefined();
     expect(classifyMethod(b, "letGo")).toBe("release");
     expect(classifyMethod(b, "release")).toBeUndefined();
+  });
+
+  it("classifies one-shot methods (methods.atomic, methods.atomicRead): shared only on an rwlock, ahead of the acquiring lists", () => {
+    const policy = buildPolicy({
+      methods: { atomic: ["execute"] },
+      locks: [
+        { id: "a", target: "A.a", kind: "mutex", methods: { atomicRead: ["getAll"] } },
+        { id: "b", target: "B.b", kind: "rwlock", methods: { atomicRead: ["getAll"], atomic: ["lock"] } },
+        { id: "c", target: "C.c", kind: "keyed", methods: { atomicRead: ["getAll"] } },
+      ],
+    });
+    const [a, b, c] = policy.locks;
+    expect(classifyMethod(a, "execute")).toBe("atomic");
+    expect(classifyMethod(a, "getAll")).toBe("atomic");
+    expect(classifyMethod(b, "getAll")).toBe("atomicRead");
+    expect(classifyMethod(c, "getAll")).toBe("atomic");
+    // `lock` is a default write method; named one-shot on this lock, it is one-shot.
+    expect(classifyMethod(b, "lock")).toBe("atomic");
+    expect(classifyMethod(b, "execute")).toBeUndefined();
+    expect(classifyMethod(a, "acquire")).toBe("write");
+    // buildPolicy (the runtime's defineLockOrder) checks the categories too.
+    expect(() => buildPolicy({ methods: { atomicWrite: ["x"] }, locks: [] })).toThrow(/methods\.atomicWrite: unknown method category "atomicWrite"; use "write", "read", "release", "atomic", "atomicRead"/);
+    expect(() => buildPolicy({ methods: { atomic: ["a b"] }, locks: [] })).toThrow(/methods\.atomic: must be an array of method names/);
   });
 
   it("finds the nearest lock-order.json walking up and reloads it after a change", () => {

@@ -632,4 +632,49 @@ export class K {
 `,
     expected: [{ rule: "no-recursion", line: 9 }],
   },
+  // ---- one-shot lock methods ----
+  {
+    name: "atomic-methods",
+    title: "methods.atomic / atomicRead take and release within the call: counted for order and recursion, never held after",
+    code: snippet(`class Pool {
+  async getAll(sql: string): Promise<string[]> { return [sql]; }
+  async execute(sql: string): Promise<void> {}
+  async writeLock<T>(fn: () => Promise<T>): Promise<T> { return fn(); }
+}
+export class Db {
+  readonly pool = new Pool();
+  async list_dbr() {
+    return this.pool.getAll("q");
+  }
+  async save_dbw() {
+    await this.pool.execute("a");
+    await this.pool.execute("b");
+  }
+  async count() {
+    return (await this.pool.getAll("q")).length;
+  }
+  async migrate_dbw() {
+    await this.pool.writeLock(async () => {
+      await this.pool.execute("c");
+    });
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  async late_sa_dbw(db: Db) {
+    await db.pool.execute("d");
+    await this.a.runExclusive(async () => 1);
+  }
+  async under_sa_dbw(db: Db) {
+    await this.a.runExclusive(async () => {
+      await db.pool.execute("e");
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "suffix", line: 20, wants: "count_dbr" },
+      { rule: "no-recursion", line: 25 },
+    ],
+  },
 ];
