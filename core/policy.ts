@@ -56,7 +56,9 @@ export type LockTarget =
   | { kind: "member"; className: string; member: string; isPrivate: boolean }
   | { kind: "module"; modulePath: string; exportName: string }
   /** A lock a global lock manager names by a literal (`navigator.locks:cache`: Web Locks' `request("cache", …)`). */
-  | { kind: "named"; global: string; name: string };
+  | { kind: "named"; global: string; name: string }
+  /** Every value of a class or interface type (or one extending or implementing it) is the lock itself (`DBAdapter`: `db.readLock(fn)`). */
+  | { kind: "type"; typeName: string };
 
 export interface DeclaredLock {
   readonly id: string;
@@ -106,6 +108,7 @@ export const DEFAULT_METHODS: MethodNames = (() => {
 export const LOCK_ID_PATTERN = /^[a-z][a-z0-9]*$/;
 const IDENTIFIER = "[A-Za-z_$][A-Za-z0-9_$]*";
 const MEMBER_TARGET = new RegExp(`^(${IDENTIFIER})\\.(#?)(${IDENTIFIER})$`);
+const TYPE_TARGET = new RegExp(`^${IDENTIFIER}$`);
 const MODULE_TARGET = new RegExp(`^([^#\\s][^#]*\\.(?:[cm]?[jt]sx?))#(${IDENTIFIER})$`);
 const KINDS: readonly LockKind[] = ["mutex", "rwlock", "keyed"];
 const METHOD_CATEGORIES: readonly MethodCategory[] = ["write", "read", "release", "atomic", "atomicRead"];
@@ -160,7 +163,22 @@ export function parseTarget(target: string): LockTarget | undefined {
   if (module) {
     return { kind: "module", modulePath: normalizeModulePath(module[1]), exportName: module[2] };
   }
+  if (TYPE_TARGET.test(target)) return { kind: "type", typeName: target };
   return undefined;
+}
+
+const typeTargetsByPolicy = new WeakMap<Policy, ReadonlyMap<string, DeclaredLock>>();
+
+/** The declared type targets (`"target": "DBAdapter"`) by type name, computed once per policy. */
+export function typeTargets(policy: Policy): ReadonlyMap<string, DeclaredLock> {
+  let targets = typeTargetsByPolicy.get(policy);
+  if (!targets) {
+    const found = new Map<string, DeclaredLock>();
+    for (const lock of policy.locks) if (lock.parsedTarget.kind === "type") found.set(lock.parsedTarget.typeName, lock);
+    targets = found;
+    typeTargetsByPolicy.set(policy, targets);
+  }
+  return targets;
 }
 
 /**
@@ -268,13 +286,13 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
     if (typeof kind !== "string" || !KINDS.includes(kind as LockKind)) {
       fail(`${path}.kind`, `"${String(kind)}" is not a lock kind`, 'use "mutex", "rwlock" or "keyed"');
     }
-    if (typeof target !== "string") fail(`${path}.target`, "is missing or not a string", 'write "Class.member" or "path/to/module.ts#exportName"');
+    if (typeof target !== "string") fail(`${path}.target`, "is missing or not a string", 'write "Class.member", "path/to/module.ts#exportName" or "TypeName"');
     const parsedTarget = parseTarget(target as string);
     if (!parsedTarget) {
       fail(
         `${path}.target`,
         `"${String(target)}" is not a lock target`,
-        `write "Class.member", "Class.#member", "path/to/module.ts#exportName" or ${NAMED_LOCK_GLOBALS.map((global) => `"${global}:<name>"`).join(", ")}`,
+        `write "Class.member", "Class.#member", "path/to/module.ts#exportName", "TypeName" or ${NAMED_LOCK_GLOBALS.map((global) => `"${global}:<name>"`).join(", ")}`,
       );
     }
     if (description !== undefined && typeof description !== "string") fail(`${path}.description`, "must be a string", "write the description as text");

@@ -34,7 +34,9 @@ describe("lock-order.json", () => {
   it.each([
     ['{"locks": [{"id": "Ms", "target": "A.b", "kind": "mutex"}]}', "/repo/lock-order.json: locks[0].id: does not match"],
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "spin"}]}', 'locks[0].kind: must be one of "mutex", "rwlock", "keyed"'],
-    ['{"locks": [{"id": "ms", "target": "nope", "kind": "mutex"}]}', "locks[0].target: does not match"],
+    ['{"locks": [{"id": "ms", "target": "no pe", "kind": "mutex"}]}', "locks[0].target: does not match"],
+    ['{"locks": [{"id": "ms", "target": "DB-Adapter", "kind": "mutex"}]}', 'locks[0].target: does not match ^(?:'],
+    ['{"locks": [{"id": "a", "target": "DBAdapter", "kind": "rwlock"}, {"id": "b", "target": "DBAdapter", "kind": "mutex"}]}', 'locks[1].target: duplicate target "DBAdapter"'],
     // A named lock needs a global of the table and a non-empty name.
     ['{"locks": [{"id": "ms", "target": "navigator.locks:", "kind": "mutex"}]}', "locks[0].target: does not match"],
     ['{"locks": [{"id": "ms", "target": "window.locks:cache", "kind": "mutex"}]}', "locks[0].target: does not match"],
@@ -87,7 +89,12 @@ describe("lock-order.json", () => {
     expect(parseTarget("Server.member")).toEqual({ kind: "member", className: "Server", member: "member", isPrivate: false });
     expect(parseTarget("Server.#member")).toEqual({ kind: "member", className: "Server", member: "member", isPrivate: true });
     expect(parseTarget("./src/locks.ts#registryLock")).toEqual({ kind: "module", modulePath: "src/locks.ts", exportName: "registryLock" });
-    expect(parseTarget("Server")).toBeUndefined();
+    // A bare identifier names a type: every value of it (or of a subtype) is the lock.
+    expect(parseTarget("DBAdapter")).toEqual({ kind: "type", typeName: "DBAdapter" });
+    expect(parseTarget("DB Adapter")).toBeUndefined();
+    expect(parseTarget("DB-Adapter")).toBeUndefined();
+    expect(buildPolicy({ locks: [{ id: "db", target: "DBAdapter", kind: "rwlock" }] }).byTarget.get("DBAdapter")?.parsedTarget).toEqual({ kind: "type", typeName: "DBAdapter" });
+    expect(() => buildPolicy({ locks: [{ id: "db", target: "DB Adapter", kind: "rwlock" }] })).toThrow(/locks\[0\]\.target: "DB Adapter" is not a lock target; write .*"TypeName"/);
   });
 
   it("parses a named lock of a global lock manager (Web Locks): the name is everything after the first colon", () => {

@@ -677,4 +677,45 @@ export class S {
       { rule: "no-recursion", line: 25 },
     ],
   },
+  // ---- a target naming a type ----
+  {
+    name: "type-target",
+    title: "a type target: every value of the type (a parameter, a field, a subclass instance, this) is the lock itself",
+    code: snippet(`export abstract class DBAdapter {
+  abstract readLock<T>(fn: () => Promise<T>): Promise<T>;
+  abstract writeLock<T>(fn: () => Promise<T>): Promise<T>;
+}
+export class MemoryAdapter extends DBAdapter {
+  async readLock<T>(fn: () => Promise<T>): Promise<T> { return fn(); }
+  async writeLock<T>(fn: () => Promise<T>): Promise<T> { return fn(); }
+  async vacuum() {
+    await this.writeLock(async () => 1);
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  constructor(readonly db: DBAdapter) {}
+  async upload_sa_dar() {
+    await this.a.runExclusive(async () => {
+      await this.db.readLock(async () => 1);
+    });
+  }
+  async apply_sa_daw() {
+    await this.db.writeLock(async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+  async copy_daw(to: MemoryAdapter) {
+    await this.db.readLock(async () => {
+      await to.writeLock(async () => 1);
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "suffix", line: 13, wants: "vacuum_daw" },
+      { rule: "order", line: 27 },
+      { rule: "no-recursion", line: 32 },
+    ],
+  },
 ];
