@@ -64,7 +64,25 @@ class Sqlite extends MemoryAdapter {
       code: `${ADAPTER}async function reset(db: DBAdapter) {
   await db.writeLock(async (tx) => tx.execute("DELETE"));
 }`,
-      errors: [{ messageId: "wrongSuffix", data: { name: "reset", expected: "reset_dbw", problem: "missing db:w", takes: "it takes", required: "db:w" }, line: 11, suggestions: 1 }],
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          data: { name: "reset", expected: "reset_dbw", problem: "missing db:w", takes: "it takes", required: "db:w" },
+          line: 11,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              data: { expected: "reset_dbw" },
+              output: `${ADAPTER}/**
+ * @acquires db:w
+ */
+async function reset_dbw(db: DBAdapter) {
+  await db.writeLock(async (tx) => tx.execute("DELETE"));
+}`,
+            },
+          ],
+        },
+      ],
     },
     {
       // `this` in a class that implements the type through its superclass.
@@ -73,7 +91,27 @@ class Sqlite extends MemoryAdapter {
     await this.readLock(async () => 1);
   }
 }`,
-      errors: [{ messageId: "wrongSuffix", data: { name: "vacuum", expected: "vacuum_dbr", problem: "missing db:r", takes: "it takes", required: "db:r" }, line: 12, suggestions: 1 }],
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          data: { name: "vacuum", expected: "vacuum_dbr", problem: "missing db:r", takes: "it takes", required: "db:r" },
+          line: 12,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              data: { expected: "vacuum_dbr" },
+              output: `${ADAPTER}class Sqlite extends MemoryAdapter {
+  /**
+   * @acquires db:r
+   */
+  async vacuum_dbr() {
+    await this.readLock(async () => 1);
+  }
+}`,
+            },
+          ],
+        },
+      ],
     },
   ],
 });
@@ -146,7 +184,26 @@ async function read() {
   await open().readLock(async () => 1);
 }`,
       filename: "file.ts",
-      errors: [{ messageId: "wrongSuffix", data: { name: "read", expected: "read_dbr", problem: "missing db:r", takes: "it takes", required: "db:r" }, line: 12, suggestions: 1 }],
+      errors: [
+        {
+          messageId: "wrongSuffix",
+          data: { name: "read", expected: "read_dbr", problem: "missing db:r", takes: "it takes", required: "db:r" },
+          line: 12,
+          suggestions: [
+            {
+              messageId: "renameTo",
+              data: { expected: "read_dbr" },
+              output: `${ADAPTER}function open(): DBAdapter { return new MemoryAdapter(); }
+/**
+ * @acquires db:r
+ */
+async function read_dbr() {
+  await open().readLock(async () => 1);
+}`,
+            },
+          ],
+        },
+      ],
     },
   ],
 });
