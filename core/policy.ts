@@ -41,6 +41,8 @@ export interface LockDeclaration {
   kind: LockKind;
   description?: string;
   methods?: MethodOverrides;
+  /** A keyed lock's constant keys in the order they may be nested (`["retry", "swap"]`). */
+  keys?: string[];
 }
 
 export interface LockOrderJson {
@@ -69,6 +71,12 @@ export interface DeclaredLock {
   readonly rank: number;
   readonly description?: string;
   readonly methods: MethodNames;
+  /**
+   * A keyed lock's constant keys, in the order they may be nested: holding one, a key listed before
+   * it may not be taken (core/flow.ts `keyRank` says which key text is which entry). Keys not listed
+   * are unordered among themselves and against the listed ones.
+   */
+  readonly keys?: readonly string[];
 }
 
 /** One element of a function-name suffix: `rsw` is { lock: rs, mode: "w" }, `sm` is { lock: sm, mode: undefined }. */
@@ -274,8 +282,8 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
     if (!isRecord(entry)) fail(path, "must be an object", 'write {"id": "...", "target": "...", "kind": "mutex"}');
     const decl = entry as Record<string, unknown>;
     for (const key of Object.keys(decl)) {
-      if (!["id", "target", "kind", "description", "methods"].includes(key)) {
-        fail(`${path}.${key}`, `unknown field "${key}"`, 'remove it (allowed: "id", "target", "kind", "description", "methods")');
+      if (!["id", "target", "kind", "description", "methods", "keys"].includes(key)) {
+        fail(`${path}.${key}`, `unknown field "${key}"`, 'remove it (allowed: "id", "target", "kind", "description", "methods", "keys")');
       }
     }
     const { id, target, kind, description } = decl;
@@ -296,6 +304,15 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
       );
     }
     if (description !== undefined && typeof description !== "string") fail(`${path}.description`, "must be a string", "write the description as text");
+    const keys = decl.keys;
+    if (keys !== undefined) {
+      if (kind !== "keyed") fail(`${path}.keys`, `only a keyed lock has keys (this one is a ${String(kind)})`, 'remove "keys" or make the lock "keyed"');
+      if (!Array.isArray(keys) || keys.length === 0 || keys.some((key) => typeof key !== "string" || key === "")) {
+        fail(`${path}.keys`, "must be a non-empty array of keys", 'list the constant keys in nesting order, e.g. ["retry", "swap"]');
+      }
+      const repeated = (keys as string[]).find((key, index) => (keys as string[]).indexOf(key) !== index);
+      if (repeated !== undefined) fail(`${path}.keys`, `lists "${repeated}" twice`, "list each key once, in nesting order");
+    }
     const previous = byId.get(id as string);
     if (previous) fail(`${path}.id`, `duplicate id "${String(id)}" (also locks[${previous.rank}])`, "give each lock its own id");
     const targetKey =
@@ -310,6 +327,7 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
       parsedTarget: parsedTarget!,
       rank,
       ...(description === undefined ? {} : { description: description as string }),
+      ...(decl.keys === undefined ? {} : { keys: Object.freeze([...(decl.keys as string[])]) }),
       methods: resolveMethods(decl.methods, globalMethods, fail, `${path}.methods`),
     });
     const made: SuffixToken[] = kind === "rwlock" ? [{ lock, mode: "r" }, { lock, mode: "w" }] : [{ lock, mode: undefined }];

@@ -47,6 +47,12 @@ describe("lock-order.json", () => {
     ['{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}, {"id": "b", "target": "A.a", "kind": "mutex"}]}', 'locks[1].target: duplicate target "A.a"'],
     ['{"locks": [{"id": "ab", "target": "A.a", "kind": "rwlock"}, {"id": "abr", "target": "A.b", "kind": "mutex"}]}', 'locks[1].id: suffix token "abr" collides with the token of locks[0] ("ab")'],
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"grab": ["x"]}}]}', 'locks[0].methods.grab: unknown field "grab"'],
+    // A keyed lock's key order: keys only on a keyed lock, each once, as strings.
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "keys": ["a"]}]}', 'locks[0].keys: only a keyed lock has keys (this one is a mutex); remove "keys" or make the lock "keyed"'],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "keyed", "keys": ["a", "b", "a"]}]}', 'locks[0].keys: lists "a" twice; list each key once'],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "keyed", "keys": []}]}', "locks[0].keys: must NOT have fewer than 1 items"],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "keyed", "keys": [1]}]}', "locks[0].keys[0]: must be string"],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "keyed", "keys": [""]}]}', "locks[0].keys: must be a non-empty array of keys"],
     // One-shot method lists: method names only, and only the categories there are.
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"atomic": ["get all"]}}]}', "locks[0].methods.atomic[0]: does not match"],
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"atomic": "getAll"}}]}', "locks[0].methods.atomic: must be array"],

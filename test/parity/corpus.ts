@@ -718,4 +718,38 @@ export class S {
       { rule: "no-recursion", line: 32 },
     ],
   },
+  // ---- the order among a keyed lock's constant keys ----
+  {
+    name: "key-order",
+    title: "keys: holding a listed key, a key listed before it is out of order; keys not listed are unordered; the same key is recursion",
+    code: `import AsyncLock from "async-lock";
+export class K {
+  readonly locks = new AsyncLock();
+  async inOrder_kk() {
+    await this.locks.acquire("retry", async () => {
+      await this.locks.acquire("swap", async () => 1);
+    });
+  }
+  async inverted_kk(id: string) {
+    await this.locks.acquire("swap", async () => {
+      await this.locks.acquire(id, async () => 1);
+      await this.locks.acquire("retry", async () => 1);
+    });
+  }
+  async list_kk() {
+    await this.locks.acquire(["swap", "retry"], async () => 1);
+  }
+  async again_kk() {
+    await this.locks.acquire("swap", async () => {
+      await this.locks.acquire("swap", async () => 1);
+    });
+  }
+}
+`,
+    expected: [
+      { rule: "order", line: 12 },
+      { rule: "order", line: 16 },
+      { rule: "no-recursion", line: 20 },
+    ],
+  },
 ];
