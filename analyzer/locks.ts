@@ -32,7 +32,8 @@ import {
   type LockLibrary,
   type MethodShape,
 } from "../core/recognition.js";
-import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
+import { allMethodNames, classifyMethod, memberNameOf, moduleTargetKey, typeTargets, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
+import { typeTargetOfType } from "../core/type-targets.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
@@ -65,10 +66,14 @@ export class LockResolver {
     this.lockTypeKeys = declaredTypeKeys;
     const names = new Set<string>(CALLBACK_METHODS);
     for (const methods of [policy.methods, ...policy.locks.map((lock) => lock.methods)]) {
-      for (const name of [...methods.write, ...methods.read, ...methods.release]) names.add(name);
+      for (const name of allMethodNames(methods)) names.add(name);
     }
     this.methodNames = names;
+    this.hasTypeTargets = typeTargets(policy).size > 0;
   }
+
+  /** Whether lock-order.json names a type as a target: only then is a receiver's type asked for. */
+  private readonly hasTypeTargets: boolean;
 
   private readonly lockParameterCache = new Map<ts.Node, readonly number[]>();
 
@@ -88,8 +93,19 @@ export class LockResolver {
     return classifyMethod(lock.declared ?? { kind: "rwlock", methods: this.policy.methods }, method);
   }
 
-  /** The lock an expression denotes, or undefined. */
+  /**
+   * The lock an expression denotes, or undefined. A declared `Class.member` or module target the
+   * expression names comes first; otherwise a value of a declared type target's type
+   * (`"target": "DBAdapter"`) is that lock itself.
+   */
   resolve(expression: ts.Expression, depth = 0): LockRef | undefined {
+    const found = this.resolveByName(expression, depth);
+    if (found?.declared || !this.hasTypeTargets) return found;
+    const byType = typeTargetOfType(ts, this.checker, this.checker.getTypeAtLocation(skipOuterExpressions(expression)), this.policy);
+    return byType ? { key: byType.id, declared: byType } : found;
+  }
+
+  private resolveByName(expression: ts.Expression, depth: number): LockRef | undefined {
     if (depth > MAX_ALIAS_DEPTH) return undefined;
     const node = skipOuterExpressions(expression);
     if (ts.isCallExpression(node)) {

@@ -67,6 +67,19 @@ function moduleVariables(sourceFile: ts.SourceFile): Map<string, ts.Node> {
   return variables;
 }
 
+/** The classes, interfaces and type aliases the files declare at their top level, by name: what a type target (`DBAdapter`) may name. */
+function typeDeclarations(sourceFiles: readonly ts.SourceFile[]): Map<string, ts.Node> {
+  const types = new Map<string, ts.Node>();
+  for (const sourceFile of sourceFiles) {
+    for (const statement of sourceFile.statements) {
+      if ((ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && statement.name && !types.has(statement.name.text)) {
+        types.set(statement.name.text, statement.name);
+      }
+    }
+  }
+  return types;
+}
+
 /** Ids that the program passes to the runtime's `mutex(id)` / `rwlock(id)` as a string literal. */
 function runtimeIds(sourceFiles: readonly ts.SourceFile[], wanted: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
@@ -144,12 +157,19 @@ export function resolveTargets(context: TargetContext): TargetResolution {
   const result: TargetResolution = { errors: [], outside: new Map(), declarations: new Map() };
   const analyzedByModulePath = new Map(sourceFiles.map((file) => [normalizeModulePath(relative(configDir, file.fileName)), file]));
   const unresolved: DeclaredLock[] = [];
+  let types: Map<string, ts.Node> | undefined;
+  let programTypes: Map<string, ts.Node> | undefined;
 
   for (const lock of policy.locks) {
     const target = lock.parsedTarget;
     // A named lock (`navigator.locks:cache`) is its name: there is no declaration to find.
     if (target.kind === "named") continue;
-    if (target.kind === "member") {
+    if (target.kind === "type") {
+      // The checker knows a type of a dependency's declarations as well as one of the project's.
+      types ??= typeDeclarations(sourceFiles);
+      const declaration = types.get(target.typeName) ?? (programTypes ??= typeDeclarations(program.getSourceFiles())).get(target.typeName);
+      if (declaration) result.declarations.set(lock, declaration);
+    } else if (target.kind === "member") {
       const memberName = memberNameOf(target);
       for (const declaration of classesByName.get(target.className) ?? []) {
         if (declaration.name?.text !== target.className) continue;
@@ -195,7 +215,18 @@ export function resolveTargets(context: TargetContext): TargetResolution {
     const fail = (problem: string, suggestions: readonly string[], fix: string) =>
       result.errors.push(new LockOrderConfigError(policy.file, path, `"${lock.target}" (lock "${lock.id}") ${problem}`, `${didYouMean(suggestions)}${fix}`));
 
-    if (target.kind === "member") {
+    if (target.kind === "type") {
+      const where = outsideDeclaration(new RegExp(`\\b(?:class|interface|type)\\s+${escapeRegExp(target.typeName)}\\b`));
+      if (where !== undefined) {
+        result.outside.set(lock, where);
+        continue;
+      }
+      fail(
+        `names no class, interface or type of the project (no type ${target.typeName} is declared)`,
+        closestNames(target.typeName, [...(types ?? typeDeclarations(sourceFiles)).keys()]),
+        "fix the type name or remove the lock",
+      );
+    } else if (target.kind === "member") {
       const memberName = memberNameOf(target);
       const where = outsideDeclaration(
         new RegExp(`\\b(?:class|interface)\\s+${escapeRegExp(target.className)}\\b[\\s\\S]*?${target.isPrivate ? "#" : "\\b"}${escapeRegExp(target.member)}\\b`),

@@ -46,7 +46,7 @@ function schemaError(file: string, error: ErrorObject): LockOrderConfigError {
       const fix = path.endsWith(".id")
         ? "use lowercase letters and digits, starting with a letter"
         : path.endsWith(".target")
-          ? 'write "Class.member", "Class.#member" or "path/to/module.ts#exportName"'
+          ? 'write "Class.member", "Class.#member", "path/to/module.ts#exportName", "TypeName" or "navigator.locks:<name>"'
           : "write a plain identifier";
       return new LockOrderConfigError(file, path, `does not match ${String((error.params as { pattern: string }).pattern)}`, fix);
     }

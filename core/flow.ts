@@ -220,6 +220,11 @@ export type FlowFinding<N> =
       readonly acquiring: readonly LockAcquisition[];
       /** Set when the acquisition happens inside a callee. */
       readonly via?: CallEffect;
+      /**
+       * An order finding among the constant keys of one keyed lock (lock-order.json `keys`): the key
+       * taken and the held keys of the same lock that its `keys` list after it, as the code writes them.
+       */
+      readonly keys?: { readonly acquired: string; readonly held: readonly string[] };
     }
   | { readonly kind: "leak"; readonly node: N; readonly lock: LockRef; readonly onlyOnException: boolean }
   | { readonly kind: "double-release" | "unowned-release"; readonly node: N; readonly lock?: LockRef; readonly handle?: string };
@@ -908,7 +913,33 @@ class FlowInterpreter<N, C> {
     }
     if (recursiveAcquiring.length) this.report({ kind: "recursion", node, held: recursiveHeld, acquiring: recursiveAcquiring, via });
     if (orderAcquiring.length) this.report({ kind: "order", node, held: orderHeld, acquiring: orderAcquiring, via });
+    // A key of a keyed lock taken while holding a key of it that its `keys` list after it. Only a key
+    // taken here has its text (a callee's acquisitions carry no key), so only those are checked.
+    if (via !== undefined || keyText === undefined) return;
+    for (const acquisition of acquiring) {
+      const rank = keyRank(acquisition.lock.declared, keyText);
+      if (rank === undefined || recursiveAcquiring.includes(acquisition)) continue;
+      const later = held.filter((h) => h.lock.key === acquisition.lock.key && h.keyText !== undefined && (keyRank(acquisition.lock.declared, h.keyText) ?? -1) > rank);
+      if (later.length) this.report({ kind: "order", node, held: later, acquiring: [acquisition], keys: { acquired: keyText, held: later.map((h) => h.keyText!) } });
+    }
   }
+}
+
+/**
+ * The position of a key among a keyed lock's declared `keys`, or undefined for a key not listed (or a
+ * lock without `keys`). A key matches an entry when its source text is the entry (`SwapNursery.retryLock`)
+ * or it is a string literal of that value (`"retry"`, `'retry'`, a template without substitutions).
+ */
+export function keyRank(lock: DeclaredLock | undefined, keyText: string): number | undefined {
+  const keys = lock?.keys;
+  if (!keys) return undefined;
+  const asWritten = keys.indexOf(keyText);
+  if (asWritten >= 0) return asWritten;
+  // A literal without escapes or substitutions: its value is the text between the quotes.
+  const literal = /^(["'`])([^"'`\\]*)\1$/.exec(keyText);
+  if (!literal || (literal[1] === "`" && literal[2].includes("${"))) return undefined;
+  const byValue = keys.indexOf(literal[2]);
+  return byValue >= 0 ? byValue : undefined;
 }
 
 function findLastIndex<T>(items: readonly T[], predicate: (item: T) => boolean): number {

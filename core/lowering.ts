@@ -27,7 +27,7 @@
  */
 import type * as TS from "typescript";
 import { CONSUMER_ARGUMENT, lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
-import { namedTargetKey, type LockKind } from "./policy.js";
+import { namedTargetKey, type LockKind, type MethodCategory } from "./policy.js";
 import {
   DISPOSE_SYMBOL_OWNER,
   DISPOSE_SYMBOLS,
@@ -102,7 +102,8 @@ export function plainTypeScript(ts: TypeScript): TypeScript {
   return plain;
 }
 
-export type LockAction = "write" | "read" | "release";
+/** What a lock method does (lock-order.json's method categories: `atomic` and `atomicRead` take and release within the call). */
+export type LockAction = MethodCategory;
 
 /** A lowered step program; `C` is the front end's description of a callee. */
 export type LockStep<C> = Step<TS.Node, C>;
@@ -337,7 +338,10 @@ interface LockCall {
   call: TS.CallExpression;
   lock: LockRef;
   method: string;
-  action: LockAction;
+  /** An acquisition's mode (`write`, `read`) or a release; a one-shot method is its mode and `atomic`. */
+  action: "write" | "read" | "release";
+  /** The method takes the lock and releases it before it returns (`methods.atomic`, `methods.atomicRead`). */
+  atomic: boolean;
   /** The method's shape in the recognition table. */
   shape: MethodShape;
 }
@@ -810,8 +814,12 @@ class UnitWalker<C, U> {
         const isHandle = ts.isIdentifier(receiver) && this.handles.has(receiver.text);
         lock = isHandle ? undefined : this.host.resolveLock(receiver, this.unit);
       }
-      const action = lock && this.host.classify(lock, method);
-      if (lock && action) result = this.withOptions({ call, lock, method, action, shape: lock.methodShapes?.get(method) ?? methodShape(method, takesKeyArgument(lock)) });
+      const category = lock && this.host.classify(lock, method);
+      if (lock && category) {
+        const atomic = category === "atomic" || category === "atomicRead";
+        const action = category === "atomic" ? "write" : category === "atomicRead" ? "read" : category;
+        result = this.withOptions({ call, lock, method, action, atomic, shape: lock.methodShapes?.get(method) ?? methodShape(method, takesKeyArgument(lock)) });
+      }
     }
     this.lockCalls.set(call, result ?? null);
     return result;
@@ -844,6 +852,8 @@ class UnitWalker<C, U> {
 
   private isCallbackForm(lockCall: LockCall): boolean {
     const ts = this.ts;
+    // A one-shot method holds the lock only during the call, as a callback form with an empty callback.
+    if (lockCall.atomic) return true;
     if (lockCall.call.arguments.some((arg) => isFunctionExpressionLike(ts, skipOuterExpressions(ts, arg)))) return true;
     const callbackIndex = this.callbackIndex(lockCall);
     const callback = callbackIndex === undefined ? undefined : lockCall.call.arguments[callbackIndex];
@@ -904,6 +914,12 @@ class UnitWalker<C, U> {
       // method that hands back no releaser is released on the lock, whoever does it.
       const manual = context === "statement" || !returnsHandle(lockCall.shape);
       this.pushAcquire(lockCall, manual ? "manual" : "guard", out, context === "statement" ? {} : { owned: false });
+      return;
+    }
+    if (lockCall.atomic) {
+      // `pool.query(sql)`: its arguments are evaluated before the call takes the lock; nothing runs under it here.
+      for (const arg of call.arguments) this.expression(arg, out);
+      this.pushAcquire(lockCall, "callback", out, { body: [] });
       return;
     }
     let body: LockStep<C>[] | undefined;

@@ -20,6 +20,8 @@ export const MESSAGES = {
       "'{{callee}}' takes {{acquired}} while holding {{held}} ({{taken}}), but lock-order.json declares {{acquiredIds}} before {{heldIds}}: release {{heldIds}} first, or take {{acquiredIds}} before taking {{heldIds}}.",
     callOutOfOrder:
       "Calling '{{callee}}', which takes {{acquired}}, while holding {{held}} ({{taken}}), but lock-order.json declares {{acquiredIds}} before {{heldIds}}: release {{heldIds}} before the call, or make the call before taking {{heldIds}}.",
+    keyOutOfOrder:
+      "'{{callee}}' takes {{acquired}} while holding {{held}} ({{taken}}), but lock-order.json's keys of {{acquiredIds}} put {{key}} before {{heldKeys}}: release {{heldKeys}} first, or take {{key}} before taking {{heldKeys}}.",
   },
   "no-recursion": {
     acquireHeld:
@@ -141,7 +143,9 @@ function takenText<N>(conflict: LockConflict<N>, source: ConflictSource<N>): str
   const lines = [...new Set(conflict.held.filter((held) => held.site !== conflict.node).map((held) => source.line(held.site)))].sort((a, b) => a - b);
   const parts: string[] = [];
   if (lines.length) parts.push(`taken on ${lines.length === 1 ? "line" : "lines"} ${wordList(lines.map(String))}`);
-  if (here) parts.push(lines.length ? "and here in an earlier iteration of the loop" : "taken here in an earlier iteration of the loop and not released");
+  // A key list (`acquire([k1, k2], fn)`) takes its keys at one call, one after another.
+  if (here && conflict.keys) parts.push(lines.length ? "and before it in this call's key list" : "taken before it in this call's key list");
+  else if (here) parts.push(lines.length ? "and here in an earlier iteration of the loop" : "taken here in an earlier iteration of the loop and not released");
   return parts.join(", ");
 }
 
@@ -158,6 +162,12 @@ function conflictData<N>(conflict: LockConflict<N>, source: ConflictSource<N>): 
 
 /** `order`: a lock declared earlier taken, directly or by a callee, while a later one is held. */
 export function orderMessage<N>(conflict: LockConflict<N>, source: ConflictSource<N>): CatalogMessage<MessageId<"order">> {
+  if (conflict.keys) {
+    // Among the keys of one keyed lock (`keys`): the acquired key is named as the held ones are.
+    const data = conflictData(conflict, source);
+    const acquired = `${data.acquired}(${sourceExcerpt(conflict.keys.acquired)})`;
+    return { messageId: "keyOutOfOrder", data: { ...data, acquired, key: sourceExcerpt(conflict.keys.acquired), heldKeys: wordList(conflict.keys.held.map((key) => sourceExcerpt(key))) } };
+  }
   return { messageId: conflict.via ? "callOutOfOrder" : "acquireOutOfOrder", data: conflictData(conflict, source) };
 }
 

@@ -20,7 +20,17 @@ export interface MethodNames {
   read: readonly string[];
   /** Release of a lock acquired manually. */
   release: readonly string[];
+  /**
+   * One-shot methods that take the lock exclusively and release it before they return (`pool.query(sql)`
+   * on a pool that locks internally): they count for the order and recursion, and are never held after the call.
+   */
+  atomic: readonly string[];
+  /** One-shot methods that take the lock shared (exclusive on a `mutex` or `keyed` lock), as `atomic`. */
+  atomicRead: readonly string[];
 }
+
+/** What a method does to a lock: one of the `methods` categories. */
+export type MethodCategory = keyof MethodNames;
 
 /** How `methods` may be written in lock-order.json: any subset overrides that list. */
 export type MethodOverrides = Partial<Record<keyof MethodNames, string[]>>;
@@ -31,6 +41,8 @@ export interface LockDeclaration {
   kind: LockKind;
   description?: string;
   methods?: MethodOverrides;
+  /** A keyed lock's constant keys in the order they may be nested (`["retry", "swap"]`). */
+  keys?: string[];
 }
 
 export interface LockOrderJson {
@@ -46,7 +58,9 @@ export type LockTarget =
   | { kind: "member"; className: string; member: string; isPrivate: boolean }
   | { kind: "module"; modulePath: string; exportName: string }
   /** A lock a global lock manager names by a literal (`navigator.locks:cache`: Web Locks' `request("cache", …)`). */
-  | { kind: "named"; global: string; name: string };
+  | { kind: "named"; global: string; name: string }
+  /** Every value of a class or interface type (or one extending or implementing it) is the lock itself (`DBAdapter`: `db.readLock(fn)`). */
+  | { kind: "type"; typeName: string };
 
 export interface DeclaredLock {
   readonly id: string;
@@ -57,6 +71,12 @@ export interface DeclaredLock {
   readonly rank: number;
   readonly description?: string;
   readonly methods: MethodNames;
+  /**
+   * A keyed lock's constant keys, in the order they may be nested: holding one, a key listed before
+   * it may not be taken (core/flow.ts `keyRank` says which key text is which entry). Keys not listed
+   * are unordered among themselves and against the listed ones.
+   */
+  readonly keys?: readonly string[];
 }
 
 /** One element of a function-name suffix: `rsw` is { lock: rs, mode: "w" }, `sm` is { lock: sm, mode: undefined }. */
@@ -83,15 +103,23 @@ export interface Policy {
 /** Method names used for locks without their own `methods`: every entry's of the recognition table, by action. */
 export const DEFAULT_METHODS: MethodNames = (() => {
   const names = defaultMethodNames();
-  return Object.freeze({ write: Object.freeze(names.write), read: Object.freeze(names.read), release: Object.freeze(names.release) });
+  return Object.freeze({
+    write: Object.freeze(names.write),
+    read: Object.freeze(names.read),
+    release: Object.freeze(names.release),
+    // No library of the table has one-shot methods: they are the methods of a lock's own class, named in lock-order.json.
+    atomic: Object.freeze([]),
+    atomicRead: Object.freeze([]),
+  });
 })();
 
 export const LOCK_ID_PATTERN = /^[a-z][a-z0-9]*$/;
 const IDENTIFIER = "[A-Za-z_$][A-Za-z0-9_$]*";
 const MEMBER_TARGET = new RegExp(`^(${IDENTIFIER})\\.(#?)(${IDENTIFIER})$`);
+const TYPE_TARGET = new RegExp(`^${IDENTIFIER}$`);
 const MODULE_TARGET = new RegExp(`^([^#\\s][^#]*\\.(?:[cm]?[jt]sx?))#(${IDENTIFIER})$`);
 const KINDS: readonly LockKind[] = ["mutex", "rwlock", "keyed"];
-const METHOD_CATEGORIES: readonly (keyof MethodNames)[] = ["write", "read", "release"];
+const METHOD_CATEGORIES: readonly MethodCategory[] = ["write", "read", "release", "atomic", "atomicRead"];
 
 /**
  * A problem in lock-order.json. The message is one line: file, JSON path, what is wrong, what to do.
@@ -143,7 +171,22 @@ export function parseTarget(target: string): LockTarget | undefined {
   if (module) {
     return { kind: "module", modulePath: normalizeModulePath(module[1]), exportName: module[2] };
   }
+  if (TYPE_TARGET.test(target)) return { kind: "type", typeName: target };
   return undefined;
+}
+
+const typeTargetsByPolicy = new WeakMap<Policy, ReadonlyMap<string, DeclaredLock>>();
+
+/** The declared type targets (`"target": "DBAdapter"`) by type name, computed once per policy. */
+export function typeTargets(policy: Policy): ReadonlyMap<string, DeclaredLock> {
+  let targets = typeTargetsByPolicy.get(policy);
+  if (!targets) {
+    const found = new Map<string, DeclaredLock>();
+    for (const lock of policy.locks) if (lock.parsedTarget.kind === "type") found.set(lock.parsedTarget.typeName, lock);
+    targets = found;
+    typeTargetsByPolicy.set(policy, targets);
+  }
+  return targets;
 }
 
 /**
@@ -187,7 +230,7 @@ function resolveMethods(
   const result: Record<keyof MethodNames, readonly string[]> = { ...base };
   for (const [key, names] of Object.entries(overrides)) {
     if (!METHOD_CATEGORIES.includes(key as keyof MethodNames)) {
-      fail(`${path}.${key}`, `unknown method category "${key}"`, 'use "write", "read" or "release"');
+      fail(`${path}.${key}`, `unknown method category "${key}"`, `use ${METHOD_CATEGORIES.map((category) => `"${category}"`).join(", ")}`);
     }
     if (!Array.isArray(names) || names.some((name) => typeof name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(name))) {
       fail(`${path}.${key}`, "must be an array of method names", 'list identifiers, e.g. ["acquire"]');
@@ -239,8 +282,8 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
     if (!isRecord(entry)) fail(path, "must be an object", 'write {"id": "...", "target": "...", "kind": "mutex"}');
     const decl = entry as Record<string, unknown>;
     for (const key of Object.keys(decl)) {
-      if (!["id", "target", "kind", "description", "methods"].includes(key)) {
-        fail(`${path}.${key}`, `unknown field "${key}"`, 'remove it (allowed: "id", "target", "kind", "description", "methods")');
+      if (!["id", "target", "kind", "description", "methods", "keys"].includes(key)) {
+        fail(`${path}.${key}`, `unknown field "${key}"`, 'remove it (allowed: "id", "target", "kind", "description", "methods", "keys")');
       }
     }
     const { id, target, kind, description } = decl;
@@ -251,16 +294,25 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
     if (typeof kind !== "string" || !KINDS.includes(kind as LockKind)) {
       fail(`${path}.kind`, `"${String(kind)}" is not a lock kind`, 'use "mutex", "rwlock" or "keyed"');
     }
-    if (typeof target !== "string") fail(`${path}.target`, "is missing or not a string", 'write "Class.member" or "path/to/module.ts#exportName"');
+    if (typeof target !== "string") fail(`${path}.target`, "is missing or not a string", 'write "Class.member", "path/to/module.ts#exportName" or "TypeName"');
     const parsedTarget = parseTarget(target as string);
     if (!parsedTarget) {
       fail(
         `${path}.target`,
         `"${String(target)}" is not a lock target`,
-        `write "Class.member", "Class.#member", "path/to/module.ts#exportName" or ${NAMED_LOCK_GLOBALS.map((global) => `"${global}:<name>"`).join(", ")}`,
+        `write "Class.member", "Class.#member", "path/to/module.ts#exportName", "TypeName" or ${NAMED_LOCK_GLOBALS.map((global) => `"${global}:<name>"`).join(", ")}`,
       );
     }
     if (description !== undefined && typeof description !== "string") fail(`${path}.description`, "must be a string", "write the description as text");
+    const keys = decl.keys;
+    if (keys !== undefined) {
+      if (kind !== "keyed") fail(`${path}.keys`, `only a keyed lock has keys (this one is a ${String(kind)})`, 'remove "keys" or make the lock "keyed"');
+      if (!Array.isArray(keys) || keys.length === 0 || keys.some((key) => typeof key !== "string" || key === "")) {
+        fail(`${path}.keys`, "must be a non-empty array of keys", 'list the constant keys in nesting order, e.g. ["retry", "swap"]');
+      }
+      const repeated = (keys as string[]).find((key, index) => (keys as string[]).indexOf(key) !== index);
+      if (repeated !== undefined) fail(`${path}.keys`, `lists "${repeated}" twice`, "list each key once, in nesting order");
+    }
     const previous = byId.get(id as string);
     if (previous) fail(`${path}.id`, `duplicate id "${String(id)}" (also locks[${previous.rank}])`, "give each lock its own id");
     const targetKey =
@@ -275,6 +327,7 @@ export function buildPolicy(raw: unknown, file = "<inline>"): Policy {
       parsedTarget: parsedTarget!,
       rank,
       ...(description === undefined ? {} : { description: description as string }),
+      ...(decl.keys === undefined ? {} : { keys: Object.freeze([...(decl.keys as string[])]) }),
       methods: resolveMethods(decl.methods, globalMethods, fail, `${path}.methods`),
     });
     const made: SuffixToken[] = kind === "rwlock" ? [{ lock, mode: "r" }, { lock, mode: "w" }] : [{ lock, mode: undefined }];
@@ -316,11 +369,23 @@ export function releaseMethodNames(policy: Policy): ReadonlySet<string> {
   return names;
 }
 
-/** What a method call on a lock of this declaration does, or undefined when it is not a lock method. */
-export function classifyMethod(lock: Pick<DeclaredLock, "kind" | "methods">, method: string): "write" | "read" | "release" | undefined {
+/**
+ * What a method call on a lock of this declaration does, or undefined when it is not a lock method.
+ * Shared categories are exclusive except on an rwlock. A one-shot name wins over the acquiring lists,
+ * so `methods.atomic` may name a method the defaults list as acquiring.
+ */
+export function classifyMethod(lock: Pick<DeclaredLock, "kind" | "methods">, method: string): MethodCategory | undefined {
   const methods = lock.methods;
+  const shared = lock.kind === "rwlock";
   if (methods.release.includes(method)) return "release";
+  if (methods.atomic.includes(method)) return "atomic";
+  if (methods.atomicRead.includes(method)) return shared ? "atomicRead" : "atomic";
   if (methods.write.includes(method)) return "write";
-  if (methods.read.includes(method)) return lock.kind === "rwlock" ? "read" : "write";
+  if (methods.read.includes(method)) return shared ? "read" : "write";
   return undefined;
+}
+
+/** Every method name of these lists, whatever it does. */
+export function allMethodNames(methods: MethodNames): string[] {
+  return METHOD_CATEGORIES.flatMap((category) => methods[category]);
 }

@@ -47,6 +47,8 @@ export interface LockOrderDefinition {
     readonly kind: "mutex" | "rwlock" | "keyed";
     readonly description?: string;
     readonly methods?: { readonly [method: string]: readonly string[] };
+    /** A keyed lock's constant keys in nesting order (checked by the static analysis, not at run time). */
+    readonly keys?: readonly string[];
   }[];
 }
 

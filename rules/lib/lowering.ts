@@ -9,7 +9,6 @@
  * peer when it is installed, and TS nodes are matched to ESTree nodes by source range and kind; without
  * `typescript`, the lock rules stay silent and warn once.
  */
-import { createRequire } from "node:module";
 import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as TS from "typescript";
 import type { FlowFinding, FlowResult, HeldLock, LockRef, Step } from "../../core/flow.js";
@@ -17,7 +16,7 @@ import { collectUnits, isFatalLoweringError, lowerUnit, type LockAction, type Lo
 import { classifyMethod, memberNameOf, releaseMethodNames, type Policy } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { functionNameOf, type FunctionName } from "./function-names.js";
-import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, unwrapExpression, type LockEnv } from "./resolve-lock.js";
+import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, typescriptOfParser, unwrapExpression, type LockEnv } from "./resolve-lock.js";
 
 /** A called function as the rules see it: its name, from which its suffix is read. */
 export interface CalleeRef {
@@ -70,31 +69,7 @@ export interface ExtractOptions {
 
 const NO_UNIT: CalleeRef = Object.freeze({ name: undefined });
 
-let typescript: typeof TS | null | undefined;
 let warnedNoTypescript = false;
-
-/**
- * The `typescript` package that typescript-eslint parsed the file with (resolved next to its
- * typescript-estree, so its `SyntaxKind` values are those of the nodes), or our own peer.
- */
-function typescriptOfParser(): typeof TS | undefined {
-  if (typescript !== undefined) return typescript ?? undefined;
-  const require = createRequire(import.meta.url);
-  for (const from of ["@typescript-eslint/typescript-estree", "@typescript-eslint/parser"]) {
-    try {
-      typescript = createRequire(require.resolve(from))("typescript") as typeof TS;
-      return typescript;
-    } catch {
-      // not resolvable from there: try the next
-    }
-  }
-  try {
-    typescript = require("typescript") as typeof TS;
-  } catch {
-    typescript = null;
-  }
-  return typescript ?? undefined;
-}
 
 function parserNodeMaps(sourceCode: Readonly<TSESLint.SourceCode>): NodeMaps | undefined {
   const services = sourceCode.parserServices as Partial<NodeMaps> | undefined;

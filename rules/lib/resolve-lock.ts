@@ -6,12 +6,14 @@
  * Shared by the lock rules (through the extractor) and by the `doc` and `key-source` rules; keep the
  * exported signatures stable.
  */
+import { createRequire } from "node:module";
 import { dirname, isAbsolute, posix, relative, resolve } from "node:path";
 import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as ts from "typescript";
 import type { LockRef } from "../../core/flow.js";
 import { lookupKeyArgument, wrappedLockArgument } from "../../core/recognition.js";
-import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type Policy } from "../../core/policy.js";
+import { allMethodNames, classifyMethod, memberNameOf, moduleTargetKey, typeTargets, type DeclaredLock, type MethodCategory, type Policy } from "../../core/policy.js";
+import { typeTargetOfType } from "../../core/type-targets.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
@@ -52,10 +54,35 @@ export interface LockCall {
   readonly call: TSESTree.CallExpression;
   readonly method: string;
   /** What the call does, per the lock's `methods` (`read` on a mutex counts as `write`). */
-  readonly action: "write" | "read" | "release";
+  readonly action: MethodCategory;
   /** Keyed locks: the key argument (the first argument that is not a function). */
   readonly keyNode?: TSESTree.Node;
   readonly keyText?: string;
+}
+
+let typescript: typeof ts | null | undefined;
+
+/**
+ * The `typescript` package that typescript-eslint parsed the file with (resolved next to its
+ * typescript-estree, so its `SyntaxKind` values are those of the nodes), or our own peer.
+ */
+export function typescriptOfParser(): typeof ts | undefined {
+  if (typescript !== undefined) return typescript ?? undefined;
+  const require = createRequire(import.meta.url);
+  for (const from of ["@typescript-eslint/typescript-estree", "@typescript-eslint/parser"]) {
+    try {
+      typescript = createRequire(require.resolve(from))("typescript") as typeof ts;
+      return typescript;
+    } catch {
+      // not resolvable from there: try the next
+    }
+  }
+  try {
+    typescript = require("typescript") as typeof ts;
+  } catch {
+    typescript = null;
+  }
+  return typescript ?? undefined;
 }
 
 const envCache = new WeakMap<object, LockEnv>();
@@ -117,7 +144,7 @@ export function lockMethodNamesOf(policy: Policy): ReadonlySet<string> {
   if (!names) {
     const collected = new Set<string>();
     for (const lock of policy.locks) {
-      for (const name of [...lock.methods.write, ...lock.methods.read, ...lock.methods.release]) collected.add(name);
+      for (const name of allMethodNames(lock.methods)) collected.add(name);
     }
     names = collected;
     methodNamesByPolicy.set(policy, names);
@@ -340,7 +367,18 @@ export function isFunctionNode(node: TSESTree.Node): node is TSESTree.ArrowFunct
   return node.type === AST_NODE_TYPES.ArrowFunctionExpression || node.type === AST_NODE_TYPES.FunctionExpression;
 }
 
+/**
+ * The declared lock an expression denotes: a `Class.member` or module target it names, else, with a
+ * type target declared (`"target": "DBAdapter"`), the value itself when its type is that type or
+ * extends or implements it (core/type-targets.ts).
+ */
 function lockOfExpression(node: TSESTree.Node, env: LockEnv, depth: number): DeclaredLock | undefined {
+  const named = lockByName(node, env, depth);
+  if (named || depth > MAX_ALIAS_DEPTH || typeTargets(env.policy).size === 0) return named;
+  return typeTargetLock(node, env);
+}
+
+function lockByName(node: TSESTree.Node, env: LockEnv, depth: number): DeclaredLock | undefined {
   if (depth > MAX_ALIAS_DEPTH) return undefined;
   switch (node.type) {
     case AST_NODE_TYPES.MemberExpression:
@@ -386,6 +424,83 @@ function lockOfMember(member: TSESTree.MemberExpression, env: LockEnv, depth: nu
     if (found) return found;
   }
   return typedMemberLock(member, name, env);
+}
+
+// ---- type targets: what the file shows of a value's type ----
+
+/**
+ * The type-target lock of a value. Typed: its type, from the checker. Untyped: the type the file
+ * writes for it — `this` in a class, an annotation (`db: DBAdapter` on a parameter, variable, field
+ * or parameter property), or `new X()` initializing a variable — matched by name, through the
+ * classes and interfaces this file declares (`class SqliteAdapter extends DBAdapter`); anything
+ * else stays unresolved.
+ */
+function typeTargetLock(node: TSESTree.Node, env: LockEnv): DeclaredLock | undefined {
+  if (env.types) {
+    const ts = typescriptOfParser();
+    try {
+      const tsNode = env.types.esTreeNodeToTSNodeMap.get(node);
+      return ts && tsNode ? typeTargetOfType(ts, env.types.checker, env.types.checker.getTypeAtLocation(tsNode), env.policy) : undefined;
+    } catch {
+      return undefined; // the checker can fail on broken programs: unresolved, never an exception
+    }
+  }
+  if (node.type === AST_NODE_TYPES.ThisExpression) {
+    const classNode = classOfThis(node);
+    return classNode ? typeTargetOfDeclaration(classNode, env, 0) : undefined;
+  }
+  const written = annotatedClassOf(node, env) ?? constructedClassOf(node, env);
+  return written === undefined ? undefined : typeTargetNamed(written, env, 0);
+}
+
+/** `X` for an identifier bound by `const x = new X()` (never reassigned), or undefined. */
+function constructedClassOf(node: TSESTree.Node, env: LockEnv): string | undefined {
+  if (node.type !== AST_NODE_TYPES.Identifier) return undefined;
+  const variable = findVariableOf(node, env);
+  const definition = variable?.defs[0];
+  if (definition?.node.type !== AST_NODE_TYPES.VariableDeclarator || !variable!.references.every((ref) => !ref.isWrite() || ref.init)) return undefined;
+  const init = definition.node.init && unwrapExpression(definition.node.init);
+  return init?.type === AST_NODE_TYPES.NewExpression && init.callee.type === AST_NODE_TYPES.Identifier ? init.callee.name : undefined;
+}
+
+type TypeDeclarationNode = TSESTree.ClassDeclaration | TSESTree.ClassExpression | TSESTree.TSInterfaceDeclaration;
+
+/** The type target a type of this name is, itself or through the supertypes this file declares for it. */
+function typeTargetNamed(name: string, env: LockEnv, depth: number): DeclaredLock | undefined {
+  const direct = typeTargets(env.policy).get(name);
+  if (direct || depth > MAX_ALIAS_DEPTH) return direct;
+  const declaration = typeDeclaredInFile(name, env);
+  return declaration ? typeTargetOfDeclaration(declaration, env, depth + 1) : undefined;
+}
+
+function typeTargetOfDeclaration(declaration: TypeDeclarationNode, env: LockEnv, depth: number): DeclaredLock | undefined {
+  const own = declaration.type === AST_NODE_TYPES.ClassExpression ? classNameOf(declaration) : declaration.id?.name;
+  const direct = own === undefined ? undefined : typeTargets(env.policy).get(own);
+  if (direct || depth > MAX_ALIAS_DEPTH) return direct;
+  const supertypes =
+    declaration.type === AST_NODE_TYPES.TSInterfaceDeclaration
+      ? declaration.extends.map((heritage) => heritage.expression)
+      : [...(declaration.superClass ? [declaration.superClass] : []), ...declaration.implements.map((heritage) => heritage.expression)];
+  for (const supertype of supertypes) {
+    const expression = unwrapExpression(supertype);
+    const found = expression.type === AST_NODE_TYPES.Identifier ? typeTargetNamed(expression.name, env, depth + 1) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A class or interface of this name declared at the top level of the file (exported or not). */
+function typeDeclaredInFile(name: string, env: LockEnv): TypeDeclarationNode | undefined {
+  for (const statement of env.sourceCode.ast.body) {
+    const declaration =
+      (statement.type === AST_NODE_TYPES.ExportNamedDeclaration || statement.type === AST_NODE_TYPES.ExportDefaultDeclaration) && statement.declaration
+        ? statement.declaration
+        : statement;
+    if ((declaration.type === AST_NODE_TYPES.ClassDeclaration || declaration.type === AST_NODE_TYPES.TSInterfaceDeclaration) && declaration.id?.name === name) {
+      return declaration;
+    }
+  }
+  return undefined;
 }
 
 /** The class named by a type annotation, `Holder` in `x: Holder` (generic arguments ignored), or undefined. */

@@ -71,6 +71,10 @@ describe("a target that names nothing", () => {
       "missing-module",
       `locks[2].target: "../project/src/stor.ts#auditLock" (lock "au") names no file of the project (../project/src/stor.ts does not exist; module targets are relative to lock-order.json's folder); did you mean "../project/src/store.ts#auditLock"? fix the path or remove the lock`,
     ],
+    [
+      "misspelled-type",
+      'locks[1].target: "MemberLst" (lock "ml") names no class, interface or type of the project (no type MemberLst is declared); did you mean "MemberList"? fix the type name or remove the lock',
+    ],
   ];
 
   it.each(cases)("%s: exit 2, one line naming lock-order.json, the lock, the target and the closest candidate; no file changes", async (order, problem) => {

@@ -34,7 +34,9 @@ describe("lock-order.json", () => {
   it.each([
     ['{"locks": [{"id": "Ms", "target": "A.b", "kind": "mutex"}]}', "/repo/lock-order.json: locks[0].id: does not match"],
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "spin"}]}', 'locks[0].kind: must be one of "mutex", "rwlock", "keyed"'],
-    ['{"locks": [{"id": "ms", "target": "nope", "kind": "mutex"}]}', "locks[0].target: does not match"],
+    ['{"locks": [{"id": "ms", "target": "no pe", "kind": "mutex"}]}', "locks[0].target: does not match"],
+    ['{"locks": [{"id": "ms", "target": "DB-Adapter", "kind": "mutex"}]}', 'locks[0].target: does not match ^(?:'],
+    ['{"locks": [{"id": "a", "target": "DBAdapter", "kind": "rwlock"}, {"id": "b", "target": "DBAdapter", "kind": "mutex"}]}', 'locks[1].target: duplicate target "DBAdapter"'],
     // A named lock needs a global of the table and a non-empty name.
     ['{"locks": [{"id": "ms", "target": "navigator.locks:", "kind": "mutex"}]}', "locks[0].target: does not match"],
     ['{"locks": [{"id": "ms", "target": "window.locks:cache", "kind": "mutex"}]}', "locks[0].target: does not match"],
@@ -45,6 +47,17 @@ describe("lock-order.json", () => {
     ['{"locks": [{"id": "a", "target": "A.a", "kind": "mutex"}, {"id": "b", "target": "A.a", "kind": "mutex"}]}', 'locks[1].target: duplicate target "A.a"'],
     ['{"locks": [{"id": "ab", "target": "A.a", "kind": "rwlock"}, {"id": "abr", "target": "A.b", "kind": "mutex"}]}', 'locks[1].id: suffix token "abr" collides with the token of locks[0] ("ab")'],
     ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"grab": ["x"]}}]}', 'locks[0].methods.grab: unknown field "grab"'],
+    // A keyed lock's key order: keys only on a keyed lock, each once, as strings.
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "keys": ["a"]}]}', 'locks[0].keys: only a keyed lock has keys (this one is a mutex); remove "keys" or make the lock "keyed"'],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "keyed", "keys": ["a", "b", "a"]}]}', 'locks[0].keys: lists "a" twice; list each key once'],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "keyed", "keys": []}]}', "locks[0].keys: must NOT have fewer than 1 items"],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "keyed", "keys": [1]}]}', "locks[0].keys[0]: must be string"],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "keyed", "keys": [""]}]}', "locks[0].keys: must be a non-empty array of keys"],
+    // One-shot method lists: method names only, and only the categories there are.
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"atomic": ["get all"]}}]}', "locks[0].methods.atomic[0]: does not match"],
+    ['{"locks": [{"id": "ms", "target": "A.b", "kind": "mutex", "methods": {"atomic": "getAll"}}]}', "locks[0].methods.atomic: must be array"],
+    ['{"methods": {"atomicWrite": ["getAll"]}, "locks": []}', 'methods.atomicWrite: unknown field "atomicWrite"'],
+    ['{"methods": {"atomicRead": [1]}, "locks": []}', "methods.atomicRead[0]: must be string"],
     ['{"locks": [\n  {"id": "ms",\n  }\n]}', "/repo/lock-order.json: line 3, column 3: is not valid JSON"],
   ])("reports %s as one line naming file, path and fix", (text, expected) => {
     const message = errorOf(text);
@@ -82,7 +95,12 @@ describe("lock-order.json", () => {
     expect(parseTarget("Server.member")).toEqual({ kind: "member", className: "Server", member: "member", isPrivate: false });
     expect(parseTarget("Server.#member")).toEqual({ kind: "member", className: "Server", member: "member", isPrivate: true });
     expect(parseTarget("./src/locks.ts#registryLock")).toEqual({ kind: "module", modulePath: "src/locks.ts", exportName: "registryLock" });
-    expect(parseTarget("Server")).toBeUndefined();
+    // A bare identifier names a type: every value of it (or of a subtype) is the lock.
+    expect(parseTarget("DBAdapter")).toEqual({ kind: "type", typeName: "DBAdapter" });
+    expect(parseTarget("DB Adapter")).toBeUndefined();
+    expect(parseTarget("DB-Adapter")).toBeUndefined();
+    expect(buildPolicy({ locks: [{ id: "db", target: "DBAdapter", kind: "rwlock" }] }).byTarget.get("DBAdapter")?.parsedTarget).toEqual({ kind: "type", typeName: "DBAdapter" });
+    expect(() => buildPolicy({ locks: [{ id: "db", target: "DB Adapter", kind: "rwlock" }] })).toThrow(/locks\[0\]\.target: "DB Adapter" is not a lock target; write .*"TypeName"/);
   });
 
   it("parses a named lock of a global lock manager (Web Locks): the name is everything after the first colon", () => {
@@ -114,6 +132,29 @@ describe("lock-order.json", () => {
     expect(classifyMethod(b, "read")).toBeUndefined();
     expect(classifyMethod(b, "letGo")).toBe("release");
     expect(classifyMethod(b, "release")).toBeUndefined();
+  });
+
+  it("classifies one-shot methods (methods.atomic, methods.atomicRead): shared only on an rwlock, ahead of the acquiring lists", () => {
+    const policy = buildPolicy({
+      methods: { atomic: ["execute"] },
+      locks: [
+        { id: "a", target: "A.a", kind: "mutex", methods: { atomicRead: ["getAll"] } },
+        { id: "b", target: "B.b", kind: "rwlock", methods: { atomicRead: ["getAll"], atomic: ["lock"] } },
+        { id: "c", target: "C.c", kind: "keyed", methods: { atomicRead: ["getAll"] } },
+      ],
+    });
+    const [a, b, c] = policy.locks;
+    expect(classifyMethod(a, "execute")).toBe("atomic");
+    expect(classifyMethod(a, "getAll")).toBe("atomic");
+    expect(classifyMethod(b, "getAll")).toBe("atomicRead");
+    expect(classifyMethod(c, "getAll")).toBe("atomic");
+    // `lock` is a default write method; named one-shot on this lock, it is one-shot.
+    expect(classifyMethod(b, "lock")).toBe("atomic");
+    expect(classifyMethod(b, "execute")).toBeUndefined();
+    expect(classifyMethod(a, "acquire")).toBe("write");
+    // buildPolicy (the runtime's defineLockOrder) checks the categories too.
+    expect(() => buildPolicy({ methods: { atomicWrite: ["x"] }, locks: [] })).toThrow(/methods\.atomicWrite: unknown method category "atomicWrite"; use "write", "read", "release", "atomic", "atomicRead"/);
+    expect(() => buildPolicy({ methods: { atomic: ["a b"] }, locks: [] })).toThrow(/methods\.atomic: must be an array of method names/);
   });
 
   it("finds the nearest lock-order.json walking up and reloads it after a change", () => {

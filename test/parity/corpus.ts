@@ -632,4 +632,124 @@ export class K {
 `,
     expected: [{ rule: "no-recursion", line: 9 }],
   },
+  // ---- one-shot lock methods ----
+  {
+    name: "atomic-methods",
+    title: "methods.atomic / atomicRead take and release within the call: counted for order and recursion, never held after",
+    code: snippet(`class Pool {
+  async getAll(sql: string): Promise<string[]> { return [sql]; }
+  async execute(sql: string): Promise<void> {}
+  async writeLock<T>(fn: () => Promise<T>): Promise<T> { return fn(); }
+}
+export class Db {
+  readonly pool = new Pool();
+  async list_dbr() {
+    return this.pool.getAll("q");
+  }
+  async save_dbw() {
+    await this.pool.execute("a");
+    await this.pool.execute("b");
+  }
+  async count() {
+    return (await this.pool.getAll("q")).length;
+  }
+  async migrate_dbw() {
+    await this.pool.writeLock(async () => {
+      await this.pool.execute("c");
+    });
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  async late_sa_dbw(db: Db) {
+    await db.pool.execute("d");
+    await this.a.runExclusive(async () => 1);
+  }
+  async under_sa_dbw(db: Db) {
+    await this.a.runExclusive(async () => {
+      await db.pool.execute("e");
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "suffix", line: 20, wants: "count_dbr" },
+      { rule: "no-recursion", line: 25 },
+    ],
+  },
+  // ---- a target naming a type ----
+  {
+    name: "type-target",
+    title: "a type target: every value of the type (a parameter, a field, a subclass instance, this) is the lock itself",
+    code: snippet(`export abstract class DBAdapter {
+  abstract readLock<T>(fn: () => Promise<T>): Promise<T>;
+  abstract writeLock<T>(fn: () => Promise<T>): Promise<T>;
+}
+export class MemoryAdapter extends DBAdapter {
+  async readLock<T>(fn: () => Promise<T>): Promise<T> { return fn(); }
+  async writeLock<T>(fn: () => Promise<T>): Promise<T> { return fn(); }
+  async vacuum() {
+    await this.writeLock(async () => 1);
+  }
+}
+export class S {
+  readonly a = new Mutex();
+  constructor(readonly db: DBAdapter) {}
+  async upload_sa_dar() {
+    await this.a.runExclusive(async () => {
+      await this.db.readLock(async () => 1);
+    });
+  }
+  async apply_sa_daw() {
+    await this.db.writeLock(async () => {
+      await this.a.runExclusive(async () => 1);
+    });
+  }
+  async copy_daw(to: MemoryAdapter) {
+    await this.db.readLock(async () => {
+      await to.writeLock(async () => 1);
+    });
+  }
+}
+`),
+    expected: [
+      { rule: "suffix", line: 13, wants: "vacuum_daw" },
+      { rule: "order", line: 27 },
+      { rule: "no-recursion", line: 32 },
+    ],
+  },
+  // ---- the order among a keyed lock's constant keys ----
+  {
+    name: "key-order",
+    title: "keys: holding a listed key, a key listed before it is out of order; keys not listed are unordered; the same key is recursion",
+    code: `import AsyncLock from "async-lock";
+export class K {
+  readonly locks = new AsyncLock();
+  async inOrder_kk() {
+    await this.locks.acquire("retry", async () => {
+      await this.locks.acquire("swap", async () => 1);
+    });
+  }
+  async inverted_kk(id: string) {
+    await this.locks.acquire("swap", async () => {
+      await this.locks.acquire(id, async () => 1);
+      await this.locks.acquire("retry", async () => 1);
+    });
+  }
+  async list_kk() {
+    await this.locks.acquire(["swap", "retry"], async () => 1);
+  }
+  async again_kk() {
+    await this.locks.acquire("swap", async () => {
+      await this.locks.acquire("swap", async () => 1);
+    });
+  }
+}
+`,
+    expected: [
+      { rule: "order", line: 12 },
+      { rule: "order", line: 16 },
+      { rule: "no-recursion", line: 20 },
+    ],
+  },
 ];

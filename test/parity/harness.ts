@@ -14,15 +14,17 @@ import type { Finding } from "../../analyzer/types.js";
 import plugin from "../../rules/index.js";
 import { REPO_ROOT } from "../analyzer/helpers.js";
 
-/** The lock order of the corpus: an injected holder's rwlock, two mutexes and an rwlock of `class S`, a keyed lock of `class K`, the Web Lock "cache". */
+/** The lock order of the corpus: an injected holder's rwlock, two mutexes and an rwlock of `class S`, a keyed lock of `class K` (its keys "retry" before "swap"), the Web Lock "cache", a pool `Db.pool` with one-shot methods, every `DBAdapter`. */
 export const PARITY_LOCK_ORDER = {
   locks: [
     { id: "hl", target: "Holder.lock", kind: "rwlock" },
     { id: "sa", target: "S.a", kind: "mutex" },
     { id: "sb", target: "S.b", kind: "mutex" },
     { id: "sr", target: "S.r", kind: "rwlock" },
-    { id: "kk", target: "K.locks", kind: "keyed" },
+    { id: "kk", target: "K.locks", kind: "keyed", keys: ["retry", "swap"] },
     { id: "nc", target: "navigator.locks:cache", kind: "rwlock" },
+    { id: "db", target: "Db.pool", kind: "rwlock", methods: { atomic: ["execute"], atomicRead: ["getAll"] } },
+    { id: "da", target: "DBAdapter", kind: "rwlock" },
   ],
 };
 
