@@ -4,7 +4,8 @@
  *
  * `update(changed)` re-extracts the changed files and every file whose facts may depend on them,
  * recomputes the summaries of the components whose facts or callees changed (and so on up their
- * callers), runs the checks, and returns what a cold `analyze()` of the same files returns. A cold
+ * callers), re-runs the checks of the units whose inputs changed (analyzer/check-cache.ts), and
+ * returns what a cold `analyze()` of the same files returns. A cold
  * run is the first update: every file changed. So `analyze()`, `--watch`, `--cache` and the language
  * server all run this one path.
  *
@@ -32,14 +33,14 @@ import { ts, type Project } from "ts-morph";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
 import { buildPolicy, releaseMethodNames, type Policy } from "../core/policy.js";
 import type { AnalysisProgress, AnalyzeOptions } from "./analyze.js";
-import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings, type FactSummaries } from "./checks.js";
+import { UnitCheckCache } from "./check-cache.js";
+import { unanalyzableFindings, type FactSummaries } from "./checks.js";
 import { AuditError, auditErrorOf } from "./errors.js";
 import { FactExtractor } from "./extract.js";
 import { linkFile, referencedIds, type FactUnit, type FileFacts, type Site } from "./facts.js";
 import { finalizeFindings } from "./findings.js";
 import { collectFunctions, propertyNameText, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import { ClassHierarchy } from "./hierarchy.js";
-import { lockInventory } from "./inventory.js";
 import { SourceSpans } from "./locations.js";
 import { buildLockGraph } from "./lock-graph.js";
 import { declaredTargetTypes, LockResolver, typeKeyOf } from "./locks.js";
@@ -235,6 +236,8 @@ export interface UpdateInfo {
   readonly extracted: number;
   /** Units whose summaries were recomputed. */
   readonly recomputed: number;
+  /** Units and suffix groups whose checks were computed, not kept from the last update. */
+  readonly rechecked: number;
   /** Whether the update started over from nothing. */
   readonly cold: boolean;
 }
@@ -263,7 +266,8 @@ export class AnalysisEngine {
   private idsByFile = new WeakMap<ts.SourceFile, string[]>();
   /** Files handed in as changed since the last update. */
   private pending = new Set<string>();
-  private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, cold: true };
+  private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, rechecked: 0, cold: true };
+  private readonly checks = new UnitCheckCache();
 
   /**
    * `updates: false`: one analysis and nothing after it (`analyze()`). The engine then skips what only
@@ -501,6 +505,7 @@ export class AnalysisEngine {
 
   private cold(started: number): AnalysisResult {
     this.files = new Map();
+    this.checks.clear();
     this.units = new Map();
     this.summaries = undefined;
     this.functionNames = new Set();
@@ -734,18 +739,22 @@ export class AnalysisEngine {
 
     const summaries = computeSummaries<FactUnit, Site>(units, (doneUnits, totalUnits) => this.progress({ phase: "summarize", done: doneUnits, total: totalUnits }), this.summaries && !cold ? { previous: this.summaries, changed: changedUnits } : undefined);
     this.summaries = summaries;
-    this.lastInfo = { extracted: extract.size, recomputed: summaries.recomputed.size, cold };
     if (restored) for (const [path, text] of restored.after) if (text !== undefined && this.files.has(path)) this.files.get(path)!.declarations = text;
 
     const families = hierarchy.dispatchFamilies().map((family) => family.map((unit) => this.units.get(idOf(unit))!).filter((unit) => unit !== undefined));
-    return this.check(started, fileList, units, summaries, families, targets, sources.unparsable.length);
+    // A unit's checks rest on its facts and on summaries: those of the units re-linked with other
+    // data or recomputed are dirty (see analyzer/check-cache.ts).
+    const dirty = cold ? undefined : new Set([...changedUnits, ...summaries.recomputed]);
+    const result = this.check(started, fileList, units, summaries, families, targets, sources.unparsable.length, dirty);
+    this.lastInfo = { extracted: extract.size, recomputed: summaries.recomputed.size, rechecked: this.checks.rechecked, cold };
+    return result;
   }
 
   /** Nothing changed: the last result again (a cold run when there is none, after a failed update). */
   private unchanged(started: number): AnalysisResult {
     const last = this.lastResult;
     if (!last) return this.cold(started);
-    this.lastInfo = { extracted: 0, recomputed: 0, cold: false };
+    this.lastInfo = { extracted: 0, recomputed: 0, rechecked: 0, cold: false };
     return { ...last, stats: { ...last.stats, durationMs: Math.round(performance.now() - started) } };
   }
 
@@ -759,15 +768,14 @@ export class AnalysisEngine {
     families: readonly (readonly FactUnit[])[],
     targets: ReturnType<typeof resolveTargets>,
     unparsableFiles: number,
+    dirty: ReadonlySet<FactUnit> | undefined,
   ): AnalysisResult {
     this.progress({ phase: "check", done: 0, total: 1 });
-    const chains = new ChainBuilder(summaries);
-    const reported = flowFindings(units, summaries, chains);
-    const inventory = lockInventory(units, summaries.summaries);
-    const lockGraph = buildLockGraph(this.policy, units, summaries, chains, reported, inventory);
+    const { chains, reported, suffix, inventory, edgesOf } = this.checks.run(units, families, summaries, this.policy, dirty);
+    const lockGraph = buildLockGraph(this.policy, units, chains, reported, inventory, edgesOf);
     const drafts = [
       ...reported,
-      ...suffixFindings(units, families, summaries, this.policy),
+      ...suffix,
       ...lockGraph.findings,
       ...unusedLockFindings(
         this.policy,
