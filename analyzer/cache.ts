@@ -4,9 +4,11 @@
  * tsconfig (read with `parseJsonConfigFileContent`, no program built), the lock-order.json text, the
  * `--rule` flags; with it, the content hash of every file the program held (the tsconfigs' own
  * files and whatever they import: declaration files, packages). When nothing changed, the result is
- * reused and no program is built. When files changed under the same key, the program is built and
- * only the changed files and those whose facts depend on them are extracted; the facts of the rest
- * come from the cache, each under the hash of the text it was extracted from. A cache under another
+ * reused and no program is built. When files changed under the same key, only the changed files
+ * and those whose facts depend on them are extracted; the facts of the rest come from the cache,
+ * each under the hash of the text it was extracted from. The program built is that of the changed
+ * files and what they import when their declarations and classes did not change (see
+ * `AnalysisEngine.partial`), else the whole program. A cache under another
  * key is ignored with one note, and so is a corrupt one; neither is ever trusted.
  */
 import { AuditError, firstLine } from "./errors.js";
@@ -23,7 +25,7 @@ import { TOOL_VERSION } from "./version.js";
 
 export const DEFAULT_CACHE_LOCATION = ".lock-audit-cache.json";
 /** Bumped whenever the cached result changes shape, so an older cache is ignored rather than misread. */
-export const CACHE_FORMAT = 3;
+export const CACHE_FORMAT = 4;
 
 interface CacheFile {
   format: number;
@@ -70,6 +72,8 @@ export interface CacheOutcome {
   hit: boolean;
   /** Files whose facts were extracted (not taken from the cache); 0 on a hit. */
   extracted: number;
+  /** Whether the program built was the changed files' and what they import only, not the whole program. */
+  partial: boolean;
 }
 
 /**
@@ -83,7 +87,7 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
     key = cacheKey(options);
   } catch {
     const engine = new AnalysisEngine(options);
-    return { result: engine.update(), hit: false, extracted: engine.info.extracted };
+    return { result: engine.update(), hit: false, extracted: engine.info.extracted, partial: false };
   }
   let text: string | undefined;
   try {
@@ -92,6 +96,8 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
     // No cache yet.
   }
   let reusable: StoredFacts | undefined;
+  let changedFiles: string[] = [];
+  let cachedFiles: Record<string, string> = {};
   if (text !== undefined) {
     let cached: CacheFile | undefined;
     try {
@@ -105,7 +111,8 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
         Array.isArray(parsed.result.findings) &&
         parsed.facts &&
         typeof parsed.facts.files === "object" &&
-        Array.isArray(parsed.facts.functionNames)
+        Array.isArray(parsed.facts.functionNames) &&
+        Array.isArray(parsed.facts.families)
       ) {
         cached = parsed as CacheFile;
       }
@@ -115,10 +122,12 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
     if (!cached) note(`the cache ${location} is corrupt or from another version; ignoring it and analyzing from scratch`);
     else if (cached.key !== key) note(`the cache ${location} is stale (the configuration, the file list or the tool changed); analyzing from scratch`);
     else {
-      const changed = Object.entries(cached.files).filter(([path, hash]) => hashFile(path) !== hash).length;
-      if (changed === 0) return { result: { ...cached.result, stats: { ...cached.result.stats, durationMs: 0 } }, hit: true, extracted: 0 };
+      changedFiles = Object.entries(cached.files).filter(([path, hash]) => hashFile(path) !== hash).map(([path]) => path);
+      const changed = changedFiles.length;
+      if (changed === 0) return { result: { ...cached.result, stats: { ...cached.result.stats, durationMs: 0 } }, hit: true, extracted: 0, partial: false };
       note(`the cache ${location} is stale (${changed} ${changed === 1 ? "file" : "files"} changed); re-analyzing what depends on ${changed === 1 ? "it" : "them"}, the rest from the cache`);
       reusable = cached.facts;
+      cachedFiles = cached.files;
     }
   }
   let programFiles: readonly string[] = [];
@@ -126,7 +135,7 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
   let engine = new AnalysisEngine(engineOptions);
   let result: AnalysisResult;
   if (reusable) {
-    engine.restore(reusable);
+    engine.restore(reusable, changedFiles);
     try {
       result = engine.update();
     } catch (error) {
@@ -140,6 +149,8 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
     result = engine.update();
   }
   const files: Record<string, string> = {};
+  // A run over the changed files' program alone: the other files of the program are the cache's, unchanged.
+  if (engine.info.partial) Object.assign(files, cachedFiles);
   for (const file of programFiles) {
     const hash = hashFile(file);
     if (hash !== undefined) files[resolve(file)] = hash;
@@ -151,5 +162,5 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
   } catch (error) {
     note(`cannot write the cache ${location} (${firstLine(error)}); the next run starts from scratch`);
   }
-  return { result, hit: false, extracted: engine.info.extracted };
+  return { result, hit: false, extracted: engine.info.extracted, partial: engine.info.partial === true };
 }

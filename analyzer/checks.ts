@@ -39,6 +39,9 @@ export interface PathSite {
 export type FactSummaries = SummaryResult<FactUnit, Site>;
 
 export class ChainBuilder {
+  /** While set, every unit whose summary or outcome a walk reads is added (a finding's chain rests on them). */
+  reads: Set<FactUnit> | undefined;
+
   constructor(private readonly result: FactSummaries) {}
 
   /**
@@ -55,7 +58,12 @@ export class ChainBuilder {
       if (sites.length >= MAX_CHAIN_STEPS) return { sites, cut: true };
       // Through a lock parameter the callee knows the lock by the parameter's key.
       const lockArguments = call.lockArguments;
-      const next = call.targets.find((target) => !visited.has(target) && keyInCallee(this.result.summaries.get(target), lockKey, lockArguments) !== undefined);
+      const reads = this.reads;
+      const next = call.targets.find((target) => {
+        if (visited.has(target)) return false;
+        reads?.add(target);
+        return keyInCallee(this.result.summaries.get(target), lockKey, lockArguments) !== undefined;
+      });
       const nextKey = next && keyInCallee(this.result.summaries.get(next), lockKey, lockArguments);
       const witness = next && nextKey !== undefined ? this.result.outcomes.get(next)?.witnesses.get(nextKey) : undefined;
       if (!next || !witness || nextKey === undefined) break;
@@ -120,11 +128,6 @@ export function unitFlowFindings(unit: FactUnit, result: FactSummaries, chains: 
   return findings;
 }
 
-/** `order` and `no-recursion` findings from the final run over each function. */
-export function flowFindings(units: readonly FactUnit[], result: FactSummaries, chains: ChainBuilder): DraftFinding[] {
-  return units.flatMap((unit) => unitFlowFindings(unit, result, chains));
-}
-
 function flowFinding(unit: FactUnit, finding: LockConflict<Site>, chains: ChainBuilder): DraftFinding {
   const via = finding.via as UnitCallEffect<FactUnit> | undefined;
   const source = CONFLICT_SOURCE;
@@ -152,7 +155,7 @@ function flowFinding(unit: FactUnit, finding: LockConflict<Site>, chains: ChainB
  * Functions whose names must carry the same suffix: a getter and setter of one property, and the
  * members of a dispatch family (overrides and implementations of one member, see ClassHierarchy).
  */
-function suffixGroups(units: readonly FactUnit[], families: readonly (readonly FactUnit[])[]): FactUnit[][] {
+export function suffixGroups(units: readonly FactUnit[], families: readonly (readonly FactUnit[])[]): FactUnit[][] {
   const parent = new Map<FactUnit, FactUnit>();
   const find = (unit: FactUnit): FactUnit => {
     let root = unit;
@@ -195,42 +198,35 @@ function suffixGroups(units: readonly FactUnit[], families: readonly (readonly F
   return [...groups.values()];
 }
 
-/** `suffix`: each named function's suffix against the locks it really takes. */
-export function suffixFindings(
-  units: readonly FactUnit[],
-  families: readonly (readonly FactUnit[])[],
-  result: FactSummaries,
-  policy: Policy,
-): DraftFinding[] {
+/** `suffix`: the suffix of each function of one group (`suffixGroups`) against the locks the group really takes. */
+export function groupSuffixFindings(group: readonly FactUnit[], result: FactSummaries, policy: Policy): DraftFinding[] {
   const findings: DraftFinding[] = [];
-  for (const group of suffixGroups(units, families)) {
-    const acquired: AcquiredLocks = new Map<DeclaredLock, Mode>();
-    for (const unit of group) {
-      for (const acquisition of result.summaries.get(unit)?.acquired.values() ?? []) {
-        const declared = acquisition.lock.declared;
-        if (declared && acquired.get(declared) !== "w") acquired.set(declared, acquisition.mode);
-      }
+  const acquired: AcquiredLocks = new Map<DeclaredLock, Mode>();
+  for (const unit of group) {
+    for (const acquisition of result.summaries.get(unit)?.acquired.values() ?? []) {
+      const declared = acquisition.lock.declared;
+      if (declared && acquired.get(declared) !== "w") acquired.set(declared, acquisition.mode);
     }
-    const required = requiredSuffix(acquired);
-    for (const unit of group) {
-      const name = unit.name!;
-      const written = suffixOf(name, policy).tokens;
-      const mismatch = compareSuffix(written, required);
-      if (!mismatch) continue;
-      const corrected = nameWithSuffix(name, required, policy);
-      findings.push({
-        ruleId: "suffix",
-        level: "error",
-        message: messageText("suffix", suffixMessage({ name, expected: corrected, mismatch, required, sharing: group.length - 1 })),
-        location: unit.nameSite!.span,
-        function: unit.label,
-        chain: [],
-        related: [],
-        locks: required.map((token) => token.lock.id),
-        fix: { kind: "rename", from: name, to: corrected },
-        detail: `${name}->${corrected}`,
-      });
-    }
+  }
+  const required = requiredSuffix(acquired);
+  for (const unit of group) {
+    const name = unit.name!;
+    const written = suffixOf(name, policy).tokens;
+    const mismatch = compareSuffix(written, required);
+    if (!mismatch) continue;
+    const corrected = nameWithSuffix(name, required, policy);
+    findings.push({
+      ruleId: "suffix",
+      level: "error",
+      message: messageText("suffix", suffixMessage({ name, expected: corrected, mismatch, required, sharing: group.length - 1 })),
+      location: unit.nameSite!.span,
+      function: unit.label,
+      chain: [],
+      related: [],
+      locks: required.map((token) => token.lock.id),
+      fix: { kind: "rename", from: name, to: corrected },
+      detail: `${name}->${corrected}`,
+    });
   }
   return findings;
 }

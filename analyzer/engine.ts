@@ -4,7 +4,8 @@
  *
  * `update(changed)` re-extracts the changed files and every file whose facts may depend on them,
  * recomputes the summaries of the components whose facts or callees changed (and so on up their
- * callers), runs the checks, and returns what a cold `analyze()` of the same files returns. A cold
+ * callers), re-runs the checks of the units whose inputs changed (analyzer/check-cache.ts), and
+ * returns what a cold `analyze()` of the same files returns. A cold
  * run is the first update: every file changed. So `analyze()`, `--watch`, `--cache` and the language
  * server all run this one path.
  *
@@ -23,23 +24,26 @@
  * - what nothing local can bound — a script (no imports or exports) whose declarations are global,
  *   a global or module augmentation, a change to the type of a declared `Class.member` target (a
  *   member of that type anywhere is a lock), a file added or deleted — starts over cold.
+ *
+ * A `--cache` run whose changed files kept their declarations and classes builds the program of
+ * those files and what they import only (`partial`); the rest of the program is the cache's facts.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ts, type Project } from "ts-morph";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
 import { buildPolicy, releaseMethodNames, type Policy } from "../core/policy.js";
 import type { AnalysisProgress, AnalyzeOptions } from "./analyze.js";
-import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings, type FactSummaries } from "./checks.js";
+import { UnitCheckCache } from "./check-cache.js";
+import { unanalyzableFindings, type FactSummaries } from "./checks.js";
 import { AuditError, auditErrorOf } from "./errors.js";
 import { FactExtractor } from "./extract.js";
 import { linkFile, referencedIds, type FactUnit, type FileFacts, type Site } from "./facts.js";
 import { finalizeFindings } from "./findings.js";
 import { collectFunctions, propertyNameText, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import { ClassHierarchy } from "./hierarchy.js";
-import { lockInventory } from "./inventory.js";
 import { SourceSpans } from "./locations.js";
 import { buildLockGraph } from "./lock-graph.js";
 import { declaredTargetTypes, LockResolver, typeKeyOf } from "./locks.js";
@@ -48,8 +52,9 @@ import { recordFile, recordUnparsable, unitIdsOf } from "./record.js";
 import { CallResolver } from "./resolve.js";
 import { applySeverities, applySuppressions, ruleSeverities, type Severity } from "./rollout.js";
 import { computeSummaries } from "./summaries.js";
-import { resolveTargets, unusedLockFindings } from "./targets.js";
-import type { AnalysisResult, RuleId } from "./types.js";
+import { mayCreateLocksById, modulePathOf, resolveTargets, targetDeclaration, unusedLockFindings } from "./targets.js";
+import type { AnalysisResult, RuleId, SourceSpan } from "./types.js";
+import type { DeclaredLock } from "../core/policy.js";
 
 /** The lock order of discovery mode: none is declared, so every lock found is an undeclared lock class. */
 export const DISCOVERY_POLICY_FILE = "<discovery>";
@@ -83,6 +88,8 @@ interface FileState {
   module: boolean;
   /** The types of the declared `Class.member` targets it declares (see `targetTypes`). */
   targetTypes: string;
+  /** Its function names, when restored from the cache (else its collection in the program has them). */
+  functionNames?: readonly string[];
 }
 
 /** A file's state as the cache keeps it: plain data, with the hash of the text it was extracted from. */
@@ -97,6 +104,18 @@ export interface StoredFile {
   readonly memberNames: readonly string[];
   readonly module: boolean;
   readonly targetTypes: string;
+  /** The function, class and member names it declares (its part of `StoredFacts.functionNames`). */
+  readonly functionNames: readonly string[];
+}
+
+/** The declared targets as the checks read them, by lock id (see `resolveTargets`). */
+export interface StoredTargets {
+  /** Where each target the project declares is declared. */
+  readonly declarations: readonly (readonly [string, SourceSpan])[];
+  /** Targets declared only outside the project: where. */
+  readonly outside: readonly (readonly [string, string])[];
+  /** Targets resolved only by the runtime creating the lock by its id. */
+  readonly createdByRuntime: readonly string[];
 }
 
 /** What an engine hands the cache, and takes back in a later process. */
@@ -104,7 +123,30 @@ export interface StoredFacts {
   readonly files: Readonly<Record<string, StoredFile>>;
   /** The program's function names when the facts were extracted. */
   readonly functionNames: readonly string[];
+  /** The dispatch families (see `ClassHierarchy.dispatchFamilies`), by unit id. */
+  readonly families: readonly (readonly string[])[];
+  readonly targets: StoredTargets;
 }
+
+/** The declared targets as the checks read them: where each is declared, which live outside the project. */
+interface CheckedTargets {
+  readonly outside: ReadonlyMap<DeclaredLock, string>;
+  readonly declarations: ReadonlyMap<DeclaredLock, SourceSpan>;
+}
+
+/**
+ * A `--cache` run over a program of the changed files and what they import, the rest from the
+ * cache (see `AnalysisEngine.partial`): every file of the whole program, by name, in order, and
+ * what the whole program's checks need that the smaller program cannot say.
+ */
+interface PartialRun {
+  readonly fileNames: readonly string[];
+  readonly stored: StoredFacts;
+  readonly changed: ReadonlySet<string>;
+}
+
+/** A `--cache` run over a smaller program met something only the whole program can answer. */
+class NeedsWholeProgram extends Error {}
 
 export function hashText(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -235,8 +277,12 @@ export interface UpdateInfo {
   readonly extracted: number;
   /** Units whose summaries were recomputed. */
   readonly recomputed: number;
+  /** Units and suffix groups whose checks were computed, not kept from the last update. */
+  readonly rechecked: number;
   /** Whether the update started over from nothing. */
   readonly cold: boolean;
+  /** A `--cache` run that built the program of the changed files and their imports only. */
+  readonly partial?: boolean;
 }
 
 export class AnalysisEngine {
@@ -263,7 +309,13 @@ export class AnalysisEngine {
   private idsByFile = new WeakMap<ts.SourceFile, string[]>();
   /** Files handed in as changed since the last update. */
   private pending = new Set<string>();
-  private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, cold: true };
+  private lastInfo: UpdateInfo = { extracted: 0, recomputed: 0, rechecked: 0, cold: true };
+  /** The last run's dispatch families and declared targets, as `store()` writes them. */
+  private families: string[][] = [];
+  private targetFacts: StoredTargets | undefined;
+  /** The stored states of the files a partial run's program does not hold (`store()` writes them back). */
+  private outsideProgram: Readonly<Record<string, StoredFile>> | undefined;
+  private readonly checks = new UnitCheckCache();
 
   /**
    * `updates: false`: one analysis and nothing after it (`analyze()`). The engine then skips what only
@@ -292,10 +344,18 @@ export class AnalysisEngine {
 
   /** Facts from the cache for the first update: files whose text has the stored hash are not extracted. */
   private restored: StoredFacts | undefined;
+  /** The files the cache found changed since `restored` (absolute paths), when it says. */
+  private restoredChanged: readonly string[] | undefined;
 
-  /** Uses stored facts (`--cache`) in the first update, for every file whose text still has their hash. */
-  restore(stored: StoredFacts): void {
+  /**
+   * Uses stored facts (`--cache`) in the first update, for every file whose text still has their
+   * hash. `changed`: the files whose content differs from the stored hashes (every other file of
+   * the program unchanged); with it, the first update may build the program of those files and
+   * what they import only.
+   */
+  restore(stored: StoredFacts, changed?: readonly string[]): void {
     this.restored = stored;
+    this.restoredChanged = changed?.map((path) => resolve(path));
   }
 
   /**
@@ -309,7 +369,12 @@ export class AnalysisEngine {
     const files: Record<string, StoredFile> = {};
     for (const [fileName, state] of this.files) {
       const sourceFile = program.getSourceFile(fileName);
-      if (!sourceFile) continue;
+      if (!sourceFile) {
+        // Outside a partial run's program: unchanged since the cache had it.
+        const kept = this.outsideProgram?.[fileName];
+        if (kept) files[fileName] = kept;
+        continue;
+      }
       if (state.declarations === undefined && state.module && !state.facts.unparsable) {
         const text = declarationText(program, sourceFile);
         if (text !== undefined) state.declarations = text;
@@ -325,9 +390,10 @@ export class AnalysisEngine {
         memberNames: [...state.memberNames],
         module: state.module,
         targetTypes: state.targetTypes,
+        functionNames: [...(this.collected.get(sourceFile)?.functionNames ?? state.functionNames ?? [])],
       };
     }
-    return { files, functionNames: [...this.functionNames] };
+    return { files, functionNames: [...this.functionNames], families: this.families, targets: this.targetFacts ?? { declarations: [], outside: [], createdByRuntime: [] } };
   }
 
   /** What the last update did (the language server logs it; tests check that updates stay small). */
@@ -500,10 +566,14 @@ export class AnalysisEngine {
   }
 
   private cold(started: number): AnalysisResult {
-    this.files = new Map();
-    this.units = new Map();
-    this.summaries = undefined;
-    this.functionNames = new Set();
+    const restored = this.restored;
+    const changed = this.restoredChanged;
+    this.restoredChanged = undefined;
+    if (restored && changed) {
+      const result = this.partial(started, restored, changed);
+      if (result) return result;
+    }
+    this.reset();
     this.progress({ phase: "load", done: 0, total: 1 });
     const loaded = loadProject(this.projectFiles, this.overlays);
     this.progress({ phase: "load", done: 1, total: 1 });
@@ -513,13 +583,80 @@ export class AnalysisEngine {
     this.options.onProgramFiles?.(loaded.program.getSourceFiles().filter((file) => !loaded.program.isSourceFileDefaultLibrary(file)).map((file) => file.fileName));
     const sources = { sourceFiles: loaded.sourceFiles, unparsable: loaded.unparsable };
     const all = new Set([...loaded.sourceFiles, ...loaded.unparsable.map((entry) => entry.sourceFile)].map((file) => file.fileName));
-    const restored = this.restored;
     this.restored = undefined;
     if (restored) {
       const reused = this.restoreFiles(restored, loaded.program, all);
       if (reused) return this.extractAndCheck(started, loaded.program, sources, reused.extract, false, reused);
     }
     return this.extractAndCheck(started, loaded.program, sources, all, true);
+  }
+
+  private reset(): void {
+    this.files = new Map();
+    this.checks.clear();
+    this.units = new Map();
+    this.summaries = undefined;
+    this.functionNames = new Set();
+    this.outsideProgram = undefined;
+  }
+
+  /**
+   * A `--cache` run after `changed` changed, over the program of those files and what they import
+   * (the program follows their imports), the other files' facts from the cache. Undefined when that
+   * cannot give a cold run's result, and the whole program is built instead: a changed file whose
+   * declarations or classes changed (its importers and the files asking the hierarchy about its
+   * members must be extracted again), that is new, a script or an augmentation, that does not
+   * parse, or that may create locks by id; a call through a member that a file outside the smaller
+   * program may implement; names or units that other files must be extracted again for. What the
+   * checks need of the whole program comes from the cache: function names (per file), dispatch
+   * families, where each declared target is declared (for the changed files, found in them again).
+   */
+  private partial(started: number, stored: StoredFacts, changed: readonly string[]): AnalysisResult | undefined {
+    if (this.overlays.size > 0 || changed.length === 0 || !Array.isArray(stored.families) || !stored.targets) return undefined;
+    for (const path of changed) {
+      const entry = stored.files[path];
+      if (!entry || !entry.module || entry.facts.unparsable || entry.declarations === undefined || !Array.isArray(entry.functionNames) || !existsSync(path)) return undefined;
+    }
+    // A target the runtime creates may be created in the changed text.
+    if (stored.targets.createdByRuntime.length > 0) return undefined;
+
+    this.reset();
+    this.progress({ phase: "load", done: 0, total: 1 });
+    const loaded = loadProject(this.projectFiles, this.overlays, changed);
+    this.progress({ phase: "load", done: 1, total: 1 });
+    const program = loaded.program;
+    const inProgram = [...loaded.sourceFiles, ...loaded.unparsable.map((entry) => entry.sourceFile)];
+    if (inProgram.some((sourceFile) => !stored.files[sourceFile.fileName])) return undefined;
+    const after = new Map<string, string | undefined>();
+    for (const path of changed) {
+      const sourceFile = program.getSourceFile(path);
+      const entry = stored.files[path];
+      // Not one of the files analyzed (it does not parse), a script, an augmentation, a maker of locks by id.
+      if (!sourceFile || !loaded.sourceFiles.includes(sourceFile) || !ts.isExternalModule(sourceFile) || augments(sourceFile) || mayCreateLocksById(sourceFile.text)) return undefined;
+      const declarations = declarationText(program, sourceFile);
+      if (declarations !== entry.declarations || shapeOf(sourceFile).shape !== entry.shape) return undefined;
+      after.set(path, declarations);
+    }
+
+    this.project = loaded.project;
+    this.projectDirs = loaded.projectDirs;
+    this.program = program;
+    this.options.onProgramFiles?.(program.getSourceFiles().filter((file) => !program.isSourceFileDefaultLibrary(file)).map((file) => file.fileName));
+    const outside: Record<string, StoredFile> = {};
+    for (const [fileName, entry] of Object.entries(stored.files)) {
+      this.files.set(fileName, restoredState(entry));
+      if (!program.getSourceFile(fileName)) outside[fileName] = entry;
+    }
+    this.outsideProgram = outside;
+    const extract = new Set(changed);
+    const linked = [...this.files].filter(([fileName]) => !extract.has(fileName)).map(([, state]) => state.facts);
+    const run: PartialRun = { fileNames: Object.keys(stored.files).sort(), stored, changed: extract };
+    try {
+      return this.extractAndCheck(started, program, { sourceFiles: loaded.sourceFiles, unparsable: loaded.unparsable }, extract, false, { linked, after, functionNames: new Set(stored.functionNames) }, run);
+    } catch (error) {
+      if (!(error instanceof NeedsWholeProgram)) throw error;
+      return undefined;
+    }
   }
 
   /**
@@ -538,16 +675,7 @@ export class AnalysisEngine {
         else return undefined;
         continue;
       }
-      this.files.set(fileName, {
-        facts: entry.facts,
-        imports: [...entry.imports],
-        lookups: { missingNames: new Set(entry.missingNames), hierarchyNames: new Set(entry.hierarchyNames) },
-        ...(entry.declarations === undefined ? {} : { declarations: entry.declarations }),
-        shape: entry.shape,
-        memberNames: new Set(entry.memberNames),
-        module: entry.module,
-        targetTypes: entry.targetTypes,
-      });
+      this.files.set(fileName, restoredState(entry));
       if (entry.hash !== hashText(sourceFile.text)) {
         // The stored facts cannot say what an augmentation changed elsewhere.
         if (augments(sourceFile)) {
@@ -574,27 +702,68 @@ export class AnalysisEngine {
     extract: Set<string>,
     cold: boolean,
     restored?: { linked: FileFacts[]; after: Map<string, string | undefined>; functionNames: Set<string> },
+    partial?: PartialRun,
   ): AnalysisResult {
     if (restored) this.functionNames = restored.functionNames;
     const checker = program.getTypeChecker();
     // One order for every run, whatever order the program lists its files in after edits.
     const sourceFiles = [...sources.sourceFiles].sort(byFileName);
     const collected = this.collect(sourceFiles);
-    const rawNames = collected.functionNames;
+    // A partial run's program holds some files: the others' names are the cache's.
+    const rawNames = partial ? new Set(collected.functionNames) : collected.functionNames;
+    if (partial) for (const fileName of partial.fileNames) if (!program.getSourceFile(fileName)) for (const name of partial.stored.files[fileName].functionNames) rawNames.add(name);
     const names = new RecordingNames(rawNames);
     const index: FunctionIndex = { ...collected, functionNames: names };
 
-    const targets = resolveTargets({
-      policy: this.policy,
-      configDir: this.configDir,
-      projectDir: dirname(this.projectFile),
-      program,
-      sourceFiles,
-      classesByName: index.classesByName,
-      root: this.root,
-    });
-    // A target that names nothing makes every finding about its lock wrong: stop before reporting any.
-    if (targets.errors.length > 0) throw auditErrorOf("config", targets.errors.map((error) => error.message));
+    let targets: CheckedTargets;
+    if (partial) {
+      // The changed files' classes and declarations are as before (see `partial`), so are the targets
+      // they declare: the whole program's resolution holds, with where in the changed files they now are.
+      const byId = (id: string): DeclaredLock => {
+        const lock = this.policy.byId.get(id);
+        if (!lock) throw new Error(`the cached targets name lock ${id}, which the lock order does not declare`);
+        return lock;
+      };
+      const changedByPath = new Map([...partial.changed].map((fileName) => [this.spans.relativePath(fileName), program.getSourceFile(fileName)!]));
+      const declarations = new Map<DeclaredLock, SourceSpan>();
+      for (const [id, span] of partial.stored.targets.declarations) {
+        const lock = byId(id);
+        const sourceFile = changedByPath.get(span.file);
+        if (!sourceFile) {
+          declarations.set(lock, span);
+          continue;
+        }
+        const target = lock.parsedTarget;
+        const classes = target.kind === "member" ? (this.collected.get(sourceFile)?.classesByName.get(target.className) ?? []) : [];
+        const moduleFile = target.kind === "module" && modulePathOf(sourceFile.fileName, this.configDir) === target.modulePath ? sourceFile : undefined;
+        const declaration = targetDeclaration(lock, classes, moduleFile);
+        if (!declaration) throw new NeedsWholeProgram();
+        declarations.set(lock, this.spans.of(declaration));
+      }
+      targets = { outside: new Map(partial.stored.targets.outside.map(([id, where]) => [byId(id), where])), declarations };
+      this.targetFacts = { ...partial.stored.targets, declarations: [...declarations].map(([lock, span]) => [lock.id, span] as const) };
+    } else {
+      const resolution = resolveTargets({
+        policy: this.policy,
+        configDir: this.configDir,
+        projectDir: dirname(this.projectFile),
+        program,
+        sourceFiles,
+        classesByName: index.classesByName,
+        root: this.root,
+      });
+      // A target that names nothing makes every finding about its lock wrong: stop before reporting any.
+      if (resolution.errors.length > 0) throw auditErrorOf("config", resolution.errors.map((error) => error.message));
+      const declarations = new Map([...resolution.declarations].map(([lock, node]) => [lock, this.spans.of(node)]));
+      targets = { outside: resolution.outside, declarations };
+      if (this.updates) {
+        this.targetFacts = {
+          declarations: [...declarations].map(([lock, span]) => [lock.id, span] as const),
+          outside: [...resolution.outside].map(([lock, where]) => [lock.id, where] as const),
+          createdByRuntime: [...resolution.createdByRuntime].map((lock) => lock.id),
+        };
+      }
+    }
 
     // The types of declared targets in the files about to be extracted (the others' cannot have changed).
     const targetTypes = new Map<string, string>();
@@ -618,8 +787,8 @@ export class AnalysisEngine {
     // a fresh checker would otherwise be asked for every declared target's type again.
     const declaredTypeKeys = this.updates ? new Set<string>() : undefined;
     if (declaredTypeKeys) {
-      for (const sourceFile of sourceFiles) {
-        const lines = targetTypes.get(sourceFile.fileName) ?? this.files.get(sourceFile.fileName)?.targetTypes ?? "";
+      for (const fileName of partial ? partial.fileNames : sourceFiles.map((sourceFile) => sourceFile.fileName)) {
+        const lines = targetTypes.get(fileName) ?? this.files.get(fileName)?.targetTypes ?? "";
         for (const line of lines.split("\n")) {
           const key = line.slice(line.indexOf(":") + 1);
           if (line && !key.startsWith("<type ")) declaredTypeKeys.add(key);
@@ -650,6 +819,7 @@ export class AnalysisEngine {
 
     // Files naming a unit that is gone must be extracted again too.
     const liveIds = cold ? undefined : new Set(ids.values());
+    if (liveIds && partial) for (const fileName of partial.fileNames) if (!program.getSourceFile(fileName)) for (const unit of partial.stored.files[fileName].facts.units) liveIds.add(unit.id);
     const gone = liveIds && (restored !== undefined || [...extract].some((file) => this.files.get(file)?.facts.units.some((unit) => !liveIds.has(unit.id))));
     if (liveIds && gone) {
       for (const [file, state] of this.files) {
@@ -661,6 +831,25 @@ export class AnalysisEngine {
           }
         }
       }
+    }
+
+    // The files added to the extraction since (names, units gone) have their targets' types read too:
+    // unchanged in what they say (their text is), unless a changed file moved a type under them.
+    if (this.updates) {
+      for (const sourceFile of sourceFiles) {
+        if (!extract.has(sourceFile.fileName) || targetTypes.has(sourceFile.fileName)) continue;
+        const types = this.targetTypes(checker, sourceFile);
+        targetTypes.set(sourceFile.fileName, types);
+        if (!cold && this.files.get(sourceFile.fileName)?.targetTypes !== types) {
+          this.restored = undefined;
+          return this.cold(started);
+        }
+      }
+    }
+    if (partial) {
+      // Files outside the smaller program to extract again, or a family member gone: the whole program decides.
+      if ([...extract].some((file) => !program.getSourceFile(file))) throw new NeedsWholeProgram();
+      if (partial.stored.families.some((family) => family.some((id) => !liveIds!.has(id)))) throw new NeedsWholeProgram();
     }
 
     const unparsableByName = new Map(sources.unparsable.map((entry) => [entry.sourceFile.fileName, entry]));
@@ -718,6 +907,15 @@ export class AnalysisEngine {
         }
       }
     }
+    if (partial) {
+      // A call through a member reaches every implementation in the program: one in a file outside the
+      // smaller program (a member of that name there, or a class there extending or implementing
+      // one of the program's) is not among what this program's hierarchy answered.
+      const outside = partial.fileNames.filter((fileName) => !program.getSourceFile(fileName)).map((fileName) => this.files.get(fileName)!);
+      const asked = new Set([...extract].flatMap((fileName) => [...this.files.get(fileName)!.lookups.hierarchyNames]));
+      asked.delete("constructor"); // a constructor's class and its bases are imported, so in the program
+      if (asked.size > 0 && outside.some((state) => hasHeritage(state.shape) || [...asked].some((name) => state.memberNames.has(name)))) throw new NeedsWholeProgram();
+    }
     // Link after every file is recorded, so calls between re-extracted files find each other.
     const pendingLinks = [...(restored?.linked.filter((facts) => !extract.has(facts.fileName)) ?? []), ...extractedFiles].map((facts) => linkFile(facts, this.policy, this.units, (id) => this.units.get(id)));
     for (const link of pendingLinks) link();
@@ -726,26 +924,35 @@ export class AnalysisEngine {
     // Units in program order: files by name, units as collected.
     const units: FactUnit[] = [];
     const fileList: FileFacts[] = [];
-    for (const sourceFile of [...sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].sort(byFileName)) {
-      const state = this.files.get(sourceFile.fileName)!;
+    const programOrder = partial ? partial.fileNames : [...sourceFiles, ...sources.unparsable.map((entry) => entry.sourceFile)].sort(byFileName).map((sourceFile) => sourceFile.fileName);
+    for (const fileName of programOrder) {
+      const state = this.files.get(fileName)!;
       fileList.push(state.facts);
       for (const unit of state.facts.units) units.push(this.units.get(unit.id)!);
     }
 
     const summaries = computeSummaries<FactUnit, Site>(units, (doneUnits, totalUnits) => this.progress({ phase: "summarize", done: doneUnits, total: totalUnits }), this.summaries && !cold ? { previous: this.summaries, changed: changedUnits } : undefined);
     this.summaries = summaries;
-    this.lastInfo = { extracted: extract.size, recomputed: summaries.recomputed.size, cold };
     if (restored) for (const [path, text] of restored.after) if (text !== undefined && this.files.has(path)) this.files.get(path)!.declarations = text;
 
-    const families = hierarchy.dispatchFamilies().map((family) => family.map((unit) => this.units.get(idOf(unit))!).filter((unit) => unit !== undefined));
-    return this.check(started, fileList, units, summaries, families, targets, sources.unparsable.length);
+    // A partial run changed no class or interface (see `partial`): the whole program's families hold.
+    const familyIds = partial ? partial.stored.families.map((family) => [...family]) : hierarchy.dispatchFamilies().map((family) => family.map(idOf));
+    if (this.updates) this.families = familyIds;
+    const families = familyIds.map((family) => family.map((id) => this.units.get(id)!).filter((unit) => unit !== undefined));
+    // A unit's checks rest on its facts and on summaries: those of the units re-linked with other
+    // data or recomputed are dirty (see analyzer/check-cache.ts).
+    const dirty = cold ? undefined : new Set([...changedUnits, ...summaries.recomputed]);
+    const unparsableFiles = partial ? fileList.filter((facts) => facts.unparsable).length : sources.unparsable.length;
+    const result = this.check(started, fileList, units, summaries, families, targets, unparsableFiles, dirty);
+    this.lastInfo = { extracted: extract.size, recomputed: summaries.recomputed.size, rechecked: this.checks.rechecked, cold, ...(partial ? { partial: true } : {}) };
+    return result;
   }
 
   /** Nothing changed: the last result again (a cold run when there is none, after a failed update). */
   private unchanged(started: number): AnalysisResult {
     const last = this.lastResult;
     if (!last) return this.cold(started);
-    this.lastInfo = { extracted: 0, recomputed: 0, cold: false };
+    this.lastInfo = { extracted: 0, recomputed: 0, rechecked: 0, cold: false };
     return { ...last, stats: { ...last.stats, durationMs: Math.round(performance.now() - started) } };
   }
 
@@ -757,24 +964,22 @@ export class AnalysisEngine {
     units: readonly FactUnit[],
     summaries: FactSummaries,
     families: readonly (readonly FactUnit[])[],
-    targets: ReturnType<typeof resolveTargets>,
+    targets: CheckedTargets,
     unparsableFiles: number,
+    dirty: ReadonlySet<FactUnit> | undefined,
   ): AnalysisResult {
     this.progress({ phase: "check", done: 0, total: 1 });
-    const chains = new ChainBuilder(summaries);
-    const reported = flowFindings(units, summaries, chains);
-    const inventory = lockInventory(units, summaries.summaries);
-    const lockGraph = buildLockGraph(this.policy, units, summaries, chains, reported, inventory);
+    const { chains, reported, suffix, inventory, edgesOf } = this.checks.run(units, families, summaries, this.policy, dirty);
+    const lockGraph = buildLockGraph(this.policy, units, chains, reported, inventory, edgesOf);
     const drafts = [
       ...reported,
-      ...suffixFindings(units, families, summaries, this.policy),
+      ...suffix,
       ...lockGraph.findings,
       ...unusedLockFindings(
         this.policy,
         targets,
         new Set([...inventory.values()].flatMap((entry) => (entry.lock.declared ? [entry.lock.declared.id] : []))),
         this.root,
-        (node) => this.spans.of(node),
       ),
       ...unanalyzableFindings(files, units),
     ];
@@ -808,6 +1013,28 @@ export class AnalysisEngine {
     this.lastResult = result;
     return result;
   }
+}
+
+function restoredState(entry: StoredFile): FileState {
+  return {
+    facts: entry.facts,
+    imports: [...entry.imports],
+    lookups: { missingNames: new Set(entry.missingNames), hierarchyNames: new Set(entry.hierarchyNames) },
+    ...(entry.declarations === undefined ? {} : { declarations: entry.declarations }),
+    shape: entry.shape,
+    memberNames: new Set(entry.memberNames),
+    module: entry.module,
+    targetTypes: entry.targetTypes,
+    ...(Array.isArray(entry.functionNames) ? { functionNames: entry.functionNames } : {}),
+  };
+}
+
+/** Whether a file's classes and interfaces (`shapeOf`) extend or implement anything. */
+function hasHeritage(shape: string): boolean {
+  return shape.split("\n").some((line) => {
+    const parts = line.split("|");
+    return parts.length >= 3 && !parts[0].endsWith("=") && parts[1] !== "";
+  });
 }
 
 function sameSiteTable(a: FileFacts, b: FileFacts): boolean {

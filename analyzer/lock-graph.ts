@@ -37,17 +37,37 @@ export interface LockGraphResult {
   findings: DraftFinding[];
 }
 
+/** What one unit adds to the lock graph: the locks it takes (nodes) and its nestings (edges). */
+export interface UnitLockEdges {
+  readonly locks: readonly LockRef[];
+  readonly nestings: readonly Observation[];
+}
+
+/** One unit's part of the lock graph, from its summary and outcome alone. */
+export function unitLockEdges(unit: FactUnit, result: FactSummaries): UnitLockEdges {
+  // Every lock taken anywhere is a node, nested or not.
+  const locks = [...(result.summaries.get(unit)?.acquired.values() ?? [])].filter((acquisition) => !acquisition.lock.parameter).map((acquisition) => acquisition.lock);
+  const nestings: Observation[] = [];
+  for (const nesting of result.outcomes.get(unit)?.nestings ?? []) {
+    // A lock parameter is whichever lock a call passes: the callers' nestings name the real locks.
+    if (nesting.held.lock.parameter || nesting.acquired.lock.parameter) continue;
+    nestings.push({ unit, nesting, site: nesting.node.span });
+  }
+  return { locks, nestings };
+}
+
 /**
  * `reported`: the order and no-recursion findings already made, whose held → taken pairs mark
- * their edges as violations (so the graph shows exactly what the findings say).
+ * their edges as violations (so the graph shows exactly what the findings say). `edgesOf`: each
+ * unit's part (`unitLockEdges`; the engine keeps them between updates).
  */
 export function buildLockGraph(
   policy: Policy,
   units: readonly FactUnit[],
-  result: FactSummaries,
   chains: ChainBuilder,
   reported: readonly DraftFinding[],
   inventory: LockInventory,
+  edgesOf: (unit: FactUnit) => UnitLockEdges,
 ): LockGraphResult {
   const refs = new Map<string, LockRef>();
   const edges = new Map<string, EdgeInfo>();
@@ -55,20 +75,14 @@ export function buildLockGraph(
   // Locks taken only in spawned work or callbacks are nodes too.
   for (const [key, entry] of inventory) if (!refs.has(key)) refs.set(key, entry.lock);
   for (const unit of units) {
-    // Every lock taken anywhere is a node, nested or not.
-    for (const acquisition of result.summaries.get(unit)?.acquired.values() ?? []) {
-      if (!acquisition.lock.parameter && !refs.has(acquisition.lock.key)) refs.set(acquisition.lock.key, acquisition.lock);
-    }
-    const outcome = result.outcomes.get(unit);
-    if (!outcome) continue;
-    for (const nesting of outcome.nestings) {
-      // A lock parameter is whichever lock a call passes: the callers' nestings name the real locks.
-      if (nesting.held.lock.parameter || nesting.acquired.lock.parameter) continue;
+    const part = edgesOf(unit);
+    for (const lock of part.locks) if (!refs.has(lock.key)) refs.set(lock.key, lock);
+    for (const observation of part.nestings) {
+      const { nesting } = observation;
       const from = nesting.held.lock.key;
       const to = nesting.acquired.lock.key;
       if (!refs.has(from)) refs.set(from, nesting.held.lock);
       if (!refs.has(to)) refs.set(to, nesting.acquired.lock);
-      const observation: Observation = { unit, nesting, site: nesting.node.span };
       const id = `${from}\u0000${to}`;
       const edge = edges.get(id);
       if (!edge) edges.set(id, { from, to, observations: [observation], first: observation });

@@ -119,14 +119,19 @@ function mergedOptions(entries: readonly ConfigEntry[]): ts.CompilerOptions {
   return options;
 }
 
-/** One ts-morph Project over every file of the given projects (shared by the analysis and `--fix`). */
-export function createMorphProject(projectFiles: readonly string[]): { project: Project; entries: ConfigEntry[] } {
+/**
+ * One ts-morph Project over every file of the given projects (shared by the analysis and `--fix`);
+ * with `roots`, over those files only and what they import (the program follows their imports).
+ */
+export function createMorphProject(projectFiles: readonly string[], roots?: readonly string[]): { project: Project; entries: ConfigEntry[] } {
   const entries = expandProjects(projectFiles);
-  const files = [...new Set(entries.flatMap((entry) => entry.parsed.fileNames.map((file) => resolve(file))))];
+  const files = roots ? [...roots] : [...new Set(entries.flatMap((entry) => entry.parsed.fileNames.map((file) => resolve(file))))];
   try {
     if (entries.length === 1) {
       // Dependencies are found by the Program itself; resolving them up front would build it twice.
-      return { project: new Project({ tsConfigFilePath: entries[0].configFile, skipFileDependencyResolution: true }), entries };
+      const project = new Project({ tsConfigFilePath: entries[0].configFile, skipFileDependencyResolution: true, skipAddingFilesFromTsConfig: roots !== undefined });
+      for (const file of roots ?? []) project.addSourceFileAtPath(file);
+      return { project, entries };
     }
     const project = new Project({ compilerOptions: mergedOptions(entries), skipFileDependencyResolution: true });
     for (const file of files) project.addSourceFileAtPath(file);
@@ -155,9 +160,13 @@ function tooDeepToParse(files: readonly string[], error: RangeError): string {
   return `a file of the project nests code deeper than the TypeScript parser can follow (${error.message}); split the deepest expression, or leave the file out of the tsconfig`;
 }
 
-export function loadProject(projectFiles: string | readonly string[], overlays?: ReadonlyMap<string, string>): LoadedProject {
+/**
+ * The program of the given projects; with `roots`, of those files and what they import only (a
+ * `--cache` run after a few files changed, the rest of the facts coming from the cache).
+ */
+export function loadProject(projectFiles: string | readonly string[], overlays?: ReadonlyMap<string, string>, roots?: readonly string[]): LoadedProject {
   const list = typeof projectFiles === "string" ? [projectFiles] : projectFiles;
-  const { project, entries } = createMorphProject(list);
+  const { project, entries } = createMorphProject(list, roots);
   // Unsaved editor text (the language server's open documents) replaces what is on disk.
   for (const [path, text] of overlays ?? []) project.createSourceFile(resolve(path), text, { overwrite: true });
   const projectFile = list[0];

@@ -29,6 +29,8 @@ export interface TargetResolution {
   outside: Map<DeclaredLock, string>;
   /** Where each resolved target is declared in the project. */
   declarations: Map<DeclaredLock, ts.Node>;
+  /** Targets the project declares nowhere, resolved by the runtime creating the lock by its id. */
+  createdByRuntime: Set<DeclaredLock>;
 }
 
 /** Folders never searched for a target outside the project: installed packages, build output, VCS data. */
@@ -39,6 +41,11 @@ const MAX_FILES_SEARCHED = 20_000;
 
 /** A call of one of the table's id factories (the runtime's `locks.mutex("sm")`, which creates the lock `sm` itself), as text. */
 const ID_FACTORY_CALL = new RegExp(`\\.(?:${[...ID_FACTORY_METHODS].join("|")})\\s*\\(`);
+
+/** Whether a file's text may create a lock by its id (a call of one of the table's id factories). */
+export function mayCreateLocksById(text: string): boolean {
+  return ID_FACTORY_CALL.test(text);
+}
 
 /** The members that can hold a lock object (fields, parameter properties, getters), by name, as the lock resolver matches them. */
 function membersOf(declaration: ts.ClassLikeDeclaration): Map<string, ts.Node> {
@@ -151,11 +158,34 @@ export interface TargetContext {
   root: string;
 }
 
+/**
+ * Where a declared lock's target is declared: among `classes` (those of its class name) the last
+ * one's member, or the module variable of `moduleFile` (the file its module path names).
+ */
+export function targetDeclaration(lock: DeclaredLock, classes: readonly ts.ClassLikeDeclaration[], moduleFile: ts.SourceFile | undefined): ts.Node | undefined {
+  const target = lock.parsedTarget;
+  // A type target is found among every file's types (resolveTargets), not in one file's classes.
+  if (target.kind === "named" || target.kind === "type") return undefined;
+  if (target.kind === "module") return moduleFile && moduleVariables(moduleFile).get(target.exportName);
+  const memberName = memberNameOf(target);
+  let found: ts.Node | undefined;
+  for (const declaration of classes) {
+    if (declaration.name?.text !== target.className) continue;
+    found = membersOf(declaration).get(memberName) ?? found;
+  }
+  return found;
+}
+
+/** A file's path as module targets name it (relative to lock-order.json's folder). */
+export function modulePathOf(fileName: string, configDir: string): string {
+  return normalizeModulePath(relative(configDir, fileName));
+}
+
 /** Resolves every declared target against the program; see the module comment for what counts. */
 export function resolveTargets(context: TargetContext): TargetResolution {
   const { policy, configDir, projectDir, program, sourceFiles, classesByName, root } = context;
-  const result: TargetResolution = { errors: [], outside: new Map(), declarations: new Map() };
-  const analyzedByModulePath = new Map(sourceFiles.map((file) => [normalizeModulePath(relative(configDir, file.fileName)), file]));
+  const result: TargetResolution = { errors: [], outside: new Map(), declarations: new Map(), createdByRuntime: new Set() };
+  const analyzedByModulePath = new Map(sourceFiles.map((file) => [modulePathOf(file.fileName, configDir), file]));
   const unresolved: DeclaredLock[] = [];
   let types: Map<string, ts.Node> | undefined;
   let programTypes: Map<string, ts.Node> | undefined;
@@ -169,23 +199,17 @@ export function resolveTargets(context: TargetContext): TargetResolution {
       types ??= typeDeclarations(sourceFiles);
       const declaration = types.get(target.typeName) ?? (programTypes ??= typeDeclarations(program.getSourceFiles())).get(target.typeName);
       if (declaration) result.declarations.set(lock, declaration);
-    } else if (target.kind === "member") {
-      const memberName = memberNameOf(target);
-      for (const declaration of classesByName.get(target.className) ?? []) {
-        if (declaration.name?.text !== target.className) continue;
-        const member = membersOf(declaration).get(memberName);
-        if (member) result.declarations.set(lock, member);
-      }
-    } else {
-      const file = analyzedByModulePath.get(target.modulePath);
-      const variable = file && moduleVariables(file).get(target.exportName);
-      if (variable) result.declarations.set(lock, variable);
+      else unresolved.push(lock);
+      continue;
     }
-    if (!result.declarations.has(lock)) unresolved.push(lock);
+    const declaration = targetDeclaration(lock, target.kind === "member" ? (classesByName.get(target.className) ?? []) : [], target.kind === "module" ? analyzedByModulePath.get(target.modulePath) : undefined);
+    if (declaration) result.declarations.set(lock, declaration);
+    else unresolved.push(lock);
   }
   if (unresolved.length === 0) return result;
 
   const createdByRuntime = runtimeIds(sourceFiles, new Set(unresolved.map((lock) => lock.id)));
+  for (const lock of unresolved) if (createdByRuntime.has(lock.id)) result.createdByRuntime.add(lock);
   const stillUnresolved = unresolved.filter((lock) => !createdByRuntime.has(lock.id));
   if (stillUnresolved.length === 0) return result;
 
@@ -301,17 +325,16 @@ function declarationSpan(file: string, id: string, root: string): SourceSpan | u
  */
 export function unusedLockFindings(
   policy: Policy,
-  resolution: TargetResolution,
+  resolution: { readonly outside: ReadonlyMap<DeclaredLock, string>; readonly declarations: ReadonlyMap<DeclaredLock, SourceSpan> },
   acquired: ReadonlySet<string>,
   root: string,
-  spanOf: (node: ts.Node) => SourceSpan,
 ): DraftFinding[] {
   const notes: DraftFinding[] = [];
   for (const lock of policy.locks) {
     if (acquired.has(lock.id)) continue;
     const outside = resolution.outside.get(lock);
     const declaration = resolution.declarations.get(lock);
-    const location = declarationSpan(policy.file, lock.id, root) ?? (declaration ? spanOf(declaration) : undefined);
+    const location = declarationSpan(policy.file, lock.id, root) ?? declaration;
     if (!location) continue;
     const message =
       outside !== undefined
@@ -323,7 +346,7 @@ export function unusedLockFindings(
       message,
       location,
       chain: [],
-      related: declaration ? [{ location: spanOf(declaration), message: `${lock.target} is declared here` }] : [],
+      related: declaration ? [{ location: declaration, message: `${lock.target} is declared here` }] : [],
       locks: [lock.id],
       detail: `unused:${lock.id}`,
     });

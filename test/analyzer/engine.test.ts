@@ -1,11 +1,14 @@
 /**
  * The incremental engine (analyzer/engine.ts) against cold runs: random edits to a small generated
  * project (bench/generate-project.js) — a lock acquisition or a call added or removed, two of them
- * swapped, a function renamed to or from its suffix (in every file, or only where it is declared), the
- * declared type of a value that every module calls into changed —
+ * swapped, a file's lines moved down (its sites move, no summary changes), a function renamed to or
+ * from its suffix (in every file, or only where it is declared), the declared type of a value that
+ * every module calls into changed —
  * and after each edit the engine's update must equal a fresh `analyze()` of the files on disk:
  * findings, graph and every statistic but the duration. Then that updates stay small: a body edit
- * re-extracts one file, and only a declaration change reaches the files that import it.
+ * re-extracts one file, and only a declaration change reaches the files that import it; that checks are
+ * re-run only for the units whose inputs changed, and still for a caller whose finding's chain runs
+ * through a callee that moved.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,14 +33,16 @@ type Edit =
   | { op: "insert"; module: number; method: number; snippet: number }
   | { op: "remove"; module: number; which: number }
   | { op: "swap"; module: number }
+  | { op: "shift"; module: number }
   | { op: "rename"; module: number; method: number; everywhere: boolean }
   | { op: "unrename"; module: number; method: number }
   | { op: "retype" };
 
 const editArbitrary: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({ op: fc.constant("insert" as const), module: fc.nat(MODULES - 1), method: fc.nat(9), snippet: fc.nat(4) }),
+  fc.record({ op: fc.constant("insert" as const), module: fc.nat(MODULES - 1), method: fc.nat(9), snippet: fc.nat(5) }),
   fc.record({ op: fc.constant("remove" as const), module: fc.nat(MODULES - 1), which: fc.nat(9) }),
   fc.record({ op: fc.constant("swap" as const), module: fc.nat(MODULES - 1) }),
+  fc.record({ op: fc.constant("shift" as const), module: fc.nat(MODULES - 1) }),
   fc.record({ op: fc.constant("rename" as const), module: fc.nat(MODULES - 1), method: fc.nat(9), everywhere: fc.boolean() }),
   fc.record({ op: fc.constant("unrename" as const), module: fc.nat(MODULES - 1), method: fc.nat(9) }),
   fc.record({ op: fc.constant("retype" as const) }),
@@ -88,6 +93,7 @@ class EditableProject {
         const methods = this.methods(edit.module);
         const method = methods[edit.method % methods.length];
         const previous = edit.module > 0 ? this.methods(edit.module - 1).find((name) => name.startsWith("get")) : undefined;
+        const previousSync = edit.module > 0 ? this.methods(edit.module - 1).find((name) => name.startsWith("sync")) : undefined;
         const snippets = [
           "await this.state.runExclusive(async () => {});",
           'await rumorHeat.bump_rh("e");',
@@ -95,6 +101,8 @@ class EditableProject {
           // Under this module's lock, a call that takes the previous module's: against the order.
           previous ? `await this.state.runExclusive(async () => { await this.previous.${previous}("n"); });` : "await this.state.runExclusive(async () => {});",
           'const release = await this.state.acquire(); release();',
+          // The same through the previous module's sync, which takes the one before it: a chain two files deep.
+          previousSync ? `await this.state.runExclusive(async () => { await this.previous.${previousSync}([]); });` : "await this.state.runExclusive(async () => {});",
         ];
         const line = `    ${MARK} ${snippets[edit.snippet % snippets.length]}\n`;
         const at = new RegExp(`^ {2}async ${method}\\([^\\n]*\\{\\n`, "m").exec(text);
@@ -108,6 +116,11 @@ class EditableProject {
         if (marked.length === 0) return [];
         lines.splice(marked[edit.which % marked.length], 1);
         changed.set(path, lines.join("\n"));
+        break;
+      }
+      case "shift": {
+        // Every site of the file moves down a line, no summary changes: callers' chains must follow.
+        changed.set(path, `// ${MARK.slice(2, -2)}\n${text}`);
         break;
       }
       case "swap": {
@@ -213,6 +226,39 @@ describe("AnalysisEngine", () => {
     const augmented = engine.update([m3]);
     expect(engine.info.cold).toBe(true);
     expect(comparable(augmented)).toEqual(comparable(await analyze({ project: dir })));
+  }, 120_000);
+
+  it("re-checks only the units whose inputs changed, and the callers whose findings' chains run through a changed callee", async () => {
+    const dir = freshProject();
+    const m1 = join(dir, "src", "m1.ts");
+    const m3 = join(dir, "src", "m3.ts");
+    // In m3, under m3's lock, a call of m2's sync_m1r_m2, which takes m1 through m1's get_m1r: an
+    // order finding whose chain runs through m2.ts down to m1.ts.
+    writeFileSync(m3, readFileSync(m3, "utf8").replace(/^( {2}async get_\w+\([^\n]*\{\n)/m, `$1    await this.state.runWrite(async () => { await this.previous.sync_m1r_m2([]); });\n`));
+    const engine = new AnalysisEngine({ project: dir });
+    const before = engine.update();
+    const units = engine.info.rechecked;
+    const chainOf = (result: AnalysisResult) => result.findings.find((finding) => finding.ruleId === "order" && finding.location.file === "src/m3.ts")?.chain ?? [];
+    expect(chainOf(before).map((step) => step.location.file)).toEqual(["src/m3.ts", "src/m3.ts", "src/m2.ts", "src/m1.ts"]);
+
+    // Lines added above get_m1r move where it takes m1, and nothing else: get_m1r's summary stays
+    // the same, so sync_m1r_m2 (its caller) is recomputed, but m3's function is not; its finding
+    // must still follow the new chain.
+    const text = readFileSync(m1, "utf8");
+    writeFileSync(m1, text.replace("export interface Entry1", "// moved\n// down\nexport interface Entry1"));
+    const moved = engine.update([m1]);
+    expect(engine.info).toMatchObject({ cold: false, extracted: 1 });
+    expect(chainOf(moved).at(-1)!.location.line).toBe(chainOf(before).at(-1)!.location.line + 2);
+    expect(comparable(moved)).toEqual(comparable(await analyze({ project: dir })));
+    // m1's units, the callers whose chains read them, the suffix groups of m1's named functions: a small part.
+    expect(engine.info.rechecked).toBeGreaterThan(0);
+    expect(engine.info.rechecked).toBeLessThan(units / 4);
+
+    // A body edit in m1 that makes get_m1r take another lock changes its callers' summaries: their suffix findings follow.
+    writeFileSync(m1, text.replace(/^( {2}async get_m1r\([^\n]*\{\n)/m, '$1    await rumorHeat.bump_rh("e");\n'));
+    const taking = engine.update([m1]);
+    expect(taking.findings.some((finding) => finding.ruleId === "suffix" && finding.location.file === "src/m2.ts")).toBe(true);
+    expect(comparable(taking)).toEqual(comparable(await analyze({ project: dir })));
   }, 120_000);
 
   it("follows unsaved text (overlays) and goes back to the file on disk when it is dropped", async () => {
