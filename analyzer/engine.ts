@@ -37,7 +37,7 @@ import { AuditError, auditErrorOf } from "./errors.js";
 import { FactExtractor } from "./extract.js";
 import { linkFile, referencedIds, type FactUnit, type FileFacts, type Site } from "./facts.js";
 import { finalizeFindings } from "./findings.js";
-import { collectFunctions, propertyNameText, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { collectFunctions, isFunctionExpressionLike, propertyNameText, skipOuterExpressions, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import { ClassHierarchy } from "./hierarchy.js";
 import { lockInventory } from "./inventory.js";
 import { SourceSpans } from "./locations.js";
@@ -220,6 +220,11 @@ function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<s
       const members = node.type.members.map((member) => propertyNameText(member.name as ts.PropertyName | undefined) ?? "?");
       for (const name of members) memberNames.add(name);
       parts.push(`${node.name.text}=|${members.join(",")}`);
+    } else if (ts.isObjectLiteralExpression(node)) {
+      // An object literal typed as an interface implements it with its function members (ClassHierarchy).
+      const members = node.properties.filter(isFunctionMember).map((member) => propertyNameText(member.name) ?? "?");
+      for (const name of members) memberNames.add(name);
+      if (members.length > 0) parts.push(`{${members.join(",")}}`);
     }
     const children: ts.Node[] = [];
     ts.forEachChild(node, (child) => {
@@ -228,6 +233,13 @@ function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<s
     for (let i = children.length - 1; i >= 0; i -= 1) stack.push(children[i]);
   }
   return { shape: parts.join("\n"), memberNames };
+}
+
+/** A member of an object literal that may be a function: a method, an accessor, a shorthand, or a property whose value is a function. */
+function isFunctionMember(member: ts.ObjectLiteralElementLike): member is Exclude<ts.ObjectLiteralElementLike, ts.SpreadAssignment> {
+  if (ts.isSpreadAssignment(member)) return false;
+  if (ts.isPropertyAssignment(member)) return isFunctionExpressionLike(skipOuterExpressions(member.initializer));
+  return true;
 }
 
 export interface UpdateInfo {
@@ -434,7 +446,7 @@ export class AnalysisEngine {
    * source file object in the rebuilt program, and its collection is reused.
    */
   private collect(sourceFiles: readonly ts.SourceFile[]): FunctionIndex {
-    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set() };
+    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set(), functionShorthands: [] };
     for (const sourceFile of sourceFiles) {
       let own = this.collected.get(sourceFile);
       if (!own) {
@@ -448,6 +460,7 @@ export class AnalysisEngine {
       for (const [name, list] of own.classesByName) index.classesByName.set(name, [...(index.classesByName.get(name) ?? []), ...list]);
       for (const name of own.accessorNames) index.accessorNames.add(name);
       for (const name of own.functionNames) index.functionNames.add(name);
+      index.functionShorthands.push(...own.functionShorthands);
     }
     return index;
   }
@@ -613,7 +626,7 @@ export class AnalysisEngine {
     }
     this.functionNames = rawNames;
 
-    const hierarchy = new RecordingHierarchy(checker, index.classes);
+    const hierarchy = new RecordingHierarchy(checker, index);
     // The declared targets' types, from each file's keys (this update's for the files it extracts):
     // a fresh checker would otherwise be asked for every declared target's type again.
     const declaredTypeKeys = this.updates ? new Set<string>() : undefined;

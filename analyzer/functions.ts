@@ -89,6 +89,11 @@ export interface FunctionIndex {
    * because some `const { id } = …` exists.
    */
   readonly functionNames: Set<string>;
+  /**
+   * Shorthand members of object literals that name a function of their file (`return { put, flush }`):
+   * the literal may implement an interface with them (ClassHierarchy).
+   */
+  readonly functionShorthands: ts.ShorthandPropertyAssignment[];
 }
 
 /** How a name that may follow a dot is kept in `FunctionIndex.functionNames`. */
@@ -186,6 +191,12 @@ function namingOf(fn: FunctionNode): Naming | undefined {
   }
 }
 
+/** `f()`, `await f()`: a value that a call returned. */
+function isCallResult(initializer: ts.Expression): boolean {
+  const node = skipOuterExpressions(initializer);
+  return ts.isCallExpression(ts.isAwaitExpression(node) ? skipOuterExpressions(node.expression) : node);
+}
+
 /** Type annotations, interfaces and type aliases: no code runs in them. */
 export function isTypeOnly(node: ts.Node): boolean {
   return lowering.isTypeOnly(ts, node);
@@ -209,6 +220,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
     classesByName: new Map(),
     accessorNames: new Set(),
     functionNames: new Set(),
+    functionShorthands: [],
   };
   const classInfos = new Map<ts.ClassLikeDeclaration, ClassInfo>();
 
@@ -237,6 +249,8 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
       for (let i = children.length - 1; i >= 0; i -= 1) stack.push({ node: children[i], enclosing });
     };
     pushChildren(sourceFile, moduleUnit);
+    const shorthands: ts.ShorthandPropertyAssignment[] = [];
+    const fileFunctions = new Set<string>();
 
     while (stack.length > 0) {
       const { node, enclosing } = stack.pop()!;
@@ -249,12 +263,17 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
         list.push(node);
         index.classesByName.set(name, list);
         index.functionNames.add(name).add(memberKey(name));
+      } else if (ts.isShorthandPropertyAssignment(node)) {
+        shorthands.push(node);
       } else if (ts.isExportSpecifier(node)) {
         // `ns.name` after `import * as ns` reaches what the module exports under that name.
         index.functionNames.add(node.name.text).add(memberKey(node.name.text));
       } else if (ts.isImportSpecifier(node) || ts.isNamespaceImport(node) || ts.isImportEqualsDeclaration(node)) {
         index.functionNames.add(node.name.text);
       } else if (ts.isImportClause(node) && node.name) {
+        index.functionNames.add(node.name.text);
+      } else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isCallResult(node.initializer)) {
+        // `const run = this.runner(); run()` may call the closure `runner` returns.
         index.functionNames.add(node.name.text);
       } else if (ts.isBindingElement(node) && ts.isIdentifier(node.name)) {
         index.functionNames.add(node.name.text);
@@ -287,6 +306,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
             ...(container === undefined ? {} : { container }),
           };
           addUnit(unit);
+          if (unit.kind === "function" && unit.name !== undefined) fileFunctions.add(unit.name);
           index.byDeclaration.set(node, unit);
           if (naming.declaration) index.byDeclaration.set(naming.declaration, unit);
           if (naming.kind === "constructor" && container && ts.isClassLike(container)) index.constructors.set(container, unit);
@@ -303,6 +323,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
       }
       pushChildren(node, childEnclosing);
     }
+    for (const shorthand of shorthands) if (fileFunctions.has(shorthand.name.text)) index.functionShorthands.push(shorthand);
   }
   return index;
 }

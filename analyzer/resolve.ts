@@ -8,7 +8,7 @@
  * `new C()` runs C's constructor or its nearest base class's; `super(...)` the base constructor.
  */
 import { ts } from "ts-morph";
-import { memberKey, skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { isFunctionExpressionLike, isTypeOnly, memberKey, skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import type { ClassHierarchy } from "./hierarchy.js";
 
 export interface CallCounts {
@@ -28,6 +28,15 @@ export interface ResolvedCall {
 }
 
 const UNKNOWN: Callee = { kind: "unknown" };
+
+/** How far `const run = make(); run()` follows a call's result that is itself a call's result. */
+const MAX_CLOSURE_DEPTH = 4;
+
+/** The expression under parentheses, casts and one `await`. */
+function skipAwait(expression: ts.Expression): ts.Expression {
+  const node = skipOuterExpressions(expression);
+  return ts.isAwaitExpression(node) ? skipOuterExpressions(node.expression) : node;
+}
 
 const MEMBER_DECLARATION_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
   ts.SyntaxKind.MethodDeclaration,
@@ -136,6 +145,8 @@ export class CallResolver {
       const target = this.resolveReference(expression.expression, current);
       if (target) return { callee: target, external: false, argumentShift: expression.name.text === "call" ? 1 : undefined };
     }
+    // `this.runner()()`: the closures the inner call's functions return.
+    if (ts.isCallExpression(expression) && !isNew) return { callee: this.returnedBy(this.resolveCallee(expression, current).callee), external: false, argumentShift: 0 };
     const nameNode = ts.isPropertyAccessExpression(expression)
       ? expression.name
       : ts.isElementAccessExpression(expression) && ts.isStringLiteralLike(expression.argumentExpression)
@@ -153,6 +164,58 @@ export class CallResolver {
       return { callee: UNKNOWN, external: true, argumentShift: 0 };
     }
     return { ...this.fromSymbol(this.symbolAt(nameNode), current, isNew), argumentShift: 0 };
+  }
+
+  private closureDepth = 0;
+  private readonly returnedCache = new Map<FunctionUnit, readonly FunctionUnit[]>();
+
+  /** What calling the result of a call of `callee` runs: the functions its targets return (`return () => …`). */
+  private returnedBy(callee: Callee): Callee {
+    if (callee.kind !== "functions") return UNKNOWN;
+    const targets = new Set<FunctionUnit>();
+    for (const target of callee.targets) for (const closure of this.returnedFunctions(target)) targets.add(closure);
+    return targets.size > 0 ? { kind: "functions", targets: [...targets] } : UNKNOWN;
+  }
+
+  /** The units a function returns: a function written in its `return` (or as an arrow's body), or a function it names there. */
+  private returnedFunctions(unit: FunctionUnit): readonly FunctionUnit[] {
+    const cached = this.returnedCache.get(unit);
+    if (cached) return cached;
+    const found = new Set<FunctionUnit>();
+    const node = unit.node;
+    const returned: ts.Expression[] = [];
+    if (!ts.isSourceFile(node) && !ts.isClassStaticBlockDeclaration(node) && node.body) {
+      if (!ts.isBlock(node.body)) returned.push(node.body);
+      else {
+        const stack: ts.Node[] = [node.body];
+        while (stack.length > 0) {
+          const current = stack.pop()!;
+          if (ts.isReturnStatement(current) && current.expression) returned.push(current.expression);
+          ts.forEachChild(current, (child) => {
+            // A nested function's `return` is its own.
+            if (!ts.isFunctionLike(child) && !isTypeOnly(child)) stack.push(child);
+          });
+        }
+      }
+    }
+    for (const expression of returned) {
+      const value = skipAwait(expression);
+      const closure = isFunctionExpressionLike(value) ? this.index.byDeclaration.get(value) : ts.isIdentifier(value) ? this.unitNamed(value) : undefined;
+      if (closure) found.add(closure);
+    }
+    const list = [...found];
+    this.returnedCache.set(unit, list);
+    return list;
+  }
+
+  /** The unit an identifier names (a function declaration, a variable holding a function), or undefined. */
+  private unitNamed(identifier: ts.Identifier): FunctionUnit | undefined {
+    if (!this.index.functionNames.has(identifier.text)) return undefined;
+    for (const declaration of this.symbolAt(identifier)?.declarations ?? []) {
+      const unit = this.index.byDeclaration.get(declaration);
+      if (unit) return unit;
+    }
+    return undefined;
   }
 
   private isExternal(declaration: ts.Node): boolean {
@@ -184,6 +247,17 @@ export class CallResolver {
       }
       const unit = this.index.byDeclaration.get(declaration);
       if (unit) targets.add(unit);
+      // `const run = this.runner(); run()`: the closures `runner` returns.
+      const initializer = !isNew && ts.isVariableDeclaration(declaration) && declaration.initializer ? skipAwait(declaration.initializer) : undefined;
+      if (initializer && ts.isCallExpression(initializer) && this.closureDepth < MAX_CLOSURE_DEPTH) {
+        this.closureDepth += 1;
+        try {
+          const returned = this.returnedBy(this.resolveCallee(initializer, current).callee);
+          if (returned.kind === "functions") for (const target of returned.targets) targets.add(target);
+        } finally {
+          this.closureDepth -= 1;
+        }
+      }
       if (MEMBER_DECLARATION_KINDS.has(declaration.kind)) {
         for (const implementation of this.hierarchy.implementationsOf(declaration)) targets.add(implementation);
       }

@@ -1079,11 +1079,13 @@ class UnitWalker<C, U> {
     const ts = this.ts;
     const callee = skipOuterExpressions(ts, call.expression);
     // Releasing a guard or releaser: `release()`, `guard.release()`, `guard[Symbol.dispose]()`.
-    if (ts.isIdentifier(callee) && (this.handles.has(callee.text) || this.handedHandles.has(callee.text))) {
+    if (ts.isIdentifier(callee) && this.handles.has(callee.text)) {
       for (const arg of call.arguments) this.expression(arg, out);
       out.push({ type: "release", node: call, handle: callee.text });
       return;
     }
+    // `const run = this.runner(); run()`: a releaser the call handed over, or a closure it returned (a call).
+    if (ts.isIdentifier(callee) && this.handedHandles.has(callee.text)) out.push({ type: "release", node: call, handle: callee.text });
     if (
       (ts.isPropertyAccessExpression(callee) && this.host.releaseNames.has(callee.name.text)) ||
       (ts.isElementAccessExpression(callee) && isSymbolDispose(ts, callee.argumentExpression))
