@@ -30,6 +30,7 @@ import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ts, type Project } from "ts-morph";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
+import { storesArgument } from "../core/lowering.js";
 import { buildPolicy, releaseMethodNames, type Policy } from "../core/policy.js";
 import type { AnalysisProgress, AnalyzeOptions } from "./analyze.js";
 import { ChainBuilder, flowFindings, suffixFindings, unanalyzableFindings, type FactSummaries } from "./checks.js";
@@ -132,6 +133,10 @@ class RecordingHierarchy extends ClassHierarchy {
     this.asked?.add("constructor");
     return super.constructorOf(declaration, constructors);
   }
+  override storedIn(collection: ts.Symbol): readonly FunctionUnit[] {
+    this.asked?.add(collection.name);
+    return super.storedIn(collection);
+  }
   override baseClassOf(declaration: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
     this.asked?.add("constructor");
     return super.baseClassOf(declaration);
@@ -225,6 +230,13 @@ function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<s
       const members = node.properties.filter(isFunctionMember).map((member) => propertyNameText(member.name) ?? "?");
       for (const name of members) memberNames.add(name);
       if (members.length > 0) parts.push(`{${members.join(",")}}`);
+    } else if (ts.isCallExpression(node)) {
+      // A function stored in a collection runs where the collection's elements are invoked (ClassHierarchy.storedIn).
+      const collection = storingCollectionName(node);
+      if (collection !== undefined) {
+        memberNames.add(collection);
+        parts.push(`store:${collection}`);
+      }
     }
     const children: ts.Node[] = [];
     ts.forEachChild(node, (child) => {
@@ -240,6 +252,14 @@ function isFunctionMember(member: ts.ObjectLiteralElementLike): member is Exclud
   if (ts.isSpreadAssignment(member)) return false;
   if (ts.isPropertyAssignment(member)) return isFunctionExpressionLike(skipOuterExpressions(member.initializer));
   return true;
+}
+
+/** The name of the collection a call stores a function in (`handlers` in `this.handlers.push(cb)`), or undefined. */
+function storingCollectionName(call: ts.CallExpression): string | undefined {
+  const callee = skipOuterExpressions(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !call.arguments.some((_, position) => storesArgument(ts, call, position))) return undefined;
+  const collection = skipOuterExpressions(callee.expression);
+  return ts.isPropertyAccessExpression(collection) ? collection.name.text : ts.isIdentifier(collection) ? collection.text : undefined;
 }
 
 export interface UpdateInfo {
@@ -446,7 +466,7 @@ export class AnalysisEngine {
    * source file object in the rebuilt program, and its collection is reused.
    */
   private collect(sourceFiles: readonly ts.SourceFile[]): FunctionIndex {
-    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set(), functionShorthands: [] };
+    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set(), functionShorthands: [], storedFunctions: [] };
     for (const sourceFile of sourceFiles) {
       let own = this.collected.get(sourceFile);
       if (!own) {
@@ -461,6 +481,7 @@ export class AnalysisEngine {
       for (const name of own.accessorNames) index.accessorNames.add(name);
       for (const name of own.functionNames) index.functionNames.add(name);
       index.functionShorthands.push(...own.functionShorthands);
+      index.storedFunctions.push(...own.storedFunctions);
     }
     return index;
   }

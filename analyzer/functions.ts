@@ -10,6 +10,7 @@
 import { ts } from "ts-morph";
 import type { LockRef, Step } from "../core/flow.js";
 import * as lowering from "../core/lowering.js";
+import { ELEMENT_CALLBACK_METHODS } from "../core/recognition.js";
 
 export type UnitKind = "function" | "method" | "getter" | "setter" | "constructor" | "closure" | "module";
 
@@ -94,6 +95,16 @@ export interface FunctionIndex {
    * the literal may implement an interface with them (ClassHierarchy).
    */
   readonly functionShorthands: ts.ShorthandPropertyAssignment[];
+  /**
+   * Functions stored in a collection for later (`this.handlers.push(cb)`, `map.set(key, cb)`): the
+   * collection as written and the stored value (an inline function, or a name of one).
+   */
+  readonly storedFunctions: StoredFunction[];
+}
+
+export interface StoredFunction {
+  readonly collection: ts.Expression;
+  readonly value: ts.Expression;
 }
 
 /** How a name that may follow a dot is kept in `FunctionIndex.functionNames`. */
@@ -191,6 +202,27 @@ function namingOf(fn: FunctionNode): Naming | undefined {
   }
 }
 
+/**
+ * Records the functions a call stores in its receiver (`handlers.push(cb)`, the table's
+ * `CALLBACK_STORES`), and the element parameter of `handlers.forEach((h) => h())`, whose calls may
+ * invoke them.
+ */
+function noteStoredFunctions(call: ts.CallExpression, index: FunctionIndex): void {
+  const callee = skipOuterExpressions(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return;
+  if (ELEMENT_CALLBACK_METHODS.has(callee.name.text)) {
+    const callback = call.arguments[0] && skipOuterExpressions(call.arguments[0]);
+    const element = callback && isFunctionExpressionLike(callback) ? callback.parameters[0] : undefined;
+    if (element && ts.isIdentifier(element.name)) index.functionNames.add(element.name.text);
+    return;
+  }
+  call.arguments.forEach((argument, position) => {
+    if (!lowering.storesArgument(ts, call, position)) return;
+    const value = skipOuterExpressions(argument);
+    if (isFunctionExpressionLike(value) || ts.isIdentifier(value) || ts.isPropertyAccessExpression(value)) index.storedFunctions.push({ collection: callee.expression, value });
+  });
+}
+
 /** `f()`, `await f()`: a value that a call returned. */
 function isCallResult(initializer: ts.Expression): boolean {
   const node = skipOuterExpressions(initializer);
@@ -221,6 +253,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
     accessorNames: new Set(),
     functionNames: new Set(),
     functionShorthands: [],
+    storedFunctions: [],
   };
   const classInfos = new Map<ts.ClassLikeDeclaration, ClassInfo>();
 
@@ -265,6 +298,11 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
         index.functionNames.add(name).add(memberKey(name));
       } else if (ts.isShorthandPropertyAssignment(node)) {
         shorthands.push(node);
+      } else if (ts.isCallExpression(node)) {
+        noteStoredFunctions(node, index);
+      } else if (ts.isForOfStatement(node) && ts.isVariableDeclarationList(node.initializer)) {
+        // `for (const handler of this.handlers) handler()` invokes what the collection holds.
+        for (const declaration of node.initializer.declarations) if (ts.isIdentifier(declaration.name)) index.functionNames.add(declaration.name.text);
       } else if (ts.isExportSpecifier(node)) {
         // `ns.name` after `import * as ns` reaches what the module exports under that name.
         index.functionNames.add(node.name.text).add(memberKey(node.name.text));

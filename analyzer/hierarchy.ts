@@ -7,7 +7,7 @@
  * contextual type declares, as a class that `implements` it does.
  */
 import { ts } from "ts-morph";
-import { propertyNameText, type ClassInfo, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { propertyNameText, skipOuterExpressions, type ClassInfo, type FunctionIndex, type FunctionUnit } from "./functions.js";
 
 export class ClassHierarchy {
   /** Supertype symbol → member name → implementations in subclasses and implementers. */
@@ -17,7 +17,7 @@ export class ClassHierarchy {
 
   constructor(
     private readonly checker: ts.TypeChecker,
-    index: Pick<FunctionIndex, "classes" | "units" | "functionShorthands" | "byDeclaration">,
+    private readonly index: Pick<FunctionIndex, "classes" | "units" | "functionShorthands" | "byDeclaration" | "storedFunctions">,
   ) {
     for (const info of index.classes) this.infoByDeclaration.set(info.declaration, info);
     for (const info of index.classes) this.register(info);
@@ -80,6 +80,47 @@ export class ClassHierarchy {
       }
     }
     return families;
+  }
+
+  private stored: Map<ts.Symbol, Set<FunctionUnit>> | undefined;
+
+  /**
+   * The functions stored in a collection (`this.handlers.push(cb)`, `map.set(key, cb)`), by the
+   * collection's symbol (a member or a variable): invoking one of its elements may run any of them.
+   */
+  storedIn(collection: ts.Symbol): readonly FunctionUnit[] {
+    if (!this.stored) {
+      this.stored = new Map();
+      for (const { collection: expression, value } of this.index.storedFunctions) {
+        const symbol = this.collectionSymbol(expression);
+        const unit = symbol && this.storedUnit(value);
+        if (!symbol || !unit) continue;
+        const units = this.stored.get(symbol);
+        if (units) units.add(unit);
+        else this.stored.set(symbol, new Set([unit]));
+      }
+    }
+    const found = this.stored.get(collection);
+    return found ? [...found] : [];
+  }
+
+  /** The symbol a collection expression names: `this.handlers` (the member), `handlers` (the variable). */
+  collectionSymbol(expression: ts.Expression): ts.Symbol | undefined {
+    const node = skipOuterExpressions(expression);
+    if (ts.isPropertyAccessExpression(node)) return this.checker.getSymbolAtLocation(node.name);
+    return ts.isIdentifier(node) ? this.symbolOf(node) : undefined;
+  }
+
+  /** The unit a stored value is: an inline function, or the function a name denotes. */
+  private storedUnit(value: ts.Expression): FunctionUnit | undefined {
+    const direct = this.index.byDeclaration.get(value);
+    if (direct) return direct;
+    const name = ts.isPropertyAccessExpression(value) ? value.name : value;
+    for (const declaration of this.symbolOf(name)?.declarations ?? []) {
+      const unit = this.index.byDeclaration.get(declaration);
+      if (unit) return unit;
+    }
+    return undefined;
   }
 
   private containerSymbol(member: ts.Declaration): ts.Symbol | undefined {

@@ -8,6 +8,8 @@
  * `new C()` runs C's constructor or its nearest base class's; `super(...)` the base constructor.
  */
 import { ts } from "ts-morph";
+import { outerExpressionParent } from "../core/lowering.js";
+import { COLLECTION_LOOKUPS, ELEMENT_CALLBACK_METHODS } from "../core/recognition.js";
 import { isFunctionExpressionLike, isTypeOnly, memberKey, skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import type { ClassHierarchy } from "./hierarchy.js";
 
@@ -145,8 +147,17 @@ export class CallResolver {
       const target = this.resolveReference(expression.expression, current);
       if (target) return { callee: target, external: false, argumentShift: expression.name.text === "call" ? 1 : undefined };
     }
-    // `this.runner()()`: the closures the inner call's functions return.
-    if (ts.isCallExpression(expression) && !isNew) return { callee: this.returnedBy(this.resolveCallee(expression, current).callee), external: false, argumentShift: 0 };
+    // `this.runner()()`: the closures the inner call's functions return; `this.handlers.get(name)?.()`: what the collection holds.
+    if (ts.isCallExpression(expression) && !isNew) {
+      const returned = this.returnedBy(this.resolveCallee(expression, current).callee);
+      const lookup = skipOuterExpressions(expression.expression);
+      const stored = ts.isPropertyAccessExpression(lookup) && COLLECTION_LOOKUPS.has(lookup.name.text) ? this.storedIn(lookup.expression) : [];
+      return { callee: withTargets(returned, stored), external: false, argumentShift: 0 };
+    }
+    // `this.handlers[i]()`: an element of the collection.
+    if (ts.isElementAccessExpression(expression) && !ts.isStringLiteralLike(expression.argumentExpression) && !isNew) {
+      return { callee: withTargets(UNKNOWN, this.storedIn(expression.expression)), external: false, argumentShift: 0 };
+    }
     const nameNode = ts.isPropertyAccessExpression(expression)
       ? expression.name
       : ts.isElementAccessExpression(expression) && ts.isStringLiteralLike(expression.argumentExpression)
@@ -164,6 +175,12 @@ export class CallResolver {
       return { callee: UNKNOWN, external: true, argumentShift: 0 };
     }
     return { ...this.fromSymbol(this.symbolAt(nameNode), current, isNew), argumentShift: 0 };
+  }
+
+  /** The functions stored in the collection an expression names (ClassHierarchy.storedIn). */
+  private storedIn(collection: ts.Expression): readonly FunctionUnit[] {
+    const symbol = this.hierarchy.collectionSymbol(collection);
+    return symbol ? this.hierarchy.storedIn(symbol) : [];
   }
 
   private closureDepth = 0;
@@ -233,6 +250,9 @@ export class CallResolver {
         external = true;
         continue;
       }
+      // `for (const h of this.handlers) h()`, `this.handlers.forEach((h) => h())`: an element of the collection.
+      const elements = isNew ? undefined : elementOf(declaration);
+      if (elements) for (const unit of this.storedIn(elements)) targets.add(unit);
       if (ts.isParameter(declaration) && !isNew) {
         if (declaration.parent === current.node) {
           return { callee: { kind: "parameter", index: (current.node as ts.FunctionLikeDeclaration).parameters.indexOf(declaration) }, external: false };
@@ -265,6 +285,29 @@ export class CallResolver {
     if (targets.size > 0) return { callee: { kind: "functions", targets: [...targets] }, external: false };
     return { callee: UNKNOWN, external };
   }
+}
+
+/** A callee with `extra` functions added to what it runs. */
+function withTargets(callee: Callee, extra: readonly FunctionUnit[]): Callee {
+  if (extra.length === 0) return callee;
+  const targets = new Set(callee.kind === "functions" ? callee.targets : []);
+  for (const unit of extra) targets.add(unit);
+  return { kind: "functions", targets: [...targets] };
+}
+
+/**
+ * The collection whose elements a variable or parameter is bound to: `h` in `for (const h of
+ * this.handlers)` and in `this.handlers.forEach((h) => …)` (the table's `ELEMENT_CALLBACK_METHODS`).
+ */
+function elementOf(declaration: ts.Declaration): ts.Expression | undefined {
+  if (ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && ts.isForOfStatement(declaration.parent.parent)) {
+    return declaration.parent.parent.expression;
+  }
+  if (!ts.isParameter(declaration) || declaration.parent.parameters[0] !== declaration || !isFunctionExpressionLike(declaration.parent)) return undefined;
+  const { parent, child } = outerExpressionParent(ts, declaration.parent);
+  if (!ts.isCallExpression(parent) || parent.arguments[0] !== child) return undefined;
+  const callee = skipOuterExpressions(parent.expression);
+  return ts.isPropertyAccessExpression(callee) && ELEMENT_CALLBACK_METHODS.has(callee.name.text) ? callee.expression : undefined;
 }
 
 function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {

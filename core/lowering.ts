@@ -21,9 +21,12 @@
  *   `acquireAsync()`), released by `m.release()`;
  * - try-locks (`tryAcquire()`, which never waits): held in `if (lock.tryAcquire()) { … }` and after
  *   `if (!lock.tryAcquire()) return;`; elsewhere held from the call on, not tracked for release;
- * - task boundaries (timers, `process.nextTick`, event registration, `void expr`) become `spawn` steps;
+ * - task boundaries (timers, `process.nextTick`, event registration, routes with a path, `void expr`)
+ *   become `spawn` steps;
  * - inline function arguments run during the call (`callbacks`), and so do functions passed by
- *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
+ *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback — except
+ *   where the call stores them in its receiver (`handlers.push(cb)`, `map.set(key, cb)`: the table's
+ *   `CALLBACK_STORES`): a stored inline function is a unit of its own, and storing runs nothing.
  */
 import type * as TS from "typescript";
 import { CONSUMER_ARGUMENT, lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
@@ -31,6 +34,7 @@ import { namedTargetKey, type LockKind } from "./policy.js";
 import {
   DISPOSE_SYMBOL_OWNER,
   DISPOSE_SYMBOLS,
+  isStoredArgument,
   isTaskBoundaryCall,
   KEY_ARGUMENT,
   methodShape,
@@ -226,9 +230,18 @@ export function isFunctionExpressionLike(ts: TypeScript, node: TS.Node): node is
 export function isInlineCallback(ts: TypeScript, fn: TS.ArrowFunction | TS.FunctionExpression): boolean {
   const { parent, child } = outerExpressionParent(ts, fn);
   if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
-    return parent.expression === child || (parent.arguments?.includes(child as TS.Expression) ?? false);
+    if (parent.expression === child) return true;
+    const index = parent.arguments?.indexOf(child as TS.Expression) ?? -1;
+    // `this.handlers.push(async () => …)`: stored for later, a unit of its own (run where an element is invoked).
+    return index >= 0 && !(ts.isCallExpression(parent) && storesArgument(ts, parent, index));
   }
   return false;
+}
+
+/** Whether a call stores its argument `index` in its receiver (`handlers.push(cb)`, `map.set(key, cb)`): it does not run it. */
+export function storesArgument(ts: TypeScript, call: TS.CallExpression, index: number): boolean {
+  const callee = skipOuterExpressions(ts, call.expression);
+  return ts.isPropertyAccessExpression(callee) && isStoredArgument(callee.name.text, index);
 }
 
 /** The expression under any parentheses, casts and one `await`. */
@@ -418,7 +431,9 @@ function isTaskBoundary(ts: TypeScript, call: TS.CallExpression): boolean {
   if (ts.isIdentifier(callee)) return isTaskBoundaryCall(callee.text, false, undefined);
   if (!ts.isPropertyAccessExpression(callee)) return false;
   const receiver = skipOuterExpressions(ts, callee.expression);
-  return isTaskBoundaryCall(callee.name.text, true, ts.isIdentifier(receiver) ? receiver.text : undefined);
+  const first = call.arguments[0] && skipOuterExpressions(ts, call.arguments[0]);
+  const pathFirst = first !== undefined && (ts.isStringLiteralLike(first) || first.kind === ts.SyntaxKind.TemplateExpression);
+  return isTaskBoundaryCall(callee.name.text, true, ts.isIdentifier(receiver) ? receiver.text : undefined, pathFirst);
 }
 
 /** What a `break` leaves: a loop (a `break` step for the core), or a switch or labeled block (no step). */
@@ -1121,7 +1136,7 @@ class UnitWalker<C, U> {
       this.expression(callee, out);
     }
     const resolved = this.host.resolveCall(call, this.unit);
-    this.arguments(call.arguments, resolved.argumentShift, callbacks, out);
+    this.arguments(call.arguments, resolved.argumentShift, callbacks, out, call);
     if (resolved.callee !== undefined || callbacks.length > 0) {
       out.push(this.callStep(call, resolved.callee ?? this.host.unknownCallee, callbacks, resolved.callee !== undefined ? this.flagArguments(call.arguments, resolved.argumentShift) : undefined));
     }
@@ -1155,11 +1170,15 @@ class UnitWalker<C, U> {
     if (resolved.callee !== undefined || callbacks.length > 0) out.push(this.callStep(node, resolved.callee ?? this.host.unknownCallee, callbacks));
   }
 
-  /** Arguments are evaluated before the call; functions among them run during it. */
-  private arguments(args: readonly TS.Expression[], shift: number | undefined, callbacks: CallbackArgument<TS.Node, C>[], out: LockStep<C>[]): void {
+  /** Arguments are evaluated before the call; functions among them run during it, unless the call stores them (`handlers.push(cb)`). */
+  private arguments(args: readonly TS.Expression[], shift: number | undefined, callbacks: CallbackArgument<TS.Node, C>[], out: LockStep<C>[], call?: TS.CallExpression): void {
     const ts = this.ts;
     args.forEach((arg, i) => {
       const node = skipOuterExpressions(ts, arg);
+      if (call && storesArgument(ts, call, i)) {
+        this.expression(arg, out);
+        return;
+      }
       const argIndex = shift === undefined ? -1 : i - shift;
       if (isFunctionExpressionLike(ts, node)) {
         callbacks.push({ argIndex, body: this.functionBody(node) });

@@ -275,7 +275,9 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
   }
 
   resolveCall(call: TS.CallExpression | TS.NewExpression): ResolvedCall<CalleeRef> {
-    const node = this.esTree(call);
+    const mapped = this.esTree(call);
+    // `this.nursery?.forget_sn(id)`: the TS call of an optional chain maps to the ChainExpression around it.
+    const node = mapped?.type === AST_NODE_TYPES.ChainExpression ? mapped.expression : mapped;
     if (!node || (node.type !== AST_NODE_TYPES.CallExpression && node.type !== AST_NODE_TYPES.NewExpression)) return { callee: NO_UNIT, argumentShift: 0 };
     const callee = calleeRefOf(node.callee);
     if (callee.name !== undefined && !this.hasSuffix(callee.name) && (this.isImported(node.callee) || this.passesLock(node))) return { callee: { ...callee, unseen: true }, argumentShift: 0 };
@@ -385,7 +387,11 @@ function importedNames(program: TSESTree.Program): ImportedNames {
 /** The flow result with its findings' nodes mapped to ESTree nodes (for reporting); findings on unmapped nodes are dropped. */
 export function toESTree(flow: FlowResult<TS.Node>, maps: NodeMaps): FlowResult<TSESTree.Node> {
   if (flow.findings.length === 0) return flow as unknown as FlowResult<TSESTree.Node>;
-  const map = (node: TS.Node): TSESTree.Node | undefined => maps.tsNodeToESTreeNodeMap.get(node);
+  const map = (node: TS.Node): TSESTree.Node | undefined => {
+    const mapped = maps.tsNodeToESTreeNodeMap.get(node);
+    // An optional call (`a?.f_sm()`) is reported at its call, not at the chain around it.
+    return mapped?.type === AST_NODE_TYPES.ChainExpression ? mapped.expression : mapped;
+  };
   const findings: FlowFinding<TSESTree.Node>[] = [];
   for (const finding of flow.findings) {
     const node = map(finding.node);

@@ -632,4 +632,45 @@ export class K {
 `,
     expected: [{ rule: "no-recursion", line: 9 }],
   },
+  // ---- calls that are and are not run now ----
+  {
+    name: "optional-call",
+    title: "a suffixed call through an optional chain takes its locks",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  other?: S;
+  async take_sa() {
+    await this.a.runExclusive(async () => 1);
+  }
+  async k_sa_sb() {
+    await this.b.runExclusive(async () => {
+      await this.other?.take_sa();
+    });
+  }
+}
+`),
+    expected: [{ rule: "order", line: 15 }],
+  },
+  {
+    name: "stored-and-registered",
+    title: "handlers stored in a collection or given to a route run later, not at the call",
+    code: snippet(`interface Router { get(path: string, handler: () => Promise<number>): void }
+export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  readonly handlers: (() => Promise<number>)[] = [];
+  readonly named = new Map<string, () => Promise<number>>();
+  constructor(private readonly router: Router) {}
+  async subscribe_sb() {
+    await this.b.runExclusive(async () => {
+      this.handlers.push(async () => this.a.runExclusive(async () => 1));
+      this.named.set("b", () => this.b.runExclusive(async () => 2));
+      this.router.get("/a", () => this.a.runExclusive(async () => 3));
+    });
+  }
+}
+`),
+    expected: [],
+  },
 ];
