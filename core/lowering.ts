@@ -34,6 +34,7 @@ import { namedTargetKey, type LockKind } from "./policy.js";
 import {
   DISPOSE_SYMBOL_OWNER,
   DISPOSE_SYMBOLS,
+  GENERATOR_FINISH_METHODS,
   isStoredArgument,
   isTaskBoundaryCall,
   KEY_ARGUMENT,
@@ -734,7 +735,10 @@ class UnitWalker<C, U> {
       if (handle === undefined || isUsing || !ts.isCallExpression(call)) continue;
       const index = out.findIndex((step, at) => at >= from && step.type === "call" && step.node === call);
       if (index < 0) continue;
-      out[index] = { ...(out[index] as Extract<LockStep<C>, { type: "call" }>), handle };
+      const step = out[index] as Extract<LockStep<C>, { type: "call" }>;
+      // `const it = this.getMany()`: a generator driven by hand holds what it holds at its yields until `it.return()`.
+      const startsGenerator = skipOuterExpressions(ts, initializer) === call && this.host.runsConsumer?.(step.callee) === true;
+      out[index] = startsGenerator ? { ...step, handle, startsGenerator } : { ...step, handle };
       this.handedHandles.add(handle);
     }
   }
@@ -1111,6 +1115,11 @@ class UnitWalker<C, U> {
         return;
       }
       // `guard.release()` on what a call handed over: a release, and still a call of whatever `release` is.
+      if (ts.isIdentifier(receiver) && this.handedHandles.has(receiver.text)) out.push({ type: "release", node: call, handle: receiver.text });
+    }
+    // `it.return()` on a generator driven by hand: its `finally` releases what it held at its yield.
+    if (ts.isPropertyAccessExpression(callee) && GENERATOR_FINISH_METHODS.has(callee.name.text)) {
+      const receiver = skipOuterExpressions(ts, callee.expression);
       if (ts.isIdentifier(receiver) && this.handedHandles.has(receiver.text)) out.push({ type: "release", node: call, handle: receiver.text });
     }
     const lockCall = this.lockCallOf(call);

@@ -351,6 +351,9 @@ export function isTaskBoundaryCall(calleeName: string, isMemberCall: boolean, re
   );
 }
 
+/** Methods that finish a generator driven by hand (`it.return()`, `it.throw(error)`): its `finally` runs, releasing what it held at its `yield`. */
+export const GENERATOR_FINISH_METHODS: ReadonlySet<string> = new Set(["return", "throw"]);
+
 // ---- functions kept for later ----
 
 /**
