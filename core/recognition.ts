@@ -486,19 +486,29 @@ export function forwardingMethodShape(inner: MethodShape, callbackParameter: num
 
 /**
  * Collections of locks: a value of one of these types whose element type (`typeArgument`) is a lock
- * holds one lock class (`Map<string, Mutex>`: keyed by the lookup key); `lookup(key)` on it is one of
- * its locks, the key at `keyArgument` telling them apart.
+ * — or itself such a collection (`Map<string, Map<string, Mutex>>`) — holds one lock class, keyed by
+ * the lookup key: `lookup(key)` on it is one of its locks, the key at `keyArgument` telling them
+ * apart (nested lookups join their keys: `locks.get(org)?.get(id)` is the lock `org, id`); an
+ * `indexed` collection is looked up by element access (`this.locks[i]`, the index its key); one with
+ * neither is reached by iterating it (`for (const m of set)`: the loop variable's name its key).
  */
 export interface LockCollection {
   readonly typeName: string;
   readonly typeArgument: number;
-  readonly lookup: string;
-  readonly keyArgument: number;
+  /** The method that looks an element up by key, if any. */
+  readonly lookup?: string;
+  readonly keyArgument?: number;
+  /** Looked up by element access: `locks[i]`. */
+  readonly indexed?: true;
 }
 
 export const LOCK_COLLECTIONS: readonly LockCollection[] = [
   { typeName: "Map", typeArgument: 1, lookup: "get", keyArgument: 0 },
   { typeName: "WeakMap", typeArgument: 1, lookup: "get", keyArgument: 0 },
+  { typeName: "Array", typeArgument: 0, indexed: true },
+  { typeName: "ReadonlyArray", typeArgument: 0, indexed: true },
+  { typeName: "Set", typeArgument: 0 },
+  { typeName: "ReadonlySet", typeArgument: 0 },
 ];
 
 /** The collection kind of a type named `typeName`, or undefined. */
@@ -507,11 +517,16 @@ export function lockCollectionOf(typeName: string): LockCollection | undefined {
 }
 
 /** Method names that look a lock up in a collection of locks (`get`). */
-export const COLLECTION_LOOKUPS: ReadonlySet<string> = new Set(LOCK_COLLECTIONS.map((collection) => collection.lookup));
+export const COLLECTION_LOOKUPS: ReadonlySet<string> = new Set(LOCK_COLLECTIONS.flatMap((collection) => (collection.lookup === undefined ? [] : [collection.lookup])));
 
 /** The key argument of a collection lookup of this name (`get(key)`: 0), or undefined for any other method. */
 export function lookupKeyArgument(method: string): number | undefined {
   return LOCK_COLLECTIONS.find((collection) => collection.lookup === method)?.keyArgument;
+}
+
+/** The text of a nested lookup's key: the keys of each level, outermost first (`org, id`). */
+export function joinLookupKeys(outer: string, inner: string): string {
+  return `${outer}, ${inner}`;
 }
 
 const wrappers = new Map<string, number>();

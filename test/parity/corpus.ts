@@ -673,4 +673,42 @@ export class S {
 `),
     expected: [],
   },
+  {
+    name: "nested-map-of-locks",
+    title: "a map of maps of mutexes is one keyed lock, the joined lookup keys telling its locks apart",
+    code: snippet(`export class K {
+  readonly locks = new Map<string, Map<string, Mutex>>();
+  async same_kk(org: string, id: string) {
+    await this.locks.get(org)!.get(id)!.runExclusive(async () => {
+      await this.locks.get(org)?.get(id)?.runExclusive(async () => 1);
+    });
+  }
+  async other_kk(org: string, a: string, b: string) {
+    await this.locks.get(org)!.get(a)!.runExclusive(async () => {
+      await this.locks.get(org)!.get(b)!.runExclusive(async () => 1);
+    });
+  }
+}
+`),
+    expected: [{ rule: "no-recursion", line: 10 }],
+  },
+  {
+    name: "array-of-locks",
+    title: "an array of mutexes is one keyed lock, the index its key",
+    code: snippet(`export class K {
+  readonly locks: Mutex[] = [new Mutex(), new Mutex()];
+  async same_kk(i: number) {
+    await this.locks[i].runExclusive(async () => {
+      await this.locks[i].runExclusive(async () => 1);
+    });
+  }
+  async next_kk(i: number) {
+    await this.locks[i].runExclusive(async () => {
+      await this.locks[i + 1].runExclusive(async () => 1);
+    });
+  }
+}
+`),
+    expected: [{ rule: "no-recursion", line: 10 }],
+  },
 ];
