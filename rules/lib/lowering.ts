@@ -29,6 +29,8 @@ export interface CalleeRef {
    * suffix token of the caller extra.
    */
   readonly unseen?: boolean;
+  /** The consumer of a generator, which its `yield` invokes (core/flow.ts `CONSUMER_ARGUMENT`). */
+  readonly consumer?: true;
   /**
    * A suffixed callee given a literal `true` flag (`this.verify_sa({ skipLock: true })`): it may not
    * take its locks then. lock-audit reads the callee's branch on the flag (conditional locking); the
@@ -207,15 +209,15 @@ export function extractFile(env: LockEnv, options: ExtractOptions = {}): FileExt
   let maps = parserNodeMaps(env.sourceCode);
   let sourceFile = maps?.esTreeNodeToTSNodeMap.get(env.sourceCode.ast) as TS.SourceFile | undefined;
   if (!maps || !sourceFile) ({ maps, sourceFile } = reparsedNodeMaps(ts, env.sourceCode, env.filename));
-  const host = new EslintLoweringHost(ts, env, maps);
   const units = collectUnits(ts, sourceFile, options.relevant);
+  const host = new EslintLoweringHost(ts, env, maps, generatorNames(ts, units));
   const functions: ExtractedFunction[] = [];
   const failures: { node: TSESTree.Node; error: unknown }[] = [];
   for (const unit of units) {
     const root = esTreeRootOf(unit, maps);
     if (!root) continue;
     try {
-      const { steps } = lowerUnit(unit, host, null);
+      const { steps } = lowerUnit(unit, host, unit);
       functions.push({ node: root, name: isFunctionNode(root) || root.type === AST_NODE_TYPES.FunctionDeclaration ? functionNameOf(root) : undefined, steps });
     } catch (error) {
       if (isFatalLoweringError(error)) throw error;
@@ -236,7 +238,25 @@ function esTreeRootOf(unit: LoweredNode, maps: NodeMaps): TSESTree.Node | undefi
   return node;
 }
 
-class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
+/** A function whose `yield` invokes its consumer: a generator function, method or function expression. */
+export function isGeneratorNode(ts: TypeScript, node: TS.Node): node is TS.FunctionDeclaration | TS.MethodDeclaration | TS.FunctionExpression {
+  return (node.kind === ts.SyntaxKind.FunctionDeclaration || node.kind === ts.SyntaxKind.MethodDeclaration || node.kind === ts.SyntaxKind.FunctionExpression) && (node as TS.FunctionLikeDeclarationBase).asteriskToken !== undefined;
+}
+
+/** The names of the file's generator functions and methods (`async *getMany_bsr`): a loop over a call of one runs as its consumer. */
+function generatorNames(ts: TypeScript, units: readonly LoweredNode[]): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const unit of units) {
+    const name = isGeneratorNode(ts, unit) ? unit.name : undefined;
+    if (name && (name.kind === ts.SyntaxKind.Identifier || name.kind === ts.SyntaxKind.PrivateIdentifier)) names.add((name as TS.Identifier | TS.PrivateIdentifier).text);
+  }
+  return names;
+}
+
+/** What a generator's `yield` calls: its consumer. */
+export const CONSUMER: CalleeRef = Object.freeze({ name: undefined, consumer: true });
+
+class EslintLoweringHost implements LoweringHost<CalleeRef, LoweredNode> {
   readonly unknownCallee = NO_UNIT;
   readonly lockMethodNames: ReadonlySet<string>;
   readonly releaseNames: ReadonlySet<string>;
@@ -248,9 +268,20 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     readonly ts: TypeScript,
     private readonly env: LockEnv,
     private readonly maps: NodeMaps,
+    private readonly generators: ReadonlySet<string>,
   ) {
     this.lockMethodNames = lockMethodNamesOf(env.policy);
     this.releaseNames = releaseMethodNames(env.policy);
+  }
+
+  /** A generator of this file: its `yield` invokes the consumer (the analysis records what it holds there). */
+  consumerCallee(unit: LoweredNode): CalleeRef | undefined {
+    return this.generators.size > 0 && isGeneratorNode(this.ts, unit) ? CONSUMER : undefined;
+  }
+
+  /** A call of a generator this file declares, by name: a loop over it runs as its consumer. */
+  runsConsumer(callee: CalleeRef): boolean {
+    return callee.name !== undefined && this.generators.has(callee.name);
   }
 
   private esTree(node: TS.Node): TSESTree.Node | undefined {

@@ -711,4 +711,39 @@ export class S {
 `),
     expected: [{ rule: "no-recursion", line: 10 }],
   },
+  // ---- generators ----
+  {
+    name: "generator-held-at-yield",
+    title: "a generator of the file holds its lock at its yields: in a caller's for-await body, and between next() and return()",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async *items_sa() {
+    const release = await this.a.acquire();
+    try { yield 1; yield 2; } finally { release(); }
+  }
+  async copy_sa() {
+    for await (const item of this.items_sa()) {
+      await this.a.runExclusive(async () => item);
+    }
+  }
+  async step_sa() {
+    const it = this.items_sa();
+    await it.next();
+    await this.a.runExclusive(async () => 1);
+    await it.return(undefined);
+  }
+  async done_sa() {
+    const it = this.items_sa();
+    await it.next();
+    await it.return(undefined);
+    await this.a.runExclusive(async () => 1);
+  }
+}
+`),
+    expected: [
+      { rule: "no-recursion", line: 15 },
+      { rule: "no-recursion", line: 21 },
+    ],
+  },
 ];

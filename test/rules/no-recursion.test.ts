@@ -60,6 +60,22 @@ ruleTester.run("no-recursion", testable(rule), {
   ],
   invalid: [
     {
+      // A generator of the file holds its read lock at its yields: the caller's loop body runs under it.
+      code: `class RumorStore {
+  list = new RwLock();
+  async *rumors_rsr() {
+    const release = await this.list.read();
+    try { for (const rumor of this.all) yield rumor; } finally { release(); }
+  }
+  async rewrite_rsw() {
+    for await (const rumor of this.rumors_rsr()) {
+      await this.list.runWrite(() => this.replace(rumor));
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 9 }],
+    },
+    {
       // Without a path, `get` and `use` are no registration: a function given to them may run during the call.
       code: `class RumorStore {
   list = new RwLock();
