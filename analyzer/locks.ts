@@ -15,26 +15,24 @@
  */
 import { relative } from "node:path";
 import { ts } from "ts-morph";
-import { lockKindOf, type LockRef } from "../core/flow.js";
-import { isFunctionExpressionLike, isInlineCallback, isTypeOnly, type LockAction } from "../core/lowering.js";
+import type { LockRef } from "../core/flow.js";
+import type { LockAction } from "../core/lowering.js";
 import {
   CALLBACK_METHODS,
   COLLECTION_LOOKUPS,
-  forwardingMethodShape,
-  KEY_ARGUMENT,
   libraryOfCreation,
   libraryOfShape,
   libraryOfTypeName,
   joinLookupKeys,
   lockCollectionOf,
   lookupKeyArgument,
-  methodShape,
   wrappedLockArgument,
   type LockCollection,
   type LockLibrary,
   type MethodShape,
 } from "../core/recognition.js";
 import { classifyMethod, memberNameOf, moduleTargetKey, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
+import { wrapperClassOf, type WrapperClass, type WrapperHost } from "../core/wrappers.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
@@ -49,16 +47,6 @@ const MAX_COLLECTION_DEPTH = 3;
 type CollectionLevel = Pick<LockCollection, "lookup" | "keyArgument" | "indexed"> & { readonly any?: true };
 
 const ANY_LEVEL: readonly CollectionLevel[] = Object.freeze([{ any: true }]);
-
-/**
- * A class of the program that is a lock of its own (core/recognition.ts, `forwardingMethodShape`):
- * its methods that run their callback parameter under a lock the instance holds, by name.
- */
-interface WrapperClass {
-  readonly kind: LockKind | undefined;
-  readonly methodShapes: ReadonlyMap<string, MethodShape>;
-}
-
 
 export class LockResolver {
   /** Every method name that may acquire or release a lock; other calls are never lock calls. */
@@ -341,7 +329,7 @@ export class LockResolver {
     return this.wrapperOfType(this.checker.getNonNullableType(this.checker.getTypeAtLocation(node)));
   }
 
-  /** The wrapper class a type is an instance of: a class of the program (core/recognition.ts, `forwardingMethodShape`), or undefined. */
+  /** The wrapper class a type is an instance of: a class of the program (core/wrappers.ts), or undefined. */
   private wrapperOfType(type: ts.Type): WrapperClass | undefined {
     const declaration = type.getSymbol()?.declarations?.find((node): node is ts.ClassLikeDeclaration => ts.isClassLike(node));
     if (!declaration || declaration.getSourceFile().isDeclarationFile) return undefined;
@@ -349,99 +337,28 @@ export class LockResolver {
     if (cached !== undefined) return cached ?? undefined;
     // A class whose lock member is of its own type does not make itself a wrapper.
     this.wrapperCache.set(declaration, null);
-    const methodShapes = new Map<string, MethodShape>();
-    let kind: LockKind | undefined;
-    for (const member of declaration.members) {
-      const name = propertyNameText(member.name);
-      if (name === undefined || !this.methodNames.has(name) || isStatic(member)) continue;
-      const fn = functionOf(member);
-      const forwarding = fn?.body ? this.forwarding(fn) : undefined;
-      if (!forwarding) continue;
-      methodShapes.set(name, forwarding.shape);
-      kind ??= forwarding.kind;
-    }
-    const wrapper = methodShapes.size > 0 ? { kind, methodShapes } : null;
-    this.wrapperCache.set(declaration, wrapper);
-    return wrapper ?? undefined;
+    const wrapper = wrapperClassOf(declaration, this.wrapperHost);
+    this.wrapperCache.set(declaration, wrapper ?? null);
+    return wrapper;
   }
 
-  /**
-   * How a method runs one of its function parameters under a lock of `this` (`this.lock.acquire(key,
-   * async () => { … cb() … })`, `this.mutex.runExclusive(cb)`), or undefined when it does not.
-   */
-  private forwarding(fn: ts.FunctionLikeDeclaration): { shape: MethodShape; kind: LockKind | undefined } | undefined {
-    const callbacks = new Map<ts.Symbol, number>();
-    fn.parameters.forEach((parameter, index) => {
-      if (!ts.isIdentifier(parameter.name) || parameter.dotDotDotToken) return;
-      const symbol = this.checker.getSymbolAtLocation(parameter.name);
-      const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(parameter.name));
-      if (symbol && type.getCallSignatures().length > 0) callbacks.set(symbol, index);
+  private wrapperHostOnce: WrapperHost | undefined;
+
+  /** How core/wrappers.ts asks about a class's members: with the type checker. */
+  private get wrapperHost(): WrapperHost {
+    return (this.wrapperHostOnce ??= {
+      ts,
+      lockMethodNames: this.methodNames,
+      innerLock: (receiver) => this.resolve(receiver),
+      classify: (lock, method) => this.classify(lock, method),
+      isFunctionParameter: (parameter) => this.checker.getNonNullableType(this.checker.getTypeAtLocation(parameter.name)).getCallSignatures().length > 0,
+      namesParameter: (identifier, parameter) => {
+        const symbol = this.checker.getSymbolAtLocation(identifier);
+        return symbol !== undefined && symbol === this.checker.getSymbolAtLocation(parameter.name);
+      },
     });
-    if (callbacks.size === 0) return undefined;
-    const stack: ts.Node[] = [fn.body!];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (ts.isCallExpression(node)) {
-        const found = this.forwardingCall(node, fn, callbacks);
-        if (found) return found;
-      }
-      ts.forEachChild(node, (child) => {
-        // A function that is not an inline callback runs later, if at all; types run nothing.
-        if (isTypeOnly(ts, child) || ts.isFunctionDeclaration(child) || (isFunctionExpressionLike(ts, child) && !isInlineCallback(ts, child))) return;
-        stack.push(child);
-      });
-    }
-    return undefined;
   }
 
-  private forwardingCall(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration, callbacks: ReadonlyMap<ts.Symbol, number>): { shape: MethodShape; kind: LockKind | undefined } | undefined {
-    const callee = skipOuterExpressions(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || !this.methodNames.has(callee.name.text)) return undefined;
-    const receiver = skipOuterExpressions(callee.expression);
-    if (!ts.isPropertyAccessExpression(receiver) || receiver.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
-    const inner = this.resolve(receiver);
-    if (!inner || inner.parameter) return undefined;
-    const method = callee.name.text;
-    const action = this.classify(inner, method);
-    if (action !== "write" && action !== "read") return undefined;
-    const innerKeyed = lockKindOf(inner) === "keyed" && inner.lookupKey === undefined;
-    const innerShape = inner.methodShapes?.get(method) ?? methodShape(method, innerKeyed);
-    const callbackAt = innerShape.callback === "last" ? call.arguments.length - 1 : innerShape.callback === undefined ? undefined : innerShape.callback + (innerKeyed ? 1 : 0);
-    let forwarded: number | undefined;
-    call.arguments.forEach((argument, index) => {
-      const node = skipOuterExpressions(argument);
-      if (forwarded === undefined && (index === callbackAt || isFunctionExpressionLike(ts, node))) forwarded = this.referencedCallback(node, callbacks);
-    });
-    if (forwarded === undefined) return undefined;
-    let kind = lockKindOf(inner);
-    if (innerKeyed) {
-      // Passing its first parameter on as the key makes the wrapper keyed; a fixed key makes it one lock.
-      const key = call.arguments[KEY_ARGUMENT];
-      const keyNode = key && skipOuterExpressions(key);
-      const first = fn.parameters[KEY_ARGUMENT];
-      const passesKey = keyNode !== undefined && ts.isIdentifier(keyNode) && first !== undefined && ts.isIdentifier(first.name) && this.checker.getSymbolAtLocation(keyNode) === this.checker.getSymbolAtLocation(first.name);
-      kind = passesKey ? "keyed" : "mutex";
-      if (passesKey && forwarded === KEY_ARGUMENT) return undefined;
-    }
-    return { shape: forwardingMethodShape(innerShape, forwarded, kind === "keyed"), kind };
-  }
-
-  /** The index of the callback parameter an argument is or mentions (`cb`, `() => context.with(ctx, cb)`), or undefined. */
-  private referencedCallback(node: ts.Node, callbacks: ReadonlyMap<ts.Symbol, number>): number | undefined {
-    const stack: ts.Node[] = [node];
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (ts.isIdentifier(current)) {
-        const symbol = this.checker.getSymbolAtLocation(current);
-        const index = symbol && callbacks.get(symbol);
-        if (index !== undefined) return index;
-      }
-      ts.forEachChild(current, (child) => {
-        if (!isTypeOnly(ts, child)) stack.push(child);
-      });
-    }
-    return undefined;
-  }
 
   /** Without a symbol (an `any` receiver), `this.member` inside `class Class` still names `Class.member`. */
   private syntacticMember(node: ts.PropertyAccessExpression): LockRef | undefined {
@@ -642,10 +559,6 @@ function isFallbackOperator(kind: ts.SyntaxKind): boolean {
 function isCreation(expression: ts.Expression): boolean {
   const node = skipOuterExpressions(expression);
   return ts.isNewExpression(node) || ts.isCallExpression(node);
-}
-
-function isStatic(member: ts.ClassElement): boolean {
-  return ts.canHaveModifiers(member) && (ts.getModifiers(member)?.some((modifier) => modifier.kind === ts.SyntaxKind.StaticKeyword) ?? false);
 }
 
 /** The function a declaration is: a function or method with a body, or a field or variable holding a function expression. */

@@ -74,6 +74,7 @@ export type TypeScript = Pick<
   | "isObjectLiteralExpression"
   | "isParenthesizedExpression"
   | "isPrefixUnaryExpression"
+  | "isPrivateIdentifier"
   | "isPropertyAccessExpression"
   | "isPropertyAssignment"
   | "isPropertyDeclaration"
