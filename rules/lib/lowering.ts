@@ -13,8 +13,10 @@ import { createRequire } from "node:module";
 import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as TS from "typescript";
 import type { FlowFinding, FlowResult, HeldLock, LockRef, Step } from "../../core/flow.js";
-import { collectUnits, isFatalLoweringError, lowerUnit, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
-import { classifyMethod, memberNameOf, releaseMethodNames, type Policy } from "../../core/policy.js";
+import { collectUnits, isFatalLoweringError, lowerUnit, skipOuterExpressions, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
+import { libraryOfCreation, libraryOfTypeName, type LockLibrary } from "../../core/recognition.js";
+import { wrapperClassOf, type WrapperClass, type WrapperHost } from "../../core/wrappers.js";
+import { classifyMethod, memberNameOf, releaseMethodNames, type DeclaredLock, type Policy } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { functionNameOf, type FunctionName } from "./function-names.js";
 import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, unwrapExpression, type LockEnv } from "./resolve-lock.js";
@@ -210,7 +212,7 @@ export function extractFile(env: LockEnv, options: ExtractOptions = {}): FileExt
   let sourceFile = maps?.esTreeNodeToTSNodeMap.get(env.sourceCode.ast) as TS.SourceFile | undefined;
   if (!maps || !sourceFile) ({ maps, sourceFile } = reparsedNodeMaps(ts, env.sourceCode, env.filename));
   const units = collectUnits(ts, sourceFile, options.relevant);
-  const host = new EslintLoweringHost(ts, env, maps, generatorNames(ts, units));
+  const host = new EslintLoweringHost(ts, env, maps, generatorNames(ts, units), sourceFile);
   const functions: ExtractedFunction[] = [];
   const failures: { node: TSESTree.Node; error: unknown }[] = [];
   for (const unit of units) {
@@ -269,6 +271,7 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, LoweredNode> {
     private readonly env: LockEnv,
     private readonly maps: NodeMaps,
     private readonly generators: ReadonlySet<string>,
+    private readonly sourceFile: TS.SourceFile,
   ) {
     this.lockMethodNames = lockMethodNamesOf(env.policy);
     this.releaseNames = releaseMethodNames(env.policy);
@@ -292,7 +295,126 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, LoweredNode> {
     const node = this.esTree(receiver);
     const resolved = node && resolveLockIn(this.env, node);
     if (!resolved) return undefined;
-    return resolved.lookupKey === undefined ? lockRefOf(resolved.lock) : { ...lockRefOf(resolved.lock), lookupKey: resolved.lookupKey };
+    const lock = this.withWrapperShapes(resolved.lock);
+    return resolved.lookupKey === undefined ? lock : { ...lock, lookupKey: resolved.lookupKey };
+  }
+
+  private readonly wrappers = new Map<DeclaredLock, LockRef>();
+
+  /** A declared `Class.member` whose member holds a wrapper class of this file: its methods are called as the wrapper defines them. */
+  private withWrapperShapes(declared: DeclaredLock): LockRef {
+    let lock = this.wrappers.get(declared);
+    if (!lock) {
+      const target = declared.parsedTarget;
+      const member = target.kind === "member" ? this.classMember(target.className, memberNameOf(target)) : undefined;
+      const wrapperClass = member && this.classNamed(this.typeNameOf(member));
+      const wrapper = wrapperClass && this.wrapperHost().wrapperOf(wrapperClass);
+      lock = wrapper ? { ...lockRefOf(declared), methodShapes: wrapper.methodShapes } : lockRefOf(declared);
+      this.wrappers.set(declared, lock);
+    }
+    return lock;
+  }
+
+  private classes: Map<string, TS.ClassLikeDeclaration> | undefined;
+
+  /** A class this file declares, by name. */
+  private classNamed(name: string | undefined): TS.ClassLikeDeclaration | undefined {
+    if (name === undefined) return undefined;
+    if (!this.classes) {
+      this.classes = new Map();
+      for (const statement of this.sourceFile.statements) {
+        if (statement.kind === this.ts.SyntaxKind.ClassDeclaration && (statement as TS.ClassDeclaration).name) this.classes.set((statement as TS.ClassDeclaration).name!.text, statement as TS.ClassDeclaration);
+      }
+    }
+    return this.classes.get(name);
+  }
+
+  /** The field (or constructor parameter property) `name` of the class `className` of this file. */
+  private classMember(className: string, name: string): TS.PropertyDeclaration | TS.ParameterDeclaration | undefined {
+    const ts = this.ts;
+    for (const member of this.classNamed(className)?.members ?? []) {
+      if (ts.isPropertyDeclaration(member) && (ts.isIdentifier(member.name) || ts.isPrivateIdentifier(member.name)) && member.name.text === name) return member;
+      if (member.kind !== ts.SyntaxKind.Constructor) continue;
+      for (const parameter of (member as TS.ConstructorDeclaration).parameters) {
+        if ((parameter as { modifiers?: unknown[] }).modifiers?.length && ts.isIdentifier(parameter.name) && parameter.name.text === name) return parameter;
+      }
+    }
+    return undefined;
+  }
+
+  /** The class name a field is declared or created with: `lock: InstrumentedLock`, `lock = new InstrumentedLock()`. */
+  private typeNameOf(member: TS.PropertyDeclaration | TS.ParameterDeclaration): string | undefined {
+    const ts = this.ts;
+    const type = member.type;
+    if (type && type.kind === ts.SyntaxKind.TypeReference && ts.isIdentifier((type as TS.TypeReferenceNode).typeName)) return ((type as TS.TypeReferenceNode).typeName as TS.Identifier).text;
+    const created = member.initializer && skipOuterExpressions(ts, member.initializer);
+    return created && ts.isNewExpression(created) && ts.isIdentifier(created.expression) ? created.expression.text : undefined;
+  }
+
+  private wrapperHostOnce: (WrapperHost & { wrapperOf(declaration: TS.ClassLikeDeclaration): WrapperClass | undefined }) | undefined;
+
+  /**
+   * How core/wrappers.ts reads a class of this file: its own lock is a member whose declared or
+   * created type the recognition table knows (`lock: AsyncLock`, `new Mutex()` of async-mutex), a
+   * parameter is a function when annotated with a function type, and names are matched as written.
+   */
+  private wrapperHost(): WrapperHost & { wrapperOf(declaration: TS.ClassLikeDeclaration): WrapperClass | undefined } {
+    if (this.wrapperHostOnce) return this.wrapperHostOnce;
+    const ts = this.ts;
+    const cache = new Map<TS.ClassLikeDeclaration, WrapperClass | null>();
+    const host = {
+      ts,
+      lockMethodNames: this.lockMethodNames,
+      innerLock: (receiver: TS.PropertyAccessExpression): LockRef | undefined => {
+        let owner: TS.Node | undefined = receiver.parent;
+        while (owner && owner.kind !== ts.SyntaxKind.ClassDeclaration && owner.kind !== ts.SyntaxKind.ClassExpression) owner = owner.parent;
+        const className = owner && (owner as TS.ClassLikeDeclaration).name?.text;
+        const member = className === undefined ? undefined : this.classMember(className, receiver.name.text);
+        const declared = className === undefined ? undefined : this.env.policy.byTarget.get(`${className}.${receiver.name.text}`);
+        if (declared) return lockRefOf(declared);
+        const library = member && this.libraryOfMember(member);
+        return library ? { key: `${className}.${receiver.name.text}`, ...(library.kind === undefined ? {} : { kind: library.kind }) } : undefined;
+      },
+      classify: (lock: LockRef, method: string): LockAction | undefined => classifyMethod(lock.declared ?? { kind: "rwlock", methods: this.env.policy.methods }, method),
+      isFunctionParameter: (parameter: TS.ParameterDeclaration): boolean => parameter.type?.kind === ts.SyntaxKind.FunctionType,
+      namesParameter: (identifier: TS.Identifier, parameter: TS.ParameterDeclaration): boolean => ts.isIdentifier(parameter.name) && identifier.text === parameter.name.text,
+      wrapperOf: (declaration: TS.ClassLikeDeclaration): WrapperClass | undefined => {
+        const known = cache.get(declaration);
+        if (known !== undefined) return known ?? undefined;
+        cache.set(declaration, null);
+        const wrapper = wrapperClassOf(declaration, host);
+        cache.set(declaration, wrapper ?? null);
+        return wrapper;
+      },
+    };
+    this.wrapperHostOnce = host;
+    return host;
+  }
+
+  /** The library of a member's declared type or `new` expression, by the recognition table (the type name, or the constructor a module of the table exports). */
+  private libraryOfMember(member: TS.PropertyDeclaration | TS.ParameterDeclaration): LockLibrary | undefined {
+    const name = this.typeNameOf(member);
+    if (name === undefined) return undefined;
+    const imported = this.importedFrom(name);
+    return libraryOfTypeName(imported?.exportName === "default" || !imported ? name : imported.exportName) ?? (imported ? libraryOfCreation(imported.module, imported.exportName, "new") : undefined);
+  }
+
+  /** The module and export a local name is imported by, or undefined. */
+  private importedFrom(local: string): { module: string; exportName: string } | undefined {
+    const ts = this.ts;
+    for (const statement of this.sourceFile.statements) {
+      if (statement.kind !== ts.SyntaxKind.ImportDeclaration) continue;
+      const declaration = statement as TS.ImportDeclaration;
+      const module = ts.isStringLiteral(declaration.moduleSpecifier) ? declaration.moduleSpecifier.text : undefined;
+      const clause = declaration.importClause;
+      if (module === undefined || !clause) continue;
+      if (clause.name?.text === local) return { module, exportName: "default" };
+      const bindings = clause.namedBindings;
+      if (bindings && bindings.kind === ts.SyntaxKind.NamedImports) {
+        for (const element of (bindings as TS.NamedImports).elements) if (element.name.text === local) return { module, exportName: (element.propertyName ?? element.name).text };
+      }
+    }
+    return undefined;
   }
 
   /** Only declared named locks: the rules check declared locks. */

@@ -746,4 +746,37 @@ export class S {
       { rule: "no-recursion", line: 21 },
     ],
   },
+  // ---- wrapper classes ----
+  {
+    name: "wrapper-class-in-file",
+    title: "a wrapper class of the file runs its callback parameter under its lock, passed by reference too",
+    code: `import AsyncLock from "async-lock";
+import { Mutex } from "async-mutex";
+class Instrumented {
+  private readonly lock = new AsyncLock();
+  acquire = async <T>(key: string, op: string, cb: () => Promise<T>): Promise<T> => this.lock.acquire(key, async () => cb());
+}
+export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  work_sb = async () => this.b.runExclusive(async () => 1);
+}
+export class K {
+  readonly locks = new Instrumented();
+  readonly s = new S();
+  async byReference_sb_kk(id: string) {
+    await this.locks.acquire(id, "work", this.s.work_sb);
+  }
+  async same_kk(id: string) {
+    await this.locks.acquire(id, "outer", async () => {
+      await this.locks.acquire(id, "inner", async () => 1);
+    });
+  }
+}
+`,
+    expected: [
+      { rule: "order", line: 16 },
+      { rule: "no-recursion", line: 20 },
+    ],
+  },
 ];
