@@ -466,7 +466,7 @@ export class AnalysisEngine {
    * source file object in the rebuilt program, and its collection is reused.
    */
   private collect(sourceFiles: readonly ts.SourceFile[]): FunctionIndex {
-    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set(), functionShorthands: [], storedFunctions: [] };
+    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set(), functionShorthands: [], storedFunctions: [], localCallees: new Set() };
     for (const sourceFile of sourceFiles) {
       let own = this.collected.get(sourceFile);
       if (!own) {
@@ -482,6 +482,7 @@ export class AnalysisEngine {
       for (const name of own.functionNames) index.functionNames.add(name);
       index.functionShorthands.push(...own.functionShorthands);
       index.storedFunctions.push(...own.storedFunctions);
+      for (const name of own.localCallees) index.localCallees.add(name);
     }
     return index;
   }

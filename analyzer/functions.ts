@@ -10,7 +10,7 @@
 import { ts } from "ts-morph";
 import type { LockRef, Step } from "../core/flow.js";
 import * as lowering from "../core/lowering.js";
-import { ELEMENT_CALLBACK_METHODS } from "../core/recognition.js";
+import { ELEMENT_CALLBACK_METHODS, isStoredArgument } from "../core/recognition.js";
 
 export type UnitKind = "function" | "method" | "getter" | "setter" | "constructor" | "closure" | "module";
 
@@ -100,6 +100,13 @@ export interface FunctionIndex {
    * collection as written and the stored value (an inline function, or a name of one).
    */
   readonly storedFunctions: StoredFunction[];
+  /**
+   * Locals that may hold a function a call returned or an element of a collection: `run` in `const
+   * run = this.runner()`, `h` in `for (const h of this.handlers)` and `handlers.forEach((h) => …)`.
+   * Only a call of one by name (`run()`) asks the checker, not a reference to it (kept apart from
+   * `functionNames`, so `f(id)` for a loop variable `id` is settled without it).
+   */
+  readonly localCallees: Set<string>;
 }
 
 export interface StoredFunction {
@@ -213,11 +220,12 @@ function noteStoredFunctions(call: ts.CallExpression, index: FunctionIndex): voi
   if (ELEMENT_CALLBACK_METHODS.has(callee.name.text)) {
     const callback = call.arguments[0] && skipOuterExpressions(call.arguments[0]);
     const element = callback && isFunctionExpressionLike(callback) ? callback.parameters[0] : undefined;
-    if (element && ts.isIdentifier(element.name)) index.functionNames.add(element.name.text);
+    if (element && ts.isIdentifier(element.name)) index.localCallees.add(element.name.text);
     return;
   }
+  if (!isStoredArgument(callee.name.text, 0) && !isStoredArgument(callee.name.text, 1)) return;
   call.arguments.forEach((argument, position) => {
-    if (!lowering.storesArgument(ts, call, position)) return;
+    if (!isStoredArgument(callee.name.text, position)) return;
     const value = skipOuterExpressions(argument);
     if (isFunctionExpressionLike(value) || ts.isIdentifier(value) || ts.isPropertyAccessExpression(value)) index.storedFunctions.push({ collection: callee.expression, value });
   });
@@ -254,6 +262,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
     functionNames: new Set(),
     functionShorthands: [],
     storedFunctions: [],
+    localCallees: new Set(),
   };
   const classInfos = new Map<ts.ClassLikeDeclaration, ClassInfo>();
 
@@ -302,7 +311,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
         noteStoredFunctions(node, index);
       } else if (ts.isForOfStatement(node) && ts.isVariableDeclarationList(node.initializer)) {
         // `for (const handler of this.handlers) handler()` invokes what the collection holds.
-        for (const declaration of node.initializer.declarations) if (ts.isIdentifier(declaration.name)) index.functionNames.add(declaration.name.text);
+        for (const declaration of node.initializer.declarations) if (ts.isIdentifier(declaration.name)) index.localCallees.add(declaration.name.text);
       } else if (ts.isExportSpecifier(node)) {
         // `ns.name` after `import * as ns` reaches what the module exports under that name.
         index.functionNames.add(node.name.text).add(memberKey(node.name.text));
@@ -312,7 +321,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
         index.functionNames.add(node.name.text);
       } else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isCallResult(node.initializer)) {
         // `const run = this.runner(); run()` may call the closure `runner` returns.
-        index.functionNames.add(node.name.text);
+        index.localCallees.add(node.name.text);
       } else if (ts.isBindingElement(node) && ts.isIdentifier(node.name)) {
         index.functionNames.add(node.name.text);
       } else if ((ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) && propertyNameText(node.name) !== undefined) {

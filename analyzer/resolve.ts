@@ -170,7 +170,7 @@ export class CallResolver {
     // import of the program has (or the function's own parameter): `parts.push()`,
     // `JSON.stringify()` and most library calls are settled without asking the checker.
     const name = nameNode.text;
-    const known = this.index.functionNames.has(nameNode === expression ? name : memberKey(name));
+    const known = nameNode === expression ? this.index.functionNames.has(name) || this.index.localCallees.has(name) : this.index.functionNames.has(memberKey(name));
     if (!known && (isNew || nameNode !== expression || this.parameterIndex(name, current) === undefined)) {
       return { callee: UNKNOWN, external: true, argumentShift: 0 };
     }

@@ -376,9 +376,12 @@ export const CALLBACK_STORES: readonly CallbackStore[] = [
   { name: "add", argument: 0 },
 ];
 
+const storedArguments = new Map<string, number | "any">(CALLBACK_STORES.map((store) => [store.name, store.argument]));
+
 /** Whether argument `index` of a method call named `method` is stored in the receiver, not run. */
 export function isStoredArgument(method: string, index: number): boolean {
-  return CALLBACK_STORES.some((store) => store.name === method && (store.argument === "any" || store.argument === index));
+  const argument = storedArguments.get(method);
+  return argument !== undefined && (argument === "any" || argument === index);
 }
 
 /**
