@@ -34,6 +34,7 @@ import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ts, type Project } from "ts-morph";
 import { findLockOrder, loadLockOrder } from "../core/config.js";
+import { storesArgument } from "../core/lowering.js";
 import { buildPolicy, releaseMethodNames, type Policy } from "../core/policy.js";
 import type { AnalysisProgress, AnalyzeOptions } from "./analyze.js";
 import { UnitCheckCache } from "./check-cache.js";
@@ -42,7 +43,7 @@ import { AuditError, auditErrorOf } from "./errors.js";
 import { FactExtractor } from "./extract.js";
 import { linkFile, referencedIds, type FactUnit, type FileFacts, type Site } from "./facts.js";
 import { finalizeFindings } from "./findings.js";
-import { collectFunctions, propertyNameText, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { collectFunctions, isFunctionExpressionLike, propertyNameText, skipOuterExpressions, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import { ClassHierarchy } from "./hierarchy.js";
 import { SourceSpans } from "./locations.js";
 import { buildLockGraph } from "./lock-graph.js";
@@ -174,6 +175,10 @@ class RecordingHierarchy extends ClassHierarchy {
     this.asked?.add("constructor");
     return super.constructorOf(declaration, constructors);
   }
+  override storedIn(collection: ts.Symbol): readonly FunctionUnit[] {
+    this.asked?.add(collection.name);
+    return super.storedIn(collection);
+  }
   override baseClassOf(declaration: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
     this.asked?.add("constructor");
     return super.baseClassOf(declaration);
@@ -262,6 +267,18 @@ function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<s
       const members = node.type.members.map((member) => propertyNameText(member.name as ts.PropertyName | undefined) ?? "?");
       for (const name of members) memberNames.add(name);
       parts.push(`${node.name.text}=|${members.join(",")}`);
+    } else if (ts.isObjectLiteralExpression(node)) {
+      // An object literal typed as an interface implements it with its function members (ClassHierarchy).
+      const members = node.properties.filter(isFunctionMember).map((member) => propertyNameText(member.name) ?? "?");
+      for (const name of members) memberNames.add(name);
+      if (members.length > 0) parts.push(`{${members.join(",")}}`);
+    } else if (ts.isCallExpression(node)) {
+      // A function stored in a collection runs where the collection's elements are invoked (ClassHierarchy.storedIn).
+      const collection = storingCollectionName(node);
+      if (collection !== undefined) {
+        memberNames.add(collection);
+        parts.push(`store:${collection}`);
+      }
     }
     const children: ts.Node[] = [];
     ts.forEachChild(node, (child) => {
@@ -270,6 +287,21 @@ function shapeOf(sourceFile: ts.SourceFile): { shape: string; memberNames: Set<s
     for (let i = children.length - 1; i >= 0; i -= 1) stack.push(children[i]);
   }
   return { shape: parts.join("\n"), memberNames };
+}
+
+/** A member of an object literal that may be a function: a method, an accessor, a shorthand, or a property whose value is a function. */
+function isFunctionMember(member: ts.ObjectLiteralElementLike): member is Exclude<ts.ObjectLiteralElementLike, ts.SpreadAssignment> {
+  if (ts.isSpreadAssignment(member)) return false;
+  if (ts.isPropertyAssignment(member)) return isFunctionExpressionLike(skipOuterExpressions(member.initializer));
+  return true;
+}
+
+/** The name of the collection a call stores a function in (`handlers` in `this.handlers.push(cb)`), or undefined. */
+function storingCollectionName(call: ts.CallExpression): string | undefined {
+  const callee = skipOuterExpressions(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !call.arguments.some((_, position) => storesArgument(ts, call, position))) return undefined;
+  const collection = skipOuterExpressions(callee.expression);
+  return ts.isPropertyAccessExpression(collection) ? collection.name.text : ts.isIdentifier(collection) ? collection.text : undefined;
 }
 
 export interface UpdateInfo {
@@ -500,7 +532,7 @@ export class AnalysisEngine {
    * source file object in the rebuilt program, and its collection is reused.
    */
   private collect(sourceFiles: readonly ts.SourceFile[]): FunctionIndex {
-    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set() };
+    const index: FunctionIndex = { units: [], byDeclaration: new Map(), constructors: new Map(), classes: [], classesByName: new Map(), accessorNames: new Set(), functionNames: new Set(), functionShorthands: [], storedFunctions: [], localCallees: new Set() };
     for (const sourceFile of sourceFiles) {
       let own = this.collected.get(sourceFile);
       if (!own) {
@@ -514,6 +546,9 @@ export class AnalysisEngine {
       for (const [name, list] of own.classesByName) index.classesByName.set(name, [...(index.classesByName.get(name) ?? []), ...list]);
       for (const name of own.accessorNames) index.accessorNames.add(name);
       for (const name of own.functionNames) index.functionNames.add(name);
+      index.functionShorthands.push(...own.functionShorthands);
+      index.storedFunctions.push(...own.storedFunctions);
+      for (const name of own.localCallees) index.localCallees.add(name);
     }
     return index;
   }
@@ -782,7 +817,7 @@ export class AnalysisEngine {
     }
     this.functionNames = rawNames;
 
-    const hierarchy = new RecordingHierarchy(checker, index.classes);
+    const hierarchy = new RecordingHierarchy(checker, index);
     // The declared targets' types, from each file's keys (this update's for the files it extracts):
     // a fresh checker would otherwise be asked for every declared target's type again.
     const declaredTypeKeys = this.updates ? new Set<string>() : undefined;

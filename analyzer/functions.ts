@@ -10,6 +10,7 @@
 import { ts } from "ts-morph";
 import type { LockRef, Step } from "../core/flow.js";
 import * as lowering from "../core/lowering.js";
+import { ELEMENT_CALLBACK_METHODS, isStoredArgument } from "../core/recognition.js";
 
 export type UnitKind = "function" | "method" | "getter" | "setter" | "constructor" | "closure" | "module";
 
@@ -89,6 +90,28 @@ export interface FunctionIndex {
    * because some `const { id } = …` exists.
    */
   readonly functionNames: Set<string>;
+  /**
+   * Shorthand members of object literals that name a function of their file (`return { put, flush }`):
+   * the literal may implement an interface with them (ClassHierarchy).
+   */
+  readonly functionShorthands: ts.ShorthandPropertyAssignment[];
+  /**
+   * Functions stored in a collection for later (`this.handlers.push(cb)`, `map.set(key, cb)`): the
+   * collection as written and the stored value (an inline function, or a name of one).
+   */
+  readonly storedFunctions: StoredFunction[];
+  /**
+   * Locals that may hold a function a call returned or an element of a collection: `run` in `const
+   * run = this.runner()`, `h` in `for (const h of this.handlers)` and `handlers.forEach((h) => …)`.
+   * Only a call of one by name (`run()`) asks the checker, not a reference to it (kept apart from
+   * `functionNames`, so `f(id)` for a loop variable `id` is settled without it).
+   */
+  readonly localCallees: Set<string>;
+}
+
+export interface StoredFunction {
+  readonly collection: ts.Expression;
+  readonly value: ts.Expression;
 }
 
 /** How a name that may follow a dot is kept in `FunctionIndex.functionNames`. */
@@ -186,6 +209,34 @@ function namingOf(fn: FunctionNode): Naming | undefined {
   }
 }
 
+/**
+ * Records the functions a call stores in its receiver (`handlers.push(cb)`, the table's
+ * `CALLBACK_STORES`), and the element parameter of `handlers.forEach((h) => h())`, whose calls may
+ * invoke them.
+ */
+function noteStoredFunctions(call: ts.CallExpression, index: FunctionIndex): void {
+  const callee = skipOuterExpressions(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return;
+  if (ELEMENT_CALLBACK_METHODS.has(callee.name.text)) {
+    const callback = call.arguments[0] && skipOuterExpressions(call.arguments[0]);
+    const element = callback && isFunctionExpressionLike(callback) ? callback.parameters[0] : undefined;
+    if (element && ts.isIdentifier(element.name)) index.localCallees.add(element.name.text);
+    return;
+  }
+  if (!isStoredArgument(callee.name.text, 0) && !isStoredArgument(callee.name.text, 1)) return;
+  call.arguments.forEach((argument, position) => {
+    if (!isStoredArgument(callee.name.text, position)) return;
+    const value = skipOuterExpressions(argument);
+    if (isFunctionExpressionLike(value) || ts.isIdentifier(value) || ts.isPropertyAccessExpression(value)) index.storedFunctions.push({ collection: callee.expression, value });
+  });
+}
+
+/** `f()`, `await f()`: a value that a call returned. */
+function isCallResult(initializer: ts.Expression): boolean {
+  const node = skipOuterExpressions(initializer);
+  return ts.isCallExpression(ts.isAwaitExpression(node) ? skipOuterExpressions(node.expression) : node);
+}
+
 /** Type annotations, interfaces and type aliases: no code runs in them. */
 export function isTypeOnly(node: ts.Node): boolean {
   return lowering.isTypeOnly(ts, node);
@@ -209,6 +260,9 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
     classesByName: new Map(),
     accessorNames: new Set(),
     functionNames: new Set(),
+    functionShorthands: [],
+    storedFunctions: [],
+    localCallees: new Set(),
   };
   const classInfos = new Map<ts.ClassLikeDeclaration, ClassInfo>();
 
@@ -237,6 +291,8 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
       for (let i = children.length - 1; i >= 0; i -= 1) stack.push({ node: children[i], enclosing });
     };
     pushChildren(sourceFile, moduleUnit);
+    const shorthands: ts.ShorthandPropertyAssignment[] = [];
+    const fileFunctions = new Set<string>();
 
     while (stack.length > 0) {
       const { node, enclosing } = stack.pop()!;
@@ -249,6 +305,13 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
         list.push(node);
         index.classesByName.set(name, list);
         index.functionNames.add(name).add(memberKey(name));
+      } else if (ts.isShorthandPropertyAssignment(node)) {
+        shorthands.push(node);
+      } else if (ts.isCallExpression(node)) {
+        noteStoredFunctions(node, index);
+      } else if (ts.isForOfStatement(node) && ts.isVariableDeclarationList(node.initializer)) {
+        // `for (const handler of this.handlers) handler()` invokes what the collection holds.
+        for (const declaration of node.initializer.declarations) if (ts.isIdentifier(declaration.name)) index.localCallees.add(declaration.name.text);
       } else if (ts.isExportSpecifier(node)) {
         // `ns.name` after `import * as ns` reaches what the module exports under that name.
         index.functionNames.add(node.name.text).add(memberKey(node.name.text));
@@ -256,6 +319,9 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
         index.functionNames.add(node.name.text);
       } else if (ts.isImportClause(node) && node.name) {
         index.functionNames.add(node.name.text);
+      } else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isCallResult(node.initializer)) {
+        // `const run = this.runner(); run()` may call the closure `runner` returns.
+        index.localCallees.add(node.name.text);
       } else if (ts.isBindingElement(node) && ts.isIdentifier(node.name)) {
         index.functionNames.add(node.name.text);
       } else if ((ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) && propertyNameText(node.name) !== undefined) {
@@ -287,6 +353,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
             ...(container === undefined ? {} : { container }),
           };
           addUnit(unit);
+          if (unit.kind === "function" && unit.name !== undefined) fileFunctions.add(unit.name);
           index.byDeclaration.set(node, unit);
           if (naming.declaration) index.byDeclaration.set(naming.declaration, unit);
           if (naming.kind === "constructor" && container && ts.isClassLike(container)) index.constructors.set(container, unit);
@@ -303,6 +370,7 @@ export function collectFunctions(sourceFiles: readonly ts.SourceFile[], relative
       }
       pushChildren(node, childEnclosing);
     }
+    for (const shorthand of shorthands) if (fileFunctions.has(shorthand.name.text)) index.functionShorthands.push(shorthand);
   }
   return index;
 }

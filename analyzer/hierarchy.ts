@@ -2,9 +2,12 @@
  * Class hierarchy analysis: a call through an interface, an abstract method or an overridable
  * method may run any implementation in the program. For each class, every supertype it extends or
  * implements (transitively) maps each of its member names to the implementation the class uses.
+ * An object literal typed as an interface or class (`const s: Store = { put, flush }`, a factory
+ * `(): Store => ({ async put() { … } })`, `{ … } satisfies Store`) implements the members its
+ * contextual type declares, as a class that `implements` it does.
  */
 import { ts } from "ts-morph";
-import { propertyNameText, type ClassInfo, type FunctionUnit } from "./functions.js";
+import { propertyNameText, skipOuterExpressions, type ClassInfo, type FunctionIndex, type FunctionUnit } from "./functions.js";
 
 export class ClassHierarchy {
   /** Supertype symbol → member name → implementations in subclasses and implementers. */
@@ -14,10 +17,11 @@ export class ClassHierarchy {
 
   constructor(
     private readonly checker: ts.TypeChecker,
-    classes: readonly ClassInfo[],
+    private readonly index: Pick<FunctionIndex, "classes" | "units" | "functionShorthands" | "byDeclaration" | "storedFunctions">,
   ) {
-    for (const info of classes) this.infoByDeclaration.set(info.declaration, info);
-    for (const info of classes) this.register(info);
+    for (const info of index.classes) this.infoByDeclaration.set(info.declaration, info);
+    for (const info of index.classes) this.register(info);
+    for (const [literal, members] of objectLiteralMembers(index, checker)) this.registerLiteral(literal, members);
   }
 
   /** The class a class extends, when it is a class of the program. */
@@ -76,6 +80,47 @@ export class ClassHierarchy {
       }
     }
     return families;
+  }
+
+  private stored: Map<ts.Symbol, Set<FunctionUnit>> | undefined;
+
+  /**
+   * The functions stored in a collection (`this.handlers.push(cb)`, `map.set(key, cb)`), by the
+   * collection's symbol (a member or a variable): invoking one of its elements may run any of them.
+   */
+  storedIn(collection: ts.Symbol): readonly FunctionUnit[] {
+    if (!this.stored) {
+      this.stored = new Map();
+      for (const { collection: expression, value } of this.index.storedFunctions) {
+        const symbol = this.collectionSymbol(expression);
+        const unit = symbol && this.storedUnit(value);
+        if (!symbol || !unit) continue;
+        const units = this.stored.get(symbol);
+        if (units) units.add(unit);
+        else this.stored.set(symbol, new Set([unit]));
+      }
+    }
+    const found = this.stored.get(collection);
+    return found ? [...found] : [];
+  }
+
+  /** The symbol a collection expression names: `this.handlers` (the member), `handlers` (the variable). */
+  collectionSymbol(expression: ts.Expression): ts.Symbol | undefined {
+    const node = skipOuterExpressions(expression);
+    if (ts.isPropertyAccessExpression(node)) return this.checker.getSymbolAtLocation(node.name);
+    return ts.isIdentifier(node) ? this.symbolOf(node) : undefined;
+  }
+
+  /** The unit a stored value is: an inline function, or the function a name denotes. */
+  private storedUnit(value: ts.Expression): FunctionUnit | undefined {
+    const direct = this.index.byDeclaration.get(value);
+    if (direct) return direct;
+    const name = ts.isPropertyAccessExpression(value) ? value.name : value;
+    for (const declaration of this.symbolOf(name)?.declarations ?? []) {
+      const unit = this.index.byDeclaration.get(declaration);
+      if (unit) return unit;
+    }
+    return undefined;
   }
 
   private containerSymbol(member: ts.Declaration): ts.Symbol | undefined {
@@ -141,6 +186,26 @@ export class ClassHierarchy {
     units.add(unit);
   }
 
+  /**
+   * An object literal's function members implement the members of the same name that its
+   * contextual type declares (on the type itself or inherited from the interfaces it extends).
+   */
+  private registerLiteral(literal: ts.ObjectLiteralExpression, members: ReadonlyMap<string, readonly FunctionUnit[]>): void {
+    const contextual = this.checker.getContextualType(literal);
+    if (!contextual) return;
+    const types = contextual.isUnionOrIntersection() ? contextual.types : [contextual];
+    for (const [name, units] of members) {
+      if (name.startsWith("#")) continue;
+      for (const type of types) {
+        for (const declaration of this.checker.getPropertyOfType(type, name)?.declarations ?? []) {
+          if (declaration.parent === literal || declaration.getSourceFile().isDeclarationFile) continue;
+          const container = this.containerSymbol(declaration);
+          if (container) for (const unit of units) this.add(container, name, unit);
+        }
+      }
+    }
+  }
+
   private register(info: ClassInfo): void {
     const chain: ts.ClassLikeDeclaration[] = [];
     for (let current: ts.ClassLikeDeclaration | undefined = info.declaration; current && !chain.includes(current); current = this.baseClassOf(current)) {
@@ -180,4 +245,32 @@ export class ClassHierarchy {
       }
     }
   }
+}
+
+/**
+ * The function members of each object literal of the program, by name: its own (`{ put: async () => …,
+ * flush() {} }`) and the functions its shorthand members name (`return { put, flush }`).
+ */
+function objectLiteralMembers(index: Pick<FunctionIndex, "units" | "functionShorthands" | "byDeclaration">, checker: ts.TypeChecker): Map<ts.ObjectLiteralExpression, Map<string, FunctionUnit[]>> {
+  const literals = new Map<ts.ObjectLiteralExpression, Map<string, FunctionUnit[]>>();
+  const add = (literal: ts.ObjectLiteralExpression, name: string, unit: FunctionUnit): void => {
+    let members = literals.get(literal);
+    if (!members) {
+      members = new Map();
+      literals.set(literal, members);
+    }
+    const list = members.get(name);
+    if (list) list.push(unit);
+    else members.set(name, [unit]);
+  };
+  for (const unit of index.units) {
+    const container = unit.container;
+    if (container && ts.isObjectLiteralExpression(container) && unit.name !== undefined && (unit.kind === "method" || unit.kind === "getter" || unit.kind === "setter")) add(container, unit.name, unit);
+  }
+  for (const shorthand of index.functionShorthands) {
+    const declaration = checker.getShorthandAssignmentValueSymbol(shorthand)?.valueDeclaration;
+    const unit = declaration && index.byDeclaration.get(declaration);
+    if (unit) add(shorthand.parent, shorthand.name.text, unit);
+  }
+  return literals;
 }

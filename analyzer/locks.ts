@@ -15,38 +15,39 @@
  */
 import { relative } from "node:path";
 import { ts } from "ts-morph";
-import { lockKindOf, type LockRef } from "../core/flow.js";
-import { isFunctionExpressionLike, isInlineCallback, isTypeOnly, type LockAction } from "../core/lowering.js";
+import type { LockRef } from "../core/flow.js";
+import type { LockAction } from "../core/lowering.js";
 import {
   CALLBACK_METHODS,
   COLLECTION_LOOKUPS,
-  forwardingMethodShape,
-  KEY_ARGUMENT,
   libraryOfCreation,
   libraryOfShape,
   libraryOfTypeName,
+  joinLookupKeys,
   lockCollectionOf,
   lookupKeyArgument,
-  methodShape,
   wrappedLockArgument,
+  type LockCollection,
   type LockLibrary,
   type MethodShape,
 } from "../core/recognition.js";
 import { allMethodNames, classifyMethod, memberNameOf, moduleTargetKey, typeTargets, type DeclaredLock, type LockKind, type Policy } from "../core/policy.js";
 import { typeTargetOfType } from "../core/type-targets.js";
+import { wrapperClassOf, type WrapperClass, type WrapperHost } from "../core/wrappers.js";
 import { propertyNameText, skipOuterExpressions } from "./functions.js";
 /** How far `const a = b; const b = this.lock` alias chains are followed. */
 const MAX_ALIAS_DEPTH = 8;
+/** How deep collections of collections of locks are followed (`Map<string, Map<string, Mutex>>` is 1). */
+const MAX_COLLECTION_DEPTH = 3;
 
 /**
- * A class of the program that is a lock of its own (core/recognition.ts, `forwardingMethodShape`):
- * its methods that run their callback parameter under a lock the instance holds, by name.
+ * One level of a collection of locks: how an element is looked up (core/recognition.ts
+ * `LockCollection`); `any`: by any lookup (`get(key)`, `[key]`), for a declared keyed target whose
+ * elements' type is not known.
  */
-interface WrapperClass {
-  readonly kind: LockKind | undefined;
-  readonly methodShapes: ReadonlyMap<string, MethodShape>;
-}
+type CollectionLevel = Pick<LockCollection, "lookup" | "keyArgument" | "indexed"> & { readonly any?: true };
 
+const ANY_LEVEL: readonly CollectionLevel[] = Object.freeze([{ any: true }]);
 
 export class LockResolver {
   /** Every method name that may acquire or release a lock; other calls are never lock calls. */
@@ -115,11 +116,12 @@ export class LockResolver {
       const lockArgument = calleeName === undefined ? undefined : wrappedLockArgument(calleeName);
       if (lockArgument !== undefined && node.arguments.length > lockArgument) return this.resolve(node.arguments[lockArgument], depth + 1);
       if (ts.isPropertyAccessExpression(callee) && COLLECTION_LOOKUPS.has(callee.name.text)) {
-        const lookup = this.lookup(node, callee, depth);
+        const lookup = this.lookup(node, depth);
         if (lookup) return lookup;
       }
       return this.returnedLock(node, depth);
     }
+    if (ts.isElementAccessExpression(node)) return this.lookup(node, depth);
     // `this.locks.get(id) ?? new Mutex()`: the lock found, or a fresh one that is not yet anyone's.
     if (ts.isBinaryExpression(node) && isFallbackOperator(node.operatorToken.kind) && isCreation(node.right)) return this.resolve(node.left, depth + 1);
     if (ts.isPropertyAccessExpression(node)) {
@@ -148,19 +150,47 @@ export class LockResolver {
   }
 
   /**
-   * `this.locks.get(id)` on a collection of locks (`Map<string, Mutex>`, core/recognition.ts
-   * `LOCK_COLLECTIONS`): one lock class per collection, the lookup key's text telling its locks apart.
+   * `this.locks.get(id)`, `this.locks[i]`, `this.locks.get(org)?.get(id)` on a collection of locks
+   * (`Map<string, Mutex>`, `Mutex[]`, nested maps; core/recognition.ts `LOCK_COLLECTIONS`): one lock
+   * class per collection, the lookup keys' text telling its locks apart.
    */
-  private lookup(call: ts.CallExpression, callee: ts.PropertyAccessExpression, depth: number): LockRef | undefined {
-    const collection = this.collectionOf(callee.expression, callee, depth + 1);
-    const key = collection && call.arguments[collection.keyArgument];
-    return collection && key ? { ...collection.lock, lookupKey: key.getText() } : undefined;
+  private lookup(access: ts.CallExpression | ts.ElementAccessExpression, depth: number): LockRef | undefined {
+    const found = this.lookedUp(access, depth);
+    return found && found.levels.length === 0 ? { ...found.lock, lookupKey: found.key } : undefined;
   }
 
-  /** The lock class of a collection of locks an expression denotes (a member or module-level variable), with its lookup's key argument. */
-  private collectionOf(expression: ts.Expression, callee: ts.PropertyAccessExpression, depth: number): { lock: LockRef; keyArgument: number } | undefined {
+  /**
+   * What a lookup reaches: the lock class, the key so far and the collection levels still to go
+   * (none: a lock). `get(key)` matches a level with that lookup method, `[key]` an indexed one.
+   */
+  private lookedUp(access: ts.CallExpression | ts.ElementAccessExpression, depth: number): { lock: LockRef; key: string; levels: readonly CollectionLevel[] } | undefined {
+    const indexed = ts.isElementAccessExpression(access);
+    const callee = indexed ? undefined : skipOuterExpressions(access.expression);
+    if (callee && !ts.isPropertyAccessExpression(callee)) return undefined;
+    const method = callee?.name.text;
+    const collection = this.collectionAt(indexed ? access.expression : callee!.expression, depth + 1);
+    const [level, ...rest] = collection?.levels ?? [];
+    if (!collection || !level) return undefined;
+    let keyNode: ts.Expression | undefined;
+    if (indexed) keyNode = level.any || level.indexed ? access.argumentExpression : undefined;
+    else if (level.any || level.lookup === method) {
+      const keyArgument = level.keyArgument ?? lookupKeyArgument(method!);
+      keyNode = keyArgument === undefined ? undefined : access.arguments[keyArgument];
+    }
+    if (!keyNode) return undefined;
+    const text = keyNode.getText();
+    return { lock: collection.lock, key: collection.key === undefined ? text : joinLookupKeys(collection.key, text), levels: rest };
+  }
+
+  /** The lock class a collection expression holds, with the levels from it down to its locks (and the keys of the levels above, for a nested one). */
+  private collectionAt(expression: ts.Expression, depth: number): { lock: LockRef; key?: string; levels: readonly CollectionLevel[] } | undefined {
     if (depth > MAX_ALIAS_DEPTH) return undefined;
     const node = skipOuterExpressions(expression);
+    // `this.locks.get(org)` of a `Map<string, Map<string, Mutex>>`: a collection one level down.
+    if (ts.isCallExpression(node) || ts.isElementAccessExpression(node)) {
+      const found = this.lookedUp(node, depth + 1);
+      return found && found.levels.length > 0 ? found : undefined;
+    }
     const nameNode = ts.isPropertyAccessExpression(node) ? node.name : ts.isIdentifier(node) ? node : undefined;
     let symbol = nameNode && this.checker.getSymbolAtLocation(nameNode);
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
@@ -169,7 +199,7 @@ export class LockResolver {
     if (ts.isVariableDeclaration(declaration) && !isModuleLevel(declaration)) {
       // `const locks = this.locks`
       const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
-      return isConst && declaration.initializer ? this.collectionOf(declaration.initializer, callee, depth + 1) : undefined;
+      return isConst && declaration.initializer ? this.collectionAt(declaration.initializer, depth + 1) : undefined;
     }
     const member = memberTarget(declaration);
     const target =
@@ -185,10 +215,19 @@ export class LockResolver {
     // how that lock works: its instances are the locks, not the mutexes it keeps.
     if (!declared && member && this.hasLockShape(declaration)) return undefined;
     // A declared keyed target is looked up by key whatever its elements' type says (as the ESLint rules do).
-    const keyArgument = element?.keyArgument ?? (declared?.kind === "keyed" ? lookupKeyArgument(callee.name.text) : undefined);
-    if (keyArgument === undefined) return undefined;
+    const levels = element?.levels ?? (declared?.kind === "keyed" ? ANY_LEVEL : undefined);
+    if (levels === undefined) return undefined;
     const base: LockRef = declared ? { key: declared.id, declared } : { key: target, kind: "keyed" };
-    return { lock: element?.methodShapes ? { ...base, methodShapes: element.methodShapes } : base, keyArgument };
+    return { lock: element?.methodShapes ? { ...base, methodShapes: element.methodShapes } : base, levels };
+  }
+
+  /** `m` in `for (const m of this.locks)` over a collection of locks: one of its locks, the loop variable's name its key. */
+  private iterated(declaration: ts.VariableDeclaration, depth: number): LockRef | undefined {
+    const loop = declaration.parent.parent;
+    if (!ts.isForOfStatement(loop) || !ts.isIdentifier(declaration.name)) return undefined;
+    const collection = this.collectionAt(loop.expression, depth + 1);
+    if (!collection || collection.levels.length !== 1) return undefined;
+    return { ...collection.lock, lookupKey: collection.key === undefined ? declaration.name.text : joinLookupKeys(collection.key, declaration.name.text) };
   }
 
   /** Whether the class a member belongs to has one of the table's lock shapes (`acquire` and `release`). */
@@ -201,27 +240,40 @@ export class LockResolver {
   }
 
   /**
-   * Whether a declaration holds a collection whose elements are locks: by the element type
-   * (`Map<string, Mutex>`), or, when that type is not known, by the element type written in the
-   * annotation or the `new Map<string, Mutex>()` initializer, imported from a lock library.
+   * Whether a declaration holds a collection whose elements are locks, or collections of them: by
+   * the element type (`Map<string, Mutex>`, `Mutex[]`), or, when that type is not known, by the
+   * element type written in the annotation or the `new Map<string, Mutex>()` initializer, imported
+   * from a lock library.
    */
-  private collectionElement(nameNode: ts.Node, declaration: ts.Node): { keyArgument: number; methodShapes?: ReadonlyMap<string, MethodShape> } | undefined {
+  private collectionElement(nameNode: ts.Node, declaration: ts.Node): { levels: readonly CollectionLevel[]; methodShapes?: ReadonlyMap<string, MethodShape> } | undefined {
     const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(nameNode));
+    const typed = this.collectionLevels(type, 0);
+    if (typed) return typed;
     const symbol = type.getSymbol() ?? type.aliasSymbol;
     const collection = symbol && lockCollectionOf(symbol.getName());
     if (!collection) return undefined;
-    const elementType = this.checker.getTypeArguments(type as ts.TypeReference)[collection.typeArgument];
-    if (elementType) {
-      const wrapper = this.wrapperOfType(elementType);
-      if (wrapper) return { keyArgument: collection.keyArgument, methodShapes: wrapper.methodShapes };
-      if (this.lockTypeOfType(elementType) !== undefined) return { keyArgument: collection.keyArgument };
-    }
     const written = (declaration as { type?: ts.TypeNode }).type;
     const initializer = (declaration as { initializer?: ts.Expression }).initializer;
     const created = initializer && skipOuterExpressions(initializer);
     const typeArguments = written && ts.isTypeReferenceNode(written) ? written.typeArguments : created && ts.isNewExpression(created) ? created.typeArguments : undefined;
     const elementNode = typeArguments?.[collection.typeArgument];
-    return elementNode && this.libraryOfTypeNode(elementNode) ? { keyArgument: collection.keyArgument } : undefined;
+    return elementNode && this.libraryOfTypeNode(elementNode) ? { levels: [collection] } : undefined;
+  }
+
+  /** The collection levels from a type down to its locks (`Map<string, Map<string, Mutex>>`: two), or undefined when its elements are no locks. */
+  private collectionLevels(type: ts.Type, depth: number): { levels: readonly CollectionLevel[]; methodShapes?: ReadonlyMap<string, MethodShape> } | undefined {
+    if (depth > MAX_COLLECTION_DEPTH) return undefined;
+    const symbol = type.getSymbol() ?? type.aliasSymbol;
+    const collection = symbol && lockCollectionOf(symbol.getName());
+    const elementType = collection && this.checker.getTypeArguments(type as ts.TypeReference)[collection.typeArgument];
+    if (!collection || !elementType) return undefined;
+    const element = this.checker.getNonNullableType(elementType);
+    const wrapper = this.wrapperOfType(element);
+    if (wrapper) return { levels: [collection], methodShapes: wrapper.methodShapes };
+    // Nested first: the type of a declared collection target (`Map`) is a declared target's type too.
+    const inner = this.collectionLevels(element, depth + 1);
+    if (inner) return { ...inner, levels: [collection, ...inner.levels] };
+    return this.lockTypeOfType(element) !== undefined ? { levels: [collection] } : undefined;
   }
 
   /**
@@ -293,7 +345,7 @@ export class LockResolver {
     return this.wrapperOfType(this.checker.getNonNullableType(this.checker.getTypeAtLocation(node)));
   }
 
-  /** The wrapper class a type is an instance of: a class of the program (core/recognition.ts, `forwardingMethodShape`), or undefined. */
+  /** The wrapper class a type is an instance of: a class of the program (core/wrappers.ts), or undefined. */
   private wrapperOfType(type: ts.Type): WrapperClass | undefined {
     const declaration = type.getSymbol()?.declarations?.find((node): node is ts.ClassLikeDeclaration => ts.isClassLike(node));
     if (!declaration || declaration.getSourceFile().isDeclarationFile) return undefined;
@@ -301,99 +353,28 @@ export class LockResolver {
     if (cached !== undefined) return cached ?? undefined;
     // A class whose lock member is of its own type does not make itself a wrapper.
     this.wrapperCache.set(declaration, null);
-    const methodShapes = new Map<string, MethodShape>();
-    let kind: LockKind | undefined;
-    for (const member of declaration.members) {
-      const name = propertyNameText(member.name);
-      if (name === undefined || !this.methodNames.has(name) || isStatic(member)) continue;
-      const fn = functionOf(member);
-      const forwarding = fn?.body ? this.forwarding(fn) : undefined;
-      if (!forwarding) continue;
-      methodShapes.set(name, forwarding.shape);
-      kind ??= forwarding.kind;
-    }
-    const wrapper = methodShapes.size > 0 ? { kind, methodShapes } : null;
-    this.wrapperCache.set(declaration, wrapper);
-    return wrapper ?? undefined;
+    const wrapper = wrapperClassOf(declaration, this.wrapperHost);
+    this.wrapperCache.set(declaration, wrapper ?? null);
+    return wrapper;
   }
 
-  /**
-   * How a method runs one of its function parameters under a lock of `this` (`this.lock.acquire(key,
-   * async () => { … cb() … })`, `this.mutex.runExclusive(cb)`), or undefined when it does not.
-   */
-  private forwarding(fn: ts.FunctionLikeDeclaration): { shape: MethodShape; kind: LockKind | undefined } | undefined {
-    const callbacks = new Map<ts.Symbol, number>();
-    fn.parameters.forEach((parameter, index) => {
-      if (!ts.isIdentifier(parameter.name) || parameter.dotDotDotToken) return;
-      const symbol = this.checker.getSymbolAtLocation(parameter.name);
-      const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(parameter.name));
-      if (symbol && type.getCallSignatures().length > 0) callbacks.set(symbol, index);
+  private wrapperHostOnce: WrapperHost | undefined;
+
+  /** How core/wrappers.ts asks about a class's members: with the type checker. */
+  private get wrapperHost(): WrapperHost {
+    return (this.wrapperHostOnce ??= {
+      ts,
+      lockMethodNames: this.methodNames,
+      innerLock: (receiver) => this.resolve(receiver),
+      classify: (lock, method) => this.classify(lock, method),
+      isFunctionParameter: (parameter) => this.checker.getNonNullableType(this.checker.getTypeAtLocation(parameter.name)).getCallSignatures().length > 0,
+      namesParameter: (identifier, parameter) => {
+        const symbol = this.checker.getSymbolAtLocation(identifier);
+        return symbol !== undefined && symbol === this.checker.getSymbolAtLocation(parameter.name);
+      },
     });
-    if (callbacks.size === 0) return undefined;
-    const stack: ts.Node[] = [fn.body!];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (ts.isCallExpression(node)) {
-        const found = this.forwardingCall(node, fn, callbacks);
-        if (found) return found;
-      }
-      ts.forEachChild(node, (child) => {
-        // A function that is not an inline callback runs later, if at all; types run nothing.
-        if (isTypeOnly(ts, child) || ts.isFunctionDeclaration(child) || (isFunctionExpressionLike(ts, child) && !isInlineCallback(ts, child))) return;
-        stack.push(child);
-      });
-    }
-    return undefined;
   }
 
-  private forwardingCall(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration, callbacks: ReadonlyMap<ts.Symbol, number>): { shape: MethodShape; kind: LockKind | undefined } | undefined {
-    const callee = skipOuterExpressions(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || !this.methodNames.has(callee.name.text)) return undefined;
-    const receiver = skipOuterExpressions(callee.expression);
-    if (!ts.isPropertyAccessExpression(receiver) || receiver.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
-    const inner = this.resolve(receiver);
-    if (!inner || inner.parameter) return undefined;
-    const method = callee.name.text;
-    const action = this.classify(inner, method);
-    if (action !== "write" && action !== "read") return undefined;
-    const innerKeyed = lockKindOf(inner) === "keyed" && inner.lookupKey === undefined;
-    const innerShape = inner.methodShapes?.get(method) ?? methodShape(method, innerKeyed);
-    const callbackAt = innerShape.callback === "last" ? call.arguments.length - 1 : innerShape.callback === undefined ? undefined : innerShape.callback + (innerKeyed ? 1 : 0);
-    let forwarded: number | undefined;
-    call.arguments.forEach((argument, index) => {
-      const node = skipOuterExpressions(argument);
-      if (forwarded === undefined && (index === callbackAt || isFunctionExpressionLike(ts, node))) forwarded = this.referencedCallback(node, callbacks);
-    });
-    if (forwarded === undefined) return undefined;
-    let kind = lockKindOf(inner);
-    if (innerKeyed) {
-      // Passing its first parameter on as the key makes the wrapper keyed; a fixed key makes it one lock.
-      const key = call.arguments[KEY_ARGUMENT];
-      const keyNode = key && skipOuterExpressions(key);
-      const first = fn.parameters[KEY_ARGUMENT];
-      const passesKey = keyNode !== undefined && ts.isIdentifier(keyNode) && first !== undefined && ts.isIdentifier(first.name) && this.checker.getSymbolAtLocation(keyNode) === this.checker.getSymbolAtLocation(first.name);
-      kind = passesKey ? "keyed" : "mutex";
-      if (passesKey && forwarded === KEY_ARGUMENT) return undefined;
-    }
-    return { shape: forwardingMethodShape(innerShape, forwarded, kind === "keyed"), kind };
-  }
-
-  /** The index of the callback parameter an argument is or mentions (`cb`, `() => context.with(ctx, cb)`), or undefined. */
-  private referencedCallback(node: ts.Node, callbacks: ReadonlyMap<ts.Symbol, number>): number | undefined {
-    const stack: ts.Node[] = [node];
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (ts.isIdentifier(current)) {
-        const symbol = this.checker.getSymbolAtLocation(current);
-        const index = symbol && callbacks.get(symbol);
-        if (index !== undefined) return index;
-      }
-      ts.forEachChild(current, (child) => {
-        if (!isTypeOnly(ts, child)) stack.push(child);
-      });
-    }
-    return undefined;
-  }
 
   /** Without a symbol (an `any` receiver), `this.member` inside `class Class` still names `Class.member`. */
   private syntacticMember(node: ts.PropertyAccessExpression): LockRef | undefined {
@@ -410,6 +391,7 @@ export class LockResolver {
     if (cached !== undefined) return cached ?? undefined;
     // Local aliases are not cached by declaration: the initializer is resolved each time (cheap, and rare).
     if (ts.isVariableDeclaration(declaration) && !isModuleLevel(declaration)) {
+      if (ts.isForOfStatement(declaration.parent.parent)) return this.iterated(declaration, depth);
       const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
       if (isConst) return declaration.initializer ? this.resolve(declaration.initializer, depth + 1) : undefined;
       return this.getOrCreate(declaration, depth);
@@ -593,10 +575,6 @@ function isFallbackOperator(kind: ts.SyntaxKind): boolean {
 function isCreation(expression: ts.Expression): boolean {
   const node = skipOuterExpressions(expression);
   return ts.isNewExpression(node) || ts.isCallExpression(node);
-}
-
-function isStatic(member: ts.ClassElement): boolean {
-  return ts.canHaveModifiers(member) && (ts.getModifiers(member)?.some((modifier) => modifier.kind === ts.SyntaxKind.StaticKeyword) ?? false);
 }
 
 /** The function a declaration is: a function or method with a body, or a field or variable holding a function expression. */

@@ -8,7 +8,9 @@
  * `new C()` runs C's constructor or its nearest base class's; `super(...)` the base constructor.
  */
 import { ts } from "ts-morph";
-import { memberKey, skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { outerExpressionParent } from "../core/lowering.js";
+import { COLLECTION_LOOKUPS, ELEMENT_CALLBACK_METHODS } from "../core/recognition.js";
+import { isFunctionExpressionLike, isTypeOnly, memberKey, skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import type { ClassHierarchy } from "./hierarchy.js";
 
 export interface CallCounts {
@@ -28,6 +30,15 @@ export interface ResolvedCall {
 }
 
 const UNKNOWN: Callee = { kind: "unknown" };
+
+/** How far `const run = make(); run()` follows a call's result that is itself a call's result. */
+const MAX_CLOSURE_DEPTH = 4;
+
+/** The expression under parentheses, casts and one `await`. */
+function skipAwait(expression: ts.Expression): ts.Expression {
+  const node = skipOuterExpressions(expression);
+  return ts.isAwaitExpression(node) ? skipOuterExpressions(node.expression) : node;
+}
 
 const MEMBER_DECLARATION_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
   ts.SyntaxKind.MethodDeclaration,
@@ -136,6 +147,17 @@ export class CallResolver {
       const target = this.resolveReference(expression.expression, current);
       if (target) return { callee: target, external: false, argumentShift: expression.name.text === "call" ? 1 : undefined };
     }
+    // `this.runner()()`: the closures the inner call's functions return; `this.handlers.get(name)?.()`: what the collection holds.
+    if (ts.isCallExpression(expression) && !isNew) {
+      const returned = this.returnedBy(this.resolveCallee(expression, current).callee);
+      const lookup = skipOuterExpressions(expression.expression);
+      const stored = ts.isPropertyAccessExpression(lookup) && COLLECTION_LOOKUPS.has(lookup.name.text) ? this.storedIn(lookup.expression) : [];
+      return { callee: withTargets(returned, stored), external: false, argumentShift: 0 };
+    }
+    // `this.handlers[i]()`: an element of the collection.
+    if (ts.isElementAccessExpression(expression) && !ts.isStringLiteralLike(expression.argumentExpression) && !isNew) {
+      return { callee: withTargets(UNKNOWN, this.storedIn(expression.expression)), external: false, argumentShift: 0 };
+    }
     const nameNode = ts.isPropertyAccessExpression(expression)
       ? expression.name
       : ts.isElementAccessExpression(expression) && ts.isStringLiteralLike(expression.argumentExpression)
@@ -148,11 +170,69 @@ export class CallResolver {
     // import of the program has (or the function's own parameter): `parts.push()`,
     // `JSON.stringify()` and most library calls are settled without asking the checker.
     const name = nameNode.text;
-    const known = this.index.functionNames.has(nameNode === expression ? name : memberKey(name));
+    const known = nameNode === expression ? this.index.functionNames.has(name) || this.index.localCallees.has(name) : this.index.functionNames.has(memberKey(name));
     if (!known && (isNew || nameNode !== expression || this.parameterIndex(name, current) === undefined)) {
       return { callee: UNKNOWN, external: true, argumentShift: 0 };
     }
     return { ...this.fromSymbol(this.symbolAt(nameNode), current, isNew), argumentShift: 0 };
+  }
+
+  /** The functions stored in the collection an expression names (ClassHierarchy.storedIn). */
+  private storedIn(collection: ts.Expression): readonly FunctionUnit[] {
+    const symbol = this.hierarchy.collectionSymbol(collection);
+    return symbol ? this.hierarchy.storedIn(symbol) : [];
+  }
+
+  private closureDepth = 0;
+  private readonly returnedCache = new Map<FunctionUnit, readonly FunctionUnit[]>();
+
+  /** What calling the result of a call of `callee` runs: the functions its targets return (`return () => …`). */
+  private returnedBy(callee: Callee): Callee {
+    if (callee.kind !== "functions") return UNKNOWN;
+    const targets = new Set<FunctionUnit>();
+    for (const target of callee.targets) for (const closure of this.returnedFunctions(target)) targets.add(closure);
+    return targets.size > 0 ? { kind: "functions", targets: [...targets] } : UNKNOWN;
+  }
+
+  /** The units a function returns: a function written in its `return` (or as an arrow's body), or a function it names there. */
+  private returnedFunctions(unit: FunctionUnit): readonly FunctionUnit[] {
+    const cached = this.returnedCache.get(unit);
+    if (cached) return cached;
+    const found = new Set<FunctionUnit>();
+    const node = unit.node;
+    const returned: ts.Expression[] = [];
+    if (!ts.isSourceFile(node) && !ts.isClassStaticBlockDeclaration(node) && node.body) {
+      if (!ts.isBlock(node.body)) returned.push(node.body);
+      else {
+        const stack: ts.Node[] = [node.body];
+        while (stack.length > 0) {
+          const current = stack.pop()!;
+          if (ts.isReturnStatement(current) && current.expression) returned.push(current.expression);
+          ts.forEachChild(current, (child) => {
+            // A nested function's `return` is its own.
+            if (!ts.isFunctionLike(child) && !isTypeOnly(child)) stack.push(child);
+          });
+        }
+      }
+    }
+    for (const expression of returned) {
+      const value = skipAwait(expression);
+      const closure = isFunctionExpressionLike(value) ? this.index.byDeclaration.get(value) : ts.isIdentifier(value) ? this.unitNamed(value) : undefined;
+      if (closure) found.add(closure);
+    }
+    const list = [...found];
+    this.returnedCache.set(unit, list);
+    return list;
+  }
+
+  /** The unit an identifier names (a function declaration, a variable holding a function), or undefined. */
+  private unitNamed(identifier: ts.Identifier): FunctionUnit | undefined {
+    if (!this.index.functionNames.has(identifier.text)) return undefined;
+    for (const declaration of this.symbolAt(identifier)?.declarations ?? []) {
+      const unit = this.index.byDeclaration.get(declaration);
+      if (unit) return unit;
+    }
+    return undefined;
   }
 
   private isExternal(declaration: ts.Node): boolean {
@@ -170,6 +250,9 @@ export class CallResolver {
         external = true;
         continue;
       }
+      // `for (const h of this.handlers) h()`, `this.handlers.forEach((h) => h())`: an element of the collection.
+      const elements = isNew ? undefined : elementOf(declaration);
+      if (elements) for (const unit of this.storedIn(elements)) targets.add(unit);
       if (ts.isParameter(declaration) && !isNew) {
         if (declaration.parent === current.node) {
           return { callee: { kind: "parameter", index: (current.node as ts.FunctionLikeDeclaration).parameters.indexOf(declaration) }, external: false };
@@ -184,6 +267,17 @@ export class CallResolver {
       }
       const unit = this.index.byDeclaration.get(declaration);
       if (unit) targets.add(unit);
+      // `const run = this.runner(); run()`: the closures `runner` returns.
+      const initializer = !isNew && ts.isVariableDeclaration(declaration) && declaration.initializer ? skipAwait(declaration.initializer) : undefined;
+      if (initializer && ts.isCallExpression(initializer) && this.closureDepth < MAX_CLOSURE_DEPTH) {
+        this.closureDepth += 1;
+        try {
+          const returned = this.returnedBy(this.resolveCallee(initializer, current).callee);
+          if (returned.kind === "functions") for (const target of returned.targets) targets.add(target);
+        } finally {
+          this.closureDepth -= 1;
+        }
+      }
       if (MEMBER_DECLARATION_KINDS.has(declaration.kind)) {
         for (const implementation of this.hierarchy.implementationsOf(declaration)) targets.add(implementation);
       }
@@ -191,6 +285,29 @@ export class CallResolver {
     if (targets.size > 0) return { callee: { kind: "functions", targets: [...targets] }, external: false };
     return { callee: UNKNOWN, external };
   }
+}
+
+/** A callee with `extra` functions added to what it runs. */
+function withTargets(callee: Callee, extra: readonly FunctionUnit[]): Callee {
+  if (extra.length === 0) return callee;
+  const targets = new Set(callee.kind === "functions" ? callee.targets : []);
+  for (const unit of extra) targets.add(unit);
+  return { kind: "functions", targets: [...targets] };
+}
+
+/**
+ * The collection whose elements a variable or parameter is bound to: `h` in `for (const h of
+ * this.handlers)` and in `this.handlers.forEach((h) => …)` (the table's `ELEMENT_CALLBACK_METHODS`).
+ */
+function elementOf(declaration: ts.Declaration): ts.Expression | undefined {
+  if (ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && ts.isForOfStatement(declaration.parent.parent)) {
+    return declaration.parent.parent.expression;
+  }
+  if (!ts.isParameter(declaration) || declaration.parent.parameters[0] !== declaration || !isFunctionExpressionLike(declaration.parent)) return undefined;
+  const { parent, child } = outerExpressionParent(ts, declaration.parent);
+  if (!ts.isCallExpression(parent) || parent.arguments[0] !== child) return undefined;
+  const callee = skipOuterExpressions(parent.expression);
+  return ts.isPropertyAccessExpression(callee) && ELEMENT_CALLBACK_METHODS.has(callee.name.text) ? callee.expression : undefined;
 }
 
 function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {

@@ -115,6 +115,15 @@ export interface CallStep<N, C> {
   readonly flagArguments?: ReadonlyMap<number, FlagValue>;
   /** The variable the call's result is bound to (`const release = await this.lock()`): a releaser the callee may hand over. */
   readonly handle?: string;
+  /**
+   * The call starts a generator bound to `handle` (`const it = this.blocks.getMany()`), driven by
+   * hand (`await it.next()`): what the generator holds at its `yield`s (the locks its callee holds
+   * while it invokes `CONSUMER_ARGUMENT`) is held from here until the handle is finished
+   * (`it.return()`, a release of the handle) — conservatively from the call on, not from the first
+   * `next()`, and up to the end of the function when nothing finishes it (not a leak: the
+   * generator's `finally` releases it whenever it is finished or collected).
+   */
+  readonly startsGenerator?: true;
 }
 
 /**
@@ -836,11 +845,13 @@ class FlowInterpreter<N, C> {
       }
     }
     const handle = step.handle;
-    const handed = handle !== undefined ? effect?.handsOver : undefined;
+    const handed = handle === undefined ? undefined : step.startsGenerator ? effect?.heldDuringCallback?.(CONSUMER_ARGUMENT) : effect?.handsOver;
     if (!handed || handed.length === 0) return states;
-    // `const release = await this.lock()`: held from here until `release()`, as a guard of this function.
+    // `const release = await this.lock()`: held from here until `release()`, as a guard of this
+    // function; a generator's locks until `it.return()`, as someone else's to release.
+    const owned = !step.startsGenerator;
     return states.map((state) => ({
-      held: [...state.held, ...handed.map((acquisition): HeldLock<N> => ({ lock: acquisition.lock, mode: acquisition.mode, site: step.node, form: "guard", owned: true, handle }))],
+      held: [...state.held, ...handed.map((acquisition): HeldLock<N> => ({ lock: acquisition.lock, mode: acquisition.mode, site: step.node, form: "guard", owned, handle }))],
       released: state.released.filter((r) => r !== `h:${handle}`),
     }));
   }

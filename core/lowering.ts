@@ -21,9 +21,12 @@
  *   `acquireAsync()`), released by `m.release()`;
  * - try-locks (`tryAcquire()`, which never waits): held in `if (lock.tryAcquire()) { … }` and after
  *   `if (!lock.tryAcquire()) return;`; elsewhere held from the call on, not tracked for release;
- * - task boundaries (timers, `process.nextTick`, event registration, `void expr`) become `spawn` steps;
+ * - task boundaries (timers, `process.nextTick`, event registration, routes with a path, `void expr`)
+ *   become `spawn` steps;
  * - inline function arguments run during the call (`callbacks`), and so do functions passed by
- *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback.
+ *   reference (`xs.forEach(this.visit)`), as a call to that function inside the callback — except
+ *   where the call stores them in its receiver (`handlers.push(cb)`, `map.set(key, cb)`: the table's
+ *   `CALLBACK_STORES`): a stored inline function is a unit of its own, and storing runs nothing.
  */
 import type * as TS from "typescript";
 import { CONSUMER_ARGUMENT, lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
@@ -31,6 +34,8 @@ import { namedTargetKey, type LockKind, type MethodCategory } from "./policy.js"
 import {
   DISPOSE_SYMBOL_OWNER,
   DISPOSE_SYMBOLS,
+  GENERATOR_FINISH_METHODS,
+  isStoredArgument,
   isTaskBoundaryCall,
   KEY_ARGUMENT,
   methodShape,
@@ -65,6 +70,7 @@ const TYPESCRIPT_MEMBERS = [
   "isObjectLiteralExpression",
   "isParenthesizedExpression",
   "isPrefixUnaryExpression",
+  "isPrivateIdentifier",
   "isPropertyAccessExpression",
   "isPropertyAssignment",
   "isPropertyDeclaration",
@@ -247,9 +253,18 @@ export function isFunctionExpressionLike(ts: TypeScript, node: TS.Node): node is
 export function isInlineCallback(ts: TypeScript, fn: TS.ArrowFunction | TS.FunctionExpression): boolean {
   const { parent, child } = outerExpressionParent(ts, fn);
   if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
-    return parent.expression === child || (parent.arguments?.includes(child as TS.Expression) ?? false);
+    if (parent.expression === child) return true;
+    const index = parent.arguments?.indexOf(child as TS.Expression) ?? -1;
+    // `this.handlers.push(async () => …)`: stored for later, a unit of its own (run where an element is invoked).
+    return index >= 0 && !(ts.isCallExpression(parent) && storesArgument(ts, parent, index));
   }
   return false;
+}
+
+/** Whether a call stores its argument `index` in its receiver (`handlers.push(cb)`, `map.set(key, cb)`): it does not run it. */
+export function storesArgument(ts: TypeScript, call: TS.CallExpression, index: number): boolean {
+  const callee = skipOuterExpressions(ts, call.expression);
+  return ts.isPropertyAccessExpression(callee) && isStoredArgument(callee.name.text, index);
 }
 
 /** The expression under any parentheses, casts and one `await`. */
@@ -443,7 +458,9 @@ function isTaskBoundary(ts: TypeScript, call: TS.CallExpression): boolean {
   if (ts.isIdentifier(callee)) return isTaskBoundaryCall(callee.text, false, undefined);
   if (!ts.isPropertyAccessExpression(callee)) return false;
   const receiver = skipOuterExpressions(ts, callee.expression);
-  return isTaskBoundaryCall(callee.name.text, true, ts.isIdentifier(receiver) ? receiver.text : undefined);
+  const first = call.arguments[0] && skipOuterExpressions(ts, call.arguments[0]);
+  const pathFirst = first !== undefined && (ts.isStringLiteralLike(first) || first.kind === ts.SyntaxKind.TemplateExpression);
+  return isTaskBoundaryCall(callee.name.text, true, ts.isIdentifier(receiver) ? receiver.text : undefined, pathFirst);
 }
 
 /** What a `break` leaves: a loop (a `break` step for the core), or a switch or labeled block (no step). */
@@ -744,7 +761,10 @@ class UnitWalker<C, U> {
       if (handle === undefined || isUsing || !ts.isCallExpression(call)) continue;
       const index = out.findIndex((step, at) => at >= from && step.type === "call" && step.node === call);
       if (index < 0) continue;
-      out[index] = { ...(out[index] as Extract<LockStep<C>, { type: "call" }>), handle };
+      const step = out[index] as Extract<LockStep<C>, { type: "call" }>;
+      // `const it = this.getMany()`: a generator driven by hand holds what it holds at its yields until `it.return()`.
+      const startsGenerator = skipOuterExpressions(ts, initializer) === call && this.host.runsConsumer?.(step.callee) === true;
+      out[index] = startsGenerator ? { ...step, handle, startsGenerator } : { ...step, handle };
       this.handedHandles.add(handle);
     }
   }
@@ -1116,11 +1136,13 @@ class UnitWalker<C, U> {
     const ts = this.ts;
     const callee = skipOuterExpressions(ts, call.expression);
     // Releasing a guard or releaser: `release()`, `guard.release()`, `guard[Symbol.dispose]()`.
-    if (ts.isIdentifier(callee) && (this.handles.has(callee.text) || this.handedHandles.has(callee.text))) {
+    if (ts.isIdentifier(callee) && this.handles.has(callee.text)) {
       for (const arg of call.arguments) this.expression(arg, out);
       out.push({ type: "release", node: call, handle: callee.text });
       return;
     }
+    // `const run = this.runner(); run()`: a releaser the call handed over, or a closure it returned (a call).
+    if (ts.isIdentifier(callee) && this.handedHandles.has(callee.text)) out.push({ type: "release", node: call, handle: callee.text });
     if (
       (ts.isPropertyAccessExpression(callee) && this.host.releaseNames.has(callee.name.text)) ||
       (ts.isElementAccessExpression(callee) && isSymbolDispose(ts, callee.argumentExpression))
@@ -1131,6 +1153,11 @@ class UnitWalker<C, U> {
         return;
       }
       // `guard.release()` on what a call handed over: a release, and still a call of whatever `release` is.
+      if (ts.isIdentifier(receiver) && this.handedHandles.has(receiver.text)) out.push({ type: "release", node: call, handle: receiver.text });
+    }
+    // `it.return()` on a generator driven by hand: its `finally` releases what it held at its yield.
+    if (ts.isPropertyAccessExpression(callee) && GENERATOR_FINISH_METHODS.has(callee.name.text)) {
+      const receiver = skipOuterExpressions(ts, callee.expression);
       if (ts.isIdentifier(receiver) && this.handedHandles.has(receiver.text)) out.push({ type: "release", node: call, handle: receiver.text });
     }
     const lockCall = this.lockCallOf(call);
@@ -1156,7 +1183,7 @@ class UnitWalker<C, U> {
       this.expression(callee, out);
     }
     const resolved = this.host.resolveCall(call, this.unit);
-    this.arguments(call.arguments, resolved.argumentShift, callbacks, out);
+    this.arguments(call.arguments, resolved.argumentShift, callbacks, out, call);
     if (resolved.callee !== undefined || callbacks.length > 0) {
       out.push(this.callStep(call, resolved.callee ?? this.host.unknownCallee, callbacks, resolved.callee !== undefined ? this.flagArguments(call.arguments, resolved.argumentShift) : undefined));
     }
@@ -1190,11 +1217,15 @@ class UnitWalker<C, U> {
     if (resolved.callee !== undefined || callbacks.length > 0) out.push(this.callStep(node, resolved.callee ?? this.host.unknownCallee, callbacks));
   }
 
-  /** Arguments are evaluated before the call; functions among them run during it. */
-  private arguments(args: readonly TS.Expression[], shift: number | undefined, callbacks: CallbackArgument<TS.Node, C>[], out: LockStep<C>[]): void {
+  /** Arguments are evaluated before the call; functions among them run during it, unless the call stores them (`handlers.push(cb)`). */
+  private arguments(args: readonly TS.Expression[], shift: number | undefined, callbacks: CallbackArgument<TS.Node, C>[], out: LockStep<C>[], call?: TS.CallExpression): void {
     const ts = this.ts;
     args.forEach((arg, i) => {
       const node = skipOuterExpressions(ts, arg);
+      if (call && storesArgument(ts, call, i)) {
+        this.expression(arg, out);
+        return;
+      }
       const argIndex = shift === undefined ? -1 : i - shift;
       if (isFunctionExpressionLike(ts, node)) {
         callbacks.push({ argIndex, body: this.functionBody(node) });

@@ -297,6 +297,11 @@ export interface TaskBoundary {
   readonly called: "function" | "method";
   /** Only on this receiver (`process.nextTick`), a plain identifier. */
   readonly receiver?: string;
+  /**
+   * Only when the first argument is a path, a string or template literal (`router.get("/x", handler)`):
+   * `map.get(key)` and `cache.get(key, load)` register nothing.
+   */
+  readonly pathFirst?: true;
 }
 
 export const TASK_BOUNDARIES: readonly TaskBoundary[] = [
@@ -312,26 +317,78 @@ export const TASK_BOUNDARIES: readonly TaskBoundary[] = [
   { name: "addEventListener", called: "method" },
   { name: "prependListener", called: "method" },
   { name: "prependOnceListener", called: "method" },
+  { name: "addListener", called: "method" },
+  // Routes (express, koa-router, fastify): the handler runs when a request comes, not during the call.
+  { name: "get", called: "method", pathFirst: true },
+  { name: "post", called: "method", pathFirst: true },
+  { name: "put", called: "method", pathFirst: true },
+  { name: "delete", called: "method", pathFirst: true },
+  { name: "patch", called: "method", pathFirst: true },
+  { name: "head", called: "method", pathFirst: true },
+  { name: "options", called: "method", pathFirst: true },
+  { name: "all", called: "method", pathFirst: true },
+  { name: "use", called: "method", pathFirst: true },
 ];
 
 /** Calls whose function arguments run later, as a task of their own (`setTimeout(fn)`, `timers.setTimeout(fn)`). */
 export const TIMER_FUNCTIONS: ReadonlySet<string> = new Set(TASK_BOUNDARIES.filter((b) => b.called === "function").map((b) => b.name));
 
 /** Event registration: the handler runs when the event fires, not during the call. */
-export const EVENT_REGISTRATION_METHODS: ReadonlySet<string> = new Set(TASK_BOUNDARIES.filter((b) => b.called === "method" && b.receiver === undefined).map((b) => b.name));
+export const EVENT_REGISTRATION_METHODS: ReadonlySet<string> = new Set(TASK_BOUNDARIES.filter((b) => b.called === "method" && b.receiver === undefined && !b.pathFirst).map((b) => b.name));
 
 /**
  * Whether a call's function arguments cross a task boundary: timers, `queueMicrotask`,
- * `process.nextTick`, and event registration. `receiver` is the plain identifier before the dot
- * (`process` in `process.nextTick`), undefined for a bare call or a complex receiver.
+ * `process.nextTick`, event registration and routes. `receiver` is the plain identifier before the
+ * dot (`process` in `process.nextTick`), undefined for a bare call or a complex receiver;
+ * `pathFirst`: the first argument is a string or template literal.
  */
-export function isTaskBoundaryCall(calleeName: string, isMemberCall: boolean, receiver: string | undefined): boolean {
+export function isTaskBoundaryCall(calleeName: string, isMemberCall: boolean, receiver: string | undefined, pathFirst = false): boolean {
   return TASK_BOUNDARIES.some(
     (boundary) =>
       boundary.name === calleeName &&
+      (!boundary.pathFirst || pathFirst) &&
       (isMemberCall ? boundary.receiver === undefined || boundary.receiver === receiver : boundary.called === "function"),
   );
 }
+
+/** Methods that finish a generator driven by hand (`it.return()`, `it.throw(error)`): its `finally` runs, releasing what it held at its `yield`. */
+export const GENERATOR_FINISH_METHODS: ReadonlySet<string> = new Set(["return", "throw"]);
+
+// ---- functions kept for later ----
+
+/**
+ * A method that stores a function in its receiver, a collection (`this.handlers.push(cb)`,
+ * `map.set(key, cb)`, `set.add(cb)`): storing runs nothing; whoever invokes an element later runs it.
+ */
+export interface CallbackStore {
+  readonly name: string;
+  /** The argument that is stored: its position, or `any` for every argument (`push(a, b)`). */
+  readonly argument: number | "any";
+}
+
+export const CALLBACK_STORES: readonly CallbackStore[] = [
+  // Array
+  { name: "push", argument: "any" },
+  { name: "unshift", argument: "any" },
+  // Map, WeakMap
+  { name: "set", argument: 1 },
+  // Set
+  { name: "add", argument: 0 },
+];
+
+const storedArguments = new Map<string, number | "any">(CALLBACK_STORES.map((store) => [store.name, store.argument]));
+
+/** Whether argument `index` of a method call named `method` is stored in the receiver, not run. */
+export function isStoredArgument(method: string, index: number): boolean {
+  const argument = storedArguments.get(method);
+  return argument !== undefined && (argument === "any" || argument === index);
+}
+
+/**
+ * Methods of a collection that hand each element to their callback's first parameter
+ * (`handlers.forEach((h) => h())`): invoking that parameter invokes an element.
+ */
+export const ELEMENT_CALLBACK_METHODS: ReadonlySet<string> = new Set(["forEach", "map", "flatMap", "filter", "find", "some", "every"]);
 
 // ---- lookups derived from the table ----
 
@@ -432,19 +489,29 @@ export function forwardingMethodShape(inner: MethodShape, callbackParameter: num
 
 /**
  * Collections of locks: a value of one of these types whose element type (`typeArgument`) is a lock
- * holds one lock class (`Map<string, Mutex>`: keyed by the lookup key); `lookup(key)` on it is one of
- * its locks, the key at `keyArgument` telling them apart.
+ * — or itself such a collection (`Map<string, Map<string, Mutex>>`) — holds one lock class, keyed by
+ * the lookup key: `lookup(key)` on it is one of its locks, the key at `keyArgument` telling them
+ * apart (nested lookups join their keys: `locks.get(org)?.get(id)` is the lock `org, id`); an
+ * `indexed` collection is looked up by element access (`this.locks[i]`, the index its key); one with
+ * neither is reached by iterating it (`for (const m of set)`: the loop variable's name its key).
  */
 export interface LockCollection {
   readonly typeName: string;
   readonly typeArgument: number;
-  readonly lookup: string;
-  readonly keyArgument: number;
+  /** The method that looks an element up by key, if any. */
+  readonly lookup?: string;
+  readonly keyArgument?: number;
+  /** Looked up by element access: `locks[i]`. */
+  readonly indexed?: true;
 }
 
 export const LOCK_COLLECTIONS: readonly LockCollection[] = [
   { typeName: "Map", typeArgument: 1, lookup: "get", keyArgument: 0 },
   { typeName: "WeakMap", typeArgument: 1, lookup: "get", keyArgument: 0 },
+  { typeName: "Array", typeArgument: 0, indexed: true },
+  { typeName: "ReadonlyArray", typeArgument: 0, indexed: true },
+  { typeName: "Set", typeArgument: 0 },
+  { typeName: "ReadonlySet", typeArgument: 0 },
 ];
 
 /** The collection kind of a type named `typeName`, or undefined. */
@@ -453,11 +520,16 @@ export function lockCollectionOf(typeName: string): LockCollection | undefined {
 }
 
 /** Method names that look a lock up in a collection of locks (`get`). */
-export const COLLECTION_LOOKUPS: ReadonlySet<string> = new Set(LOCK_COLLECTIONS.map((collection) => collection.lookup));
+export const COLLECTION_LOOKUPS: ReadonlySet<string> = new Set(LOCK_COLLECTIONS.flatMap((collection) => (collection.lookup === undefined ? [] : [collection.lookup])));
 
 /** The key argument of a collection lookup of this name (`get(key)`: 0), or undefined for any other method. */
 export function lookupKeyArgument(method: string): number | undefined {
   return LOCK_COLLECTIONS.find((collection) => collection.lookup === method)?.keyArgument;
+}
+
+/** The text of a nested lookup's key: the keys of each level, outermost first (`org, id`). */
+export function joinLookupKeys(outer: string, inner: string): string {
+  return `${outer}, ${inner}`;
 }
 
 const wrappers = new Map<string, number>();

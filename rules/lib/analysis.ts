@@ -6,7 +6,7 @@
  */
 import type { TSESLint, TSESTree } from "@typescript-eslint/utils";
 import type * as TS from "typescript";
-import { analyzeFlow, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type Step } from "../../core/flow.js";
+import { analyzeFlow, CONSUMER_ARGUMENT, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type Step } from "../../core/flow.js";
 import { isFatalLoweringError } from "../../core/lowering.js";
 import { sourceExcerpt, type ConflictSource } from "../../core/messages.js";
 import type { Policy, SuffixToken } from "../../core/policy.js";
@@ -68,7 +68,9 @@ function analyze(env: LockEnv, mentions: readonly number[]): FileLockAnalysis {
   if (!extraction) return { policy: env.policy, env, functions: [], findings: [], failures: [], suffixTokens: () => NO_TOKENS };
   const failures = [...extraction.failures];
   const suffixTokens = suffixMemo(env.policy);
-  const resolveCall = callResolver(suffixTokens);
+  const heldAtYield = new Map<string, readonly LockAcquisition[]>();
+  const resolveCall = callResolver(suffixTokens, heldAtYield);
+  recordHeldAtYield(extraction.functions, resolveCall, heldAtYield);
   const functions: AnalyzedFunction[] = [];
   for (const extracted of extraction.functions) {
     try {
@@ -138,11 +140,49 @@ function suffixMemo(policy: Policy): (name: string) => readonly SuffixToken[] {
 
 const NO_TOKENS: readonly SuffixToken[] = Object.freeze([]);
 
-/** What a call takes, as its callee's name says: `add_rsw` acquires rs for writing. */
-function callResolver(suffixTokens: (name: string) => readonly SuffixToken[]): CallResolver {
+/** A generator's consumer: a call that takes nothing itself, kept (not compacted away) so that what is held there is seen. */
+const CONSUMER_EFFECT: CallEffect = Object.freeze({ label: "consumer", acquires: [] });
+
+/**
+ * What each generator of the file holds at its `yield`s, by name (`getMany_bsr` holds bs:r): the
+ * shared interpreter runs each generator and notes the held set at every call of its consumer. Two
+ * rounds, so a generator delegating to one declared after it (`yield* this.getMany_bsr()`) sees it.
+ */
+function recordHeldAtYield(functions: readonly ExtractedFunction[], resolveCall: CallResolver, heldAtYield: Map<string, readonly LockAcquisition[]>): void {
+  const generators = functions.filter((fn) => fn.name && "generator" in fn.node && fn.node.generator);
+  if (generators.length === 0) return;
+  for (let round = 0; round < 2; round += 1) {
+    for (const generator of generators) {
+      const held = new Map<string, LockAcquisition>();
+      analyzeFlow(generator.steps, {
+        resolveCall,
+        onCall: (step, locks) => {
+          if (!step.callee.consumer) return;
+          for (const lock of locks) {
+            const known = held.get(lock.lock.key);
+            if (!known || (known.mode === "r" && lock.mode === "w")) held.set(lock.lock.key, { lock: lock.lock, mode: lock.mode });
+          }
+        },
+      });
+      if (held.size > 0) heldAtYield.set(generator.name!.name, [...held.values()]);
+    }
+  }
+}
+
+/**
+ * What a call takes, as its callee's name says: `add_rsw` acquires rs for writing; a generator of the
+ * file also holds, while its consumer (a caller's loop body) runs, what it holds at its yields.
+ */
+function callResolver(suffixTokens: (name: string) => readonly SuffixToken[], heldAtYield: ReadonlyMap<string, readonly LockAcquisition[]>): CallResolver {
   const byName = new Map<string, CallEffect | null>();
   return (step) => {
+    if (step.callee.consumer) return CONSUMER_EFFECT;
     const name = step.callee.name;
+    const yielded = name === undefined ? undefined : heldAtYield.get(name);
+    if (yielded) {
+      const acquires = step.callee.switchable ? [] : suffixTokens(name!).map((token): LockAcquisition => ({ lock: lockRefOf(token.lock), mode: token.mode ?? "w" }));
+      return { label: name!, acquires, heldDuringCallback: (argIndex) => (argIndex === CONSUMER_ARGUMENT ? yielded : undefined) };
+    }
     if (name === undefined || !name.includes("_") || step.callee.switchable) return undefined;
     let effect = byName.get(name);
     if (effect === undefined) {

@@ -12,8 +12,10 @@
 import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as TS from "typescript";
 import type { FlowFinding, FlowResult, HeldLock, LockRef, Step } from "../../core/flow.js";
-import { collectUnits, isFatalLoweringError, lowerUnit, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
-import { classifyMethod, memberNameOf, releaseMethodNames, type Policy } from "../../core/policy.js";
+import { collectUnits, isFatalLoweringError, lowerUnit, skipOuterExpressions, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
+import { libraryOfCreation, libraryOfTypeName, type LockLibrary } from "../../core/recognition.js";
+import { wrapperClassOf, type WrapperClass, type WrapperHost } from "../../core/wrappers.js";
+import { classifyMethod, memberNameOf, releaseMethodNames, type DeclaredLock, type Policy } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { functionNameOf, type FunctionName } from "./function-names.js";
 import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, typescriptOfParser, unwrapExpression, type LockEnv } from "./resolve-lock.js";
@@ -28,6 +30,8 @@ export interface CalleeRef {
    * suffix token of the caller extra.
    */
   readonly unseen?: boolean;
+  /** The consumer of a generator, which its `yield` invokes (core/flow.ts `CONSUMER_ARGUMENT`). */
+  readonly consumer?: true;
   /**
    * A suffixed callee given a literal `true` flag (`this.verify_sa({ skipLock: true })`): it may not
    * take its locks then. lock-audit reads the callee's branch on the flag (conditional locking); the
@@ -182,15 +186,15 @@ export function extractFile(env: LockEnv, options: ExtractOptions = {}): FileExt
   let maps = parserNodeMaps(env.sourceCode);
   let sourceFile = maps?.esTreeNodeToTSNodeMap.get(env.sourceCode.ast) as TS.SourceFile | undefined;
   if (!maps || !sourceFile) ({ maps, sourceFile } = reparsedNodeMaps(ts, env.sourceCode, env.filename));
-  const host = new EslintLoweringHost(ts, env, maps);
   const units = collectUnits(ts, sourceFile, options.relevant);
+  const host = new EslintLoweringHost(ts, env, maps, generatorNames(ts, units), sourceFile);
   const functions: ExtractedFunction[] = [];
   const failures: { node: TSESTree.Node; error: unknown }[] = [];
   for (const unit of units) {
     const root = esTreeRootOf(unit, maps);
     if (!root) continue;
     try {
-      const { steps } = lowerUnit(unit, host, null);
+      const { steps } = lowerUnit(unit, host, unit);
       functions.push({ node: root, name: isFunctionNode(root) || root.type === AST_NODE_TYPES.FunctionDeclaration ? functionNameOf(root) : undefined, steps });
     } catch (error) {
       if (isFatalLoweringError(error)) throw error;
@@ -211,7 +215,25 @@ function esTreeRootOf(unit: LoweredNode, maps: NodeMaps): TSESTree.Node | undefi
   return node;
 }
 
-class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
+/** A function whose `yield` invokes its consumer: a generator function, method or function expression. */
+export function isGeneratorNode(ts: TypeScript, node: TS.Node): node is TS.FunctionDeclaration | TS.MethodDeclaration | TS.FunctionExpression {
+  return (node.kind === ts.SyntaxKind.FunctionDeclaration || node.kind === ts.SyntaxKind.MethodDeclaration || node.kind === ts.SyntaxKind.FunctionExpression) && (node as TS.FunctionLikeDeclarationBase).asteriskToken !== undefined;
+}
+
+/** The names of the file's generator functions and methods (`async *getMany_bsr`): a loop over a call of one runs as its consumer. */
+function generatorNames(ts: TypeScript, units: readonly LoweredNode[]): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const unit of units) {
+    const name = isGeneratorNode(ts, unit) ? unit.name : undefined;
+    if (name && (name.kind === ts.SyntaxKind.Identifier || name.kind === ts.SyntaxKind.PrivateIdentifier)) names.add((name as TS.Identifier | TS.PrivateIdentifier).text);
+  }
+  return names;
+}
+
+/** What a generator's `yield` calls: its consumer. */
+export const CONSUMER: CalleeRef = Object.freeze({ name: undefined, consumer: true });
+
+class EslintLoweringHost implements LoweringHost<CalleeRef, LoweredNode> {
   readonly unknownCallee = NO_UNIT;
   readonly lockMethodNames: ReadonlySet<string>;
   readonly releaseNames: ReadonlySet<string>;
@@ -223,9 +245,21 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     readonly ts: TypeScript,
     private readonly env: LockEnv,
     private readonly maps: NodeMaps,
+    private readonly generators: ReadonlySet<string>,
+    private readonly sourceFile: TS.SourceFile,
   ) {
     this.lockMethodNames = lockMethodNamesOf(env.policy);
     this.releaseNames = releaseMethodNames(env.policy);
+  }
+
+  /** A generator of this file: its `yield` invokes the consumer (the analysis records what it holds there). */
+  consumerCallee(unit: LoweredNode): CalleeRef | undefined {
+    return this.generators.size > 0 && isGeneratorNode(this.ts, unit) ? CONSUMER : undefined;
+  }
+
+  /** A call of a generator this file declares, by name: a loop over it runs as its consumer. */
+  runsConsumer(callee: CalleeRef): boolean {
+    return callee.name !== undefined && this.generators.has(callee.name);
   }
 
   private esTree(node: TS.Node): TSESTree.Node | undefined {
@@ -236,7 +270,126 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
     const node = this.esTree(receiver);
     const resolved = node && resolveLockIn(this.env, node);
     if (!resolved) return undefined;
-    return resolved.lookupKey === undefined ? lockRefOf(resolved.lock) : { ...lockRefOf(resolved.lock), lookupKey: resolved.lookupKey };
+    const lock = this.withWrapperShapes(resolved.lock);
+    return resolved.lookupKey === undefined ? lock : { ...lock, lookupKey: resolved.lookupKey };
+  }
+
+  private readonly wrappers = new Map<DeclaredLock, LockRef>();
+
+  /** A declared `Class.member` whose member holds a wrapper class of this file: its methods are called as the wrapper defines them. */
+  private withWrapperShapes(declared: DeclaredLock): LockRef {
+    let lock = this.wrappers.get(declared);
+    if (!lock) {
+      const target = declared.parsedTarget;
+      const member = target.kind === "member" ? this.classMember(target.className, memberNameOf(target)) : undefined;
+      const wrapperClass = member && this.classNamed(this.typeNameOf(member));
+      const wrapper = wrapperClass && this.wrapperHost().wrapperOf(wrapperClass);
+      lock = wrapper ? { ...lockRefOf(declared), methodShapes: wrapper.methodShapes } : lockRefOf(declared);
+      this.wrappers.set(declared, lock);
+    }
+    return lock;
+  }
+
+  private classes: Map<string, TS.ClassLikeDeclaration> | undefined;
+
+  /** A class this file declares, by name. */
+  private classNamed(name: string | undefined): TS.ClassLikeDeclaration | undefined {
+    if (name === undefined) return undefined;
+    if (!this.classes) {
+      this.classes = new Map();
+      for (const statement of this.sourceFile.statements) {
+        if (statement.kind === this.ts.SyntaxKind.ClassDeclaration && (statement as TS.ClassDeclaration).name) this.classes.set((statement as TS.ClassDeclaration).name!.text, statement as TS.ClassDeclaration);
+      }
+    }
+    return this.classes.get(name);
+  }
+
+  /** The field (or constructor parameter property) `name` of the class `className` of this file. */
+  private classMember(className: string, name: string): TS.PropertyDeclaration | TS.ParameterDeclaration | undefined {
+    const ts = this.ts;
+    for (const member of this.classNamed(className)?.members ?? []) {
+      if (ts.isPropertyDeclaration(member) && (ts.isIdentifier(member.name) || ts.isPrivateIdentifier(member.name)) && member.name.text === name) return member;
+      if (member.kind !== ts.SyntaxKind.Constructor) continue;
+      for (const parameter of (member as TS.ConstructorDeclaration).parameters) {
+        if ((parameter as { modifiers?: unknown[] }).modifiers?.length && ts.isIdentifier(parameter.name) && parameter.name.text === name) return parameter;
+      }
+    }
+    return undefined;
+  }
+
+  /** The class name a field is declared or created with: `lock: InstrumentedLock`, `lock = new InstrumentedLock()`. */
+  private typeNameOf(member: TS.PropertyDeclaration | TS.ParameterDeclaration): string | undefined {
+    const ts = this.ts;
+    const type = member.type;
+    if (type && type.kind === ts.SyntaxKind.TypeReference && ts.isIdentifier((type as TS.TypeReferenceNode).typeName)) return ((type as TS.TypeReferenceNode).typeName as TS.Identifier).text;
+    const created = member.initializer && skipOuterExpressions(ts, member.initializer);
+    return created && ts.isNewExpression(created) && ts.isIdentifier(created.expression) ? created.expression.text : undefined;
+  }
+
+  private wrapperHostOnce: (WrapperHost & { wrapperOf(declaration: TS.ClassLikeDeclaration): WrapperClass | undefined }) | undefined;
+
+  /**
+   * How core/wrappers.ts reads a class of this file: its own lock is a member whose declared or
+   * created type the recognition table knows (`lock: AsyncLock`, `new Mutex()` of async-mutex), a
+   * parameter is a function when annotated with a function type, and names are matched as written.
+   */
+  private wrapperHost(): WrapperHost & { wrapperOf(declaration: TS.ClassLikeDeclaration): WrapperClass | undefined } {
+    if (this.wrapperHostOnce) return this.wrapperHostOnce;
+    const ts = this.ts;
+    const cache = new Map<TS.ClassLikeDeclaration, WrapperClass | null>();
+    const host = {
+      ts,
+      lockMethodNames: this.lockMethodNames,
+      innerLock: (receiver: TS.PropertyAccessExpression): LockRef | undefined => {
+        let owner: TS.Node | undefined = receiver.parent;
+        while (owner && owner.kind !== ts.SyntaxKind.ClassDeclaration && owner.kind !== ts.SyntaxKind.ClassExpression) owner = owner.parent;
+        const className = owner && (owner as TS.ClassLikeDeclaration).name?.text;
+        const member = className === undefined ? undefined : this.classMember(className, receiver.name.text);
+        const declared = className === undefined ? undefined : this.env.policy.byTarget.get(`${className}.${receiver.name.text}`);
+        if (declared) return lockRefOf(declared);
+        const library = member && this.libraryOfMember(member);
+        return library ? { key: `${className}.${receiver.name.text}`, ...(library.kind === undefined ? {} : { kind: library.kind }) } : undefined;
+      },
+      classify: (lock: LockRef, method: string): LockAction | undefined => classifyMethod(lock.declared ?? { kind: "rwlock", methods: this.env.policy.methods }, method),
+      isFunctionParameter: (parameter: TS.ParameterDeclaration): boolean => parameter.type?.kind === ts.SyntaxKind.FunctionType,
+      namesParameter: (identifier: TS.Identifier, parameter: TS.ParameterDeclaration): boolean => ts.isIdentifier(parameter.name) && identifier.text === parameter.name.text,
+      wrapperOf: (declaration: TS.ClassLikeDeclaration): WrapperClass | undefined => {
+        const known = cache.get(declaration);
+        if (known !== undefined) return known ?? undefined;
+        cache.set(declaration, null);
+        const wrapper = wrapperClassOf(declaration, host);
+        cache.set(declaration, wrapper ?? null);
+        return wrapper;
+      },
+    };
+    this.wrapperHostOnce = host;
+    return host;
+  }
+
+  /** The library of a member's declared type or `new` expression, by the recognition table (the type name, or the constructor a module of the table exports). */
+  private libraryOfMember(member: TS.PropertyDeclaration | TS.ParameterDeclaration): LockLibrary | undefined {
+    const name = this.typeNameOf(member);
+    if (name === undefined) return undefined;
+    const imported = this.importedFrom(name);
+    return libraryOfTypeName(imported?.exportName === "default" || !imported ? name : imported.exportName) ?? (imported ? libraryOfCreation(imported.module, imported.exportName, "new") : undefined);
+  }
+
+  /** The module and export a local name is imported by, or undefined. */
+  private importedFrom(local: string): { module: string; exportName: string } | undefined {
+    const ts = this.ts;
+    for (const statement of this.sourceFile.statements) {
+      if (statement.kind !== ts.SyntaxKind.ImportDeclaration) continue;
+      const declaration = statement as TS.ImportDeclaration;
+      const module = ts.isStringLiteral(declaration.moduleSpecifier) ? declaration.moduleSpecifier.text : undefined;
+      const clause = declaration.importClause;
+      if (module === undefined || !clause) continue;
+      if (clause.name?.text === local) return { module, exportName: "default" };
+      const bindings = clause.namedBindings;
+      if (bindings && bindings.kind === ts.SyntaxKind.NamedImports) {
+        for (const element of (bindings as TS.NamedImports).elements) if (element.name.text === local) return { module, exportName: (element.propertyName ?? element.name).text };
+      }
+    }
+    return undefined;
   }
 
   /** Only declared named locks: the rules check declared locks. */
@@ -250,7 +403,9 @@ class EslintLoweringHost implements LoweringHost<CalleeRef, null> {
   }
 
   resolveCall(call: TS.CallExpression | TS.NewExpression): ResolvedCall<CalleeRef> {
-    const node = this.esTree(call);
+    const mapped = this.esTree(call);
+    // `this.nursery?.forget_sn(id)`: the TS call of an optional chain maps to the ChainExpression around it.
+    const node = mapped?.type === AST_NODE_TYPES.ChainExpression ? mapped.expression : mapped;
     if (!node || (node.type !== AST_NODE_TYPES.CallExpression && node.type !== AST_NODE_TYPES.NewExpression)) return { callee: NO_UNIT, argumentShift: 0 };
     const callee = calleeRefOf(node.callee);
     if (callee.name !== undefined && !this.hasSuffix(callee.name) && (this.isImported(node.callee) || this.passesLock(node))) return { callee: { ...callee, unseen: true }, argumentShift: 0 };
@@ -365,7 +520,11 @@ function importedNames(program: TSESTree.Program): ImportedNames {
 /** The flow result with its findings' nodes mapped to ESTree nodes (for reporting); findings on unmapped nodes are dropped. */
 export function toESTree(flow: FlowResult<TS.Node>, maps: NodeMaps): FlowResult<TSESTree.Node> {
   if (flow.findings.length === 0) return flow as unknown as FlowResult<TSESTree.Node>;
-  const map = (node: TS.Node): TSESTree.Node | undefined => maps.tsNodeToESTreeNodeMap.get(node);
+  const map = (node: TS.Node): TSESTree.Node | undefined => {
+    const mapped = maps.tsNodeToESTreeNodeMap.get(node);
+    // An optional call (`a?.f_sm()`) is reported at its call, not at the chain around it.
+    return mapped?.type === AST_NODE_TYPES.ChainExpression ? mapped.expression : mapped;
+  };
   const findings: FlowFinding<TSESTree.Node>[] = [];
   for (const finding of flow.findings) {
     const node = map(finding.node);

@@ -11,7 +11,7 @@ import { dirname, isAbsolute, posix, relative, resolve } from "node:path";
 import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import type * as ts from "typescript";
 import type { LockRef } from "../../core/flow.js";
-import { lookupKeyArgument, wrappedLockArgument } from "../../core/recognition.js";
+import { joinLookupKeys, lookupKeyArgument, wrappedLockArgument } from "../../core/recognition.js";
 import { allMethodNames, classifyMethod, memberNameOf, moduleTargetKey, typeTargets, type DeclaredLock, type MethodCategory, type Policy } from "../../core/policy.js";
 import { typeTargetOfType } from "../../core/type-targets.js";
 
@@ -231,9 +231,9 @@ function lockFoundOf(node: TSESTree.Node, env: LockEnv, depth: number): Resolved
       const method = memberName(callee);
       const keyArgument = method === undefined ? undefined : lookupKeyArgument(method);
       if (keyArgument !== undefined) {
-        const collection = lockOfExpression(unwrapExpression(callee.object), env, depth + 1);
         const key = node.arguments[keyArgument];
-        if (collection?.kind === "keyed" && key) return { lock: collection, lookupKey: env.sourceCode.getText(key) };
+        const found = key && lookupIn(unwrapExpression(callee.object), env.sourceCode.getText(key), env, depth);
+        if (found) return found;
       }
       if (method !== undefined && unwrapExpression(callee.object).type === AST_NODE_TYPES.ThisExpression) {
         const returned = returnedLockOf(node, method, env, depth);
@@ -244,6 +244,13 @@ function lockFoundOf(node: TSESTree.Node, env: LockEnv, depth: number): Resolved
     case AST_NODE_TYPES.LogicalExpression:
       if ((node.operator === "??" || node.operator === "||") && isCreation(node.right)) return lockFoundOf(unwrapExpression(node.left), env, depth + 1);
       break;
+    case AST_NODE_TYPES.MemberExpression: {
+      // `this.locks[i]`: an element of a declared keyed collection, its index the key.
+      if (!node.computed || node.property.type === AST_NODE_TYPES.Literal) break;
+      const found = lookupIn(unwrapExpression(node.object), env.sourceCode.getText(node.property), env, depth);
+      if (found) return found;
+      break;
+    }
     case AST_NODE_TYPES.Identifier: {
       const direct = lockOfExpression(node, env, depth);
       if (direct) return { lock: direct };
@@ -267,6 +274,17 @@ function lockFoundOf(node: TSESTree.Node, env: LockEnv, depth: number): Resolved
   }
   const lock = lockOfExpression(node, env, depth);
   return lock ? { lock } : undefined;
+}
+
+/**
+ * A lookup by `key` in a collection: the declared keyed collection itself (`this.locks.get(id)`), or
+ * a lookup in it one level up (`this.locks.get(org)?.get(id)`, the keys joined: `org, id`).
+ */
+function lookupIn(collectionNode: TSESTree.Node, key: string, env: LockEnv, depth: number): ResolvedLock | undefined {
+  const collection = lockOfExpression(collectionNode, env, depth + 1);
+  if (collection) return collection.kind === "keyed" ? { lock: collection, lookupKey: key } : undefined;
+  const outer = collectionNode.type === AST_NODE_TYPES.CallExpression || collectionNode.type === AST_NODE_TYPES.MemberExpression ? lockFoundOf(collectionNode, env, depth + 1) : undefined;
+  return outer?.lookupKey !== undefined ? { lock: outer.lock, lookupKey: joinLookupKeys(outer.lookupKey, key) } : undefined;
 }
 
 /** `new Mutex()`, `createLock()`: a value made on the spot, not a lock someone else holds. */

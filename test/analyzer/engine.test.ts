@@ -10,7 +10,7 @@
  * re-run only for the units whose inputs changed, and still for a caller whose finding's chain runs
  * through a callee that moved.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -20,6 +20,7 @@ import { analyze } from "../../analyzer/analyze.js";
 import { AnalysisEngine } from "../../analyzer/engine.js";
 import type { AnalysisResult } from "../../analyzer/types.js";
 import { tempDir } from "../support/temp.js";
+import { REPO_ROOT } from "./helpers.js";
 
 const MODULES = 4;
 
@@ -273,5 +274,71 @@ describe("AnalysisEngine", () => {
     expect(comparable(edited)).toEqual(comparable(await analyze({ project: dir, overlays: new Map([[file, text]]) })));
     engine.setOverlay(file, undefined);
     expect(comparable(engine.update())).toEqual(comparable(onDisk));
+  }, 120_000);
+  it("an object literal that comes to implement an interface, and a function stored in a collection, reach callers in files that do not import them", async () => {
+    const dir = tempDir("lock-audit-engine-dispatch-");
+    const write = (name: string, text: string): string => {
+      const path = join(dir, "src", name);
+      writeFileSync(path, text);
+      return path;
+    };
+    mkdirSync(join(dir, "src"));
+    symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(join(dir, "lock-order.json"), JSON.stringify({ locks: [{ id: "ca", target: "Cache.lock", kind: "mutex" }, { id: "db", target: "Db.lock", kind: "mutex" }] }));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ["src"] }),
+    );
+    write(
+      "store.ts",
+      `import { Mutex } from "async-mutex";
+export interface Store { put_ca(): Promise<void> }
+export class Cache {
+  readonly lock = new Mutex();
+  readonly handlers: (() => Promise<void>)[] = [];
+}
+`,
+    );
+    // A function of that name already: the literal's member below adds no name new to the program.
+    const factory = write("factory.ts", `export function put_ca(): void {}\n`);
+    write(
+      "db.ts",
+      `import { Mutex } from "async-mutex";
+import type { Cache, Store } from "./store.js";
+export class Db {
+  readonly lock = new Mutex();
+  constructor(private readonly store: Store, private readonly cache: Cache) {}
+  async save_ca_db(): Promise<void> {
+    await this.lock.runExclusive(async () => {
+      await this.store.put_ca();
+      for (const handler of this.cache.handlers) await handler();
+    });
+  }
+}
+`,
+    );
+    const engine = new AnalysisEngine({ project: dir });
+    const before = engine.update();
+    expect(before.findings.filter((finding) => finding.ruleId === "order")).toEqual([]);
+    const factoryText = (stores: boolean): string => `import type { Cache, Store } from "./store.js";
+export function put_ca(): void {}
+export function cachedStore(cache: Cache): Store {
+  ${stores ? "cache.handlers.push(async () => { await cache.lock.runExclusive(async () => undefined); });" : ""}
+  return { put_ca: async () => { await cache.lock.runExclusive(async () => undefined); } };
+}
+`;
+    const orderLines = (result: AnalysisResult): number[] => result.findings.filter((finding) => finding.ruleId === "order").map((finding) => finding.location.line);
+    // db.ts does not import factory.ts: it is extracted again because it asked about `put_ca`, then about `handlers`.
+    write("factory.ts", factoryText(false));
+    const implemented = engine.update([factory]);
+    expect(engine.info).toMatchObject({ cold: false, extracted: 2 });
+    expect(orderLines(implemented)).toEqual([8]);
+    expect(comparable(implemented)).toEqual(comparable(await analyze({ project: dir })));
+    write("factory.ts", factoryText(true));
+    const stored = engine.update([factory]);
+    expect(engine.info).toMatchObject({ cold: false, extracted: 2 });
+    expect(orderLines(stored)).toEqual([8, 9]);
+    expect(comparable(stored)).toEqual(comparable(await analyze({ project: dir })));
   }, 120_000);
 });

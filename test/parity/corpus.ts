@@ -752,4 +752,151 @@ export class K {
       { rule: "no-recursion", line: 20 },
     ],
   },
+  // ---- calls that are and are not run now ----
+  {
+    name: "optional-call",
+    title: "a suffixed call through an optional chain takes its locks",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  other?: S;
+  async take_sa() {
+    await this.a.runExclusive(async () => 1);
+  }
+  async k_sa_sb() {
+    await this.b.runExclusive(async () => {
+      await this.other?.take_sa();
+    });
+  }
+}
+`),
+    expected: [{ rule: "order", line: 15 }],
+  },
+  {
+    name: "stored-and-registered",
+    title: "handlers stored in a collection or given to a route run later, not at the call",
+    code: snippet(`interface Router { get(path: string, handler: () => Promise<number>): void }
+export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  readonly handlers: (() => Promise<number>)[] = [];
+  readonly named = new Map<string, () => Promise<number>>();
+  constructor(private readonly router: Router) {}
+  async subscribe_sb() {
+    await this.b.runExclusive(async () => {
+      this.handlers.push(async () => this.a.runExclusive(async () => 1));
+      this.named.set("b", () => this.b.runExclusive(async () => 2));
+      this.router.get("/a", () => this.a.runExclusive(async () => 3));
+    });
+  }
+}
+`),
+    expected: [],
+  },
+  {
+    name: "nested-map-of-locks",
+    title: "a map of maps of mutexes is one keyed lock, the joined lookup keys telling its locks apart",
+    code: snippet(`export class K {
+  readonly locks = new Map<string, Map<string, Mutex>>();
+  async same_kk(org: string, id: string) {
+    await this.locks.get(org)!.get(id)!.runExclusive(async () => {
+      await this.locks.get(org)?.get(id)?.runExclusive(async () => 1);
+    });
+  }
+  async other_kk(org: string, a: string, b: string) {
+    await this.locks.get(org)!.get(a)!.runExclusive(async () => {
+      await this.locks.get(org)!.get(b)!.runExclusive(async () => 1);
+    });
+  }
+}
+`),
+    expected: [{ rule: "no-recursion", line: 10 }],
+  },
+  {
+    name: "array-of-locks",
+    title: "an array of mutexes is one keyed lock, the index its key",
+    code: snippet(`export class K {
+  readonly locks: Mutex[] = [new Mutex(), new Mutex()];
+  async same_kk(i: number) {
+    await this.locks[i].runExclusive(async () => {
+      await this.locks[i].runExclusive(async () => 1);
+    });
+  }
+  async next_kk(i: number) {
+    await this.locks[i].runExclusive(async () => {
+      await this.locks[i + 1].runExclusive(async () => 1);
+    });
+  }
+}
+`),
+    expected: [{ rule: "no-recursion", line: 10 }],
+  },
+  // ---- generators ----
+  {
+    name: "generator-held-at-yield",
+    title: "a generator of the file holds its lock at its yields: in a caller's for-await body, and between next() and return()",
+    code: snippet(`export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  async *items_sa() {
+    const release = await this.a.acquire();
+    try { yield 1; yield 2; } finally { release(); }
+  }
+  async copy_sa() {
+    for await (const item of this.items_sa()) {
+      await this.a.runExclusive(async () => item);
+    }
+  }
+  async step_sa() {
+    const it = this.items_sa();
+    await it.next();
+    await this.a.runExclusive(async () => 1);
+    await it.return(undefined);
+  }
+  async done_sa() {
+    const it = this.items_sa();
+    await it.next();
+    await it.return(undefined);
+    await this.a.runExclusive(async () => 1);
+  }
+}
+`),
+    expected: [
+      { rule: "no-recursion", line: 15 },
+      { rule: "no-recursion", line: 21 },
+    ],
+  },
+  // ---- wrapper classes ----
+  {
+    name: "wrapper-class-in-file",
+    title: "a wrapper class of the file runs its callback parameter under its lock, passed by reference too",
+    code: `import AsyncLock from "async-lock";
+import { Mutex } from "async-mutex";
+class Instrumented {
+  private readonly lock = new AsyncLock();
+  acquire = async <T>(key: string, op: string, cb: () => Promise<T>): Promise<T> => this.lock.acquire(key, async () => cb());
+}
+export class S {
+  readonly a = new Mutex();
+  readonly b = new Mutex();
+  work_sb = async () => this.b.runExclusive(async () => 1);
+}
+export class K {
+  readonly locks = new Instrumented();
+  readonly s = new S();
+  async byReference_sb_kk(id: string) {
+    await this.locks.acquire(id, "work", this.s.work_sb);
+  }
+  async same_kk(id: string) {
+    await this.locks.acquire(id, "outer", async () => {
+      await this.locks.acquire(id, "inner", async () => 1);
+    });
+  }
+}
+`,
+    expected: [
+      { rule: "order", line: 16 },
+      { rule: "no-recursion", line: 20 },
+    ],
+  },
 ];

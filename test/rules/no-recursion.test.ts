@@ -23,6 +23,21 @@ ruleTester.run("no-recursion", testable(rule), {
     });
   }
 }`,
+    // Handlers stored in a collection or given to a route or listener run later, not when stored.
+    `class RumorStore {
+  list = new RwLock();
+  handlers: (() => Promise<void>)[] = [];
+  async subscribe_rsw() {
+    await this.list.runWrite(() => {
+      this.handlers.push(async () => { await this.list.runWrite(() => this.clear()); });
+      this.byName.set("clear", () => this.list.runWrite(() => this.clear()));
+      this.once.add(this.insertService_rsw_mlw);
+      this.router.get("/rumors", async () => { await this.insertService_rsw_mlw(); });
+      this.router.post(\`/rumors/\${this.id}\`, () => this.list.runWrite(() => this.clear()));
+      this.emitter.addListener("rumor", () => this.list.runWrite(() => this.clear()));
+    });
+  }
+}`,
     // A loop that releases before the next iteration re-acquires.
     `class RumorHeat {
   inner = new Mutex();
@@ -44,6 +59,38 @@ ruleTester.run("no-recursion", testable(rule), {
 }`,
   ],
   invalid: [
+    {
+      // A generator of the file holds its read lock at its yields: the caller's loop body runs under it.
+      code: `class RumorStore {
+  list = new RwLock();
+  async *rumors_rsr() {
+    const release = await this.list.read();
+    try { for (const rumor of this.all) yield rumor; } finally { release(); }
+  }
+  async rewrite_rsw() {
+    for await (const rumor of this.rumors_rsr()) {
+      await this.list.runWrite(() => this.replace(rumor));
+    }
+  }
+}`,
+      errors: [{ messageId: "acquireHeld", line: 9 }],
+    },
+    {
+      // Without a path, `get` and `use` are no registration: a function given to them may run during the call.
+      code: `class RumorStore {
+  list = new RwLock();
+  async refresh_rsw() {
+    await this.list.runWrite(async () => {
+      await this.cache.get(this.key, () => this.list.runWrite(() => this.load()));
+      this.plugins.use(() => this.list.runWrite(() => this.load()));
+    });
+  }
+}`,
+      errors: [
+        { messageId: "acquireHeld", line: 5 },
+        { messageId: "acquireHeld", line: 6 },
+      ],
+    },
     {
       // The issue's example: callbacks run during Promise.all, while rs is held.
       code: `class RumorStore {
