@@ -196,10 +196,7 @@ export function keyNames(
   moduleNames: ReadonlySet<string>,
 ): { readonly parameters: ReadonlyMap<string, number>; readonly moduleNames: ReadonlySet<string> } {
   const unstable = new Set<string>();
-  const bindingNames = (name: TS.BindingName): void => {
-    if (ts.isIdentifier(name)) unstable.add(name.text);
-    else for (const element of name.elements) if (!ts.isOmittedExpression(element)) bindingNames(element.name);
-  };
+  const bindingNames = (name: TS.BindingName): void => addBindingNames(ts, name, unstable);
   const visit = (node: TS.Node): void => {
     if (ts.isVariableDeclaration(node) || ts.isBindingElement(node)) bindingNames(node.name);
     else if (ts.isCatchClause(node) && node.variableDeclaration) bindingNames(node.variableDeclaration.name);
@@ -219,11 +216,7 @@ export function keyNames(
   for (const parameter of fn.parameters) if (parameter.initializer) visit(parameter.initializer);
   // The unit's own parameters hide the module's names as well.
   const hidden = new Set(unstable);
-  const parameterNames = (name: TS.BindingName): void => {
-    if (ts.isIdentifier(name)) hidden.add(name.text);
-    else for (const element of name.elements) if (!ts.isOmittedExpression(element)) parameterNames(element.name);
-  };
-  for (const parameter of fn.parameters) parameterNames(parameter.name);
+  for (const parameter of fn.parameters) addBindingNames(ts, parameter.name, hidden);
   let nested = false;
   for (let node: TS.Node | undefined = fn.parent; node && !nested; node = node.parent) nested = ts.isFunctionLike(node);
   return {
@@ -235,10 +228,7 @@ export function keyNames(
 /** The names a source file declares at its top (functions, classes, variables, enums, imports). */
 export function moduleDeclarationNames(ts: KeyTemplateTypeScript, sourceFile: TS.SourceFile): ReadonlySet<string> {
   const names = new Set<string>();
-  const bindingNames = (name: TS.BindingName): void => {
-    if (ts.isIdentifier(name)) names.add(name.text);
-    else for (const element of name.elements) if (!ts.isOmittedExpression(element)) bindingNames(element.name);
-  };
+  const bindingNames = (name: TS.BindingName): void => addBindingNames(ts, name, names);
   for (const statement of sourceFile.statements) {
     if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && statement.name) names.add(statement.name.text);
     else if (ts.isVariableStatement(statement)) for (const declaration of statement.declarationList.declarations) bindingNames(declaration.name);
@@ -251,4 +241,10 @@ export function moduleDeclarationNames(ts: KeyTemplateTypeScript, sourceFile: TS
     }
   }
   return names;
+}
+
+/** The names a binding declares (`id`, `{ a, b: [c] }`). */
+function addBindingNames(ts: KeyTemplateTypeScript, name: TS.BindingName, into: Set<string>): void {
+  if (ts.isIdentifier(name)) into.add(name.text);
+  else for (const element of name.elements) if (!ts.isOmittedExpression(element)) addBindingNames(ts, element.name, into);
 }
