@@ -225,8 +225,19 @@ export function keyNames(
   };
 }
 
-/** The names a source file declares at its top (functions, classes, variables, enums, imports). */
+const moduleNamesOfFile = new WeakMap<TS.SourceFile, ReadonlySet<string>>();
+
+/** The names a source file declares at its top (functions, classes, variables, enums, imports); read once per file. */
 export function moduleDeclarationNames(ts: KeyTemplateTypeScript, sourceFile: TS.SourceFile): ReadonlySet<string> {
+  let names = moduleNamesOfFile.get(sourceFile);
+  if (!names) {
+    names = readModuleNames(ts, sourceFile);
+    moduleNamesOfFile.set(sourceFile, names);
+  }
+  return names;
+}
+
+function readModuleNames(ts: KeyTemplateTypeScript, sourceFile: TS.SourceFile): ReadonlySet<string> {
   const names = new Set<string>();
   const bindingNames = (name: TS.BindingName): void => addBindingNames(ts, name, names);
   for (const statement of sourceFile.statements) {

@@ -979,10 +979,14 @@ class UnitWalker<C, U> {
 
   /** A key as a template in the unit's parameters (lock-audit), or undefined. */
   private keyTemplate(key: TS.Expression): KeyTemplate | undefined {
-    if (!this.host.keysAcrossCalls) return undefined;
-    this.keyNameSets ??= this.unitFunction
-      ? keyNames(this.ts, this.unitFunction, this.parameters, moduleDeclarationNames(this.ts, this.sourceFile))
-      : { parameters: new Map(), moduleNames: new Set() };
+    if (!this.host.keysAcrossCalls || !this.unitFunction) return undefined;
+    const moduleNames = moduleDeclarationNames(this.ts, this.sourceFile);
+    // Most keys and arguments name nothing of the function or module: they need no look at the body.
+    const asWritten = keyTemplateOf(this.ts, key, this.sourceFile, this.parameters, moduleNames);
+    if (!asWritten) return undefined;
+    // Literals only: nothing a declaration in the body could change.
+    if (asWritten.file === undefined && asWritten.parts.every((part) => typeof part === "string")) return asWritten;
+    this.keyNameSets ??= keyNames(this.ts, this.unitFunction, this.parameters, moduleNames);
     return keyTemplateOf(this.ts, key, this.sourceFile, this.keyNameSets.parameters, this.keyNameSets.moduleNames);
   }
 
