@@ -26,6 +26,7 @@ export class FactExtractor implements LoweringHost<Callee, FunctionUnit> {
   readonly ts: TypeScript = ts;
   readonly unknownCallee = UNKNOWN;
   readonly specializesOnFlags = true;
+  readonly keysAcrossCalls = true;
   readonly lockMethodNames: ReadonlySet<string>;
   readonly releaseNames: ReadonlySet<string>;
   private edges: Edges | undefined;

@@ -10,6 +10,7 @@
  * module only feeds it callee summaries (`resolveCall`) and listens (`onAcquire`, `onCall`).
  */
 import { analyzeFlow, type CallEffect, type CallStep, type FlagPath, type FlagTest, type FlagValue, type FlowFinding, type HeldLock, type LockAcquisition, type LockRef, type Step } from "../core/flow.js";
+import { keyTemplateText, substituteKeyTemplate, type KeyArguments, type KeyTemplate } from "../core/key-template.js";
 import { stronglyConnectedComponents } from "./scc.js";
 
 /** What summaries need of a site: its range in the file (nestings are told apart by it). */
@@ -54,6 +55,23 @@ export interface FunctionSummary {
   readonly parametricNestings: readonly ParametricNesting[];
   /** Locks whose releaser or guard the function returns, still held (`lock() { return this.#mutex.acquire() }`). */
   readonly handedOver: ReadonlyMap<string, LockAcquisition>;
+  /**
+   * Keys of keyed locks the function takes in its own task, directly or through callees, where the
+   * key is a template in its parameters (`accountKey($0)`); by `keyedTemplateKey`.
+   */
+  readonly keyed: ReadonlyMap<string, KeyedTemplate>;
+}
+
+/** One key of a keyed lock a function takes, as a template in its parameters. */
+export interface KeyedTemplate extends LockAcquisition {
+  readonly key: KeyTemplate;
+}
+
+/** Longer keys are dropped: a recursion that wraps its key (`f(wrap(id))`) would otherwise grow it forever. */
+const MAX_KEY_TEMPLATE_TEXT = 200;
+
+function keyedTemplateKey(keyed: KeyedTemplate): string {
+  return `${keyed.lock.key}\u0000${keyed.mode}\u0000${keyed.key.file ?? ""}\u0000${JSON.stringify(keyed.key.parts)}`;
 }
 
 export interface ParametricNesting {
@@ -66,6 +84,8 @@ export interface UnitCallEffect<U = unknown> extends CallEffect {
   readonly targets: readonly U[];
   /** The locks the call passes for the targets' lock parameters. */
   readonly lockArguments?: ReadonlyMap<number, LockRef>;
+  /** The targets' keys (`keyed`) as templates in the caller's parameters. */
+  readonly keyTemplates?: readonly KeyedTemplate[];
 }
 
 /** How a function first comes to take a lock: at `node`, directly, or by calling `via`. */
@@ -118,6 +138,7 @@ function nestingKey(nesting: ParametricNesting): string {
 function sameSummary(a: FunctionSummary | undefined, b: FunctionSummary): boolean {
   if (!a || !sameAcquisitions(a.acquired, b.acquired) || a.heldDuringParameter.size !== b.heldDuringParameter.size) return false;
   if (a.parametricNestings.length !== b.parametricNestings.length || !sameAcquisitions(a.handedOver, b.handedOver)) return false;
+  if (a.keyed.size !== b.keyed.size || [...b.keyed.keys()].some((key) => !a.keyed.has(key))) return false;
   const nestings = new Set(a.parametricNestings.map(nestingKey));
   if (b.parametricNestings.some((nesting) => !nestings.has(nestingKey(nesting)))) return false;
   for (const [index, held] of b.heldDuringParameter) if (!sameAcquisitions(a.heldDuringParameter.get(index), held)) return false;
@@ -125,7 +146,7 @@ function sameSummary(a: FunctionSummary | undefined, b: FunctionSummary): boolea
 }
 
 function isEmpty(summary: FunctionSummary | undefined): boolean {
-  return summary === undefined || (summary.acquired.size === 0 && summary.heldDuringParameter.size === 0 && summary.parametricNestings.length === 0 && summary.handedOver.size === 0);
+  return summary === undefined || (summary.acquired.size === 0 && summary.heldDuringParameter.size === 0 && summary.parametricNestings.length === 0 && summary.handedOver.size === 0 && summary.keyed.size === 0);
 }
 
 /**
@@ -143,6 +164,13 @@ function substituted(acquisition: LockAcquisition, lockArguments: ReadonlyMap<nu
   if (!parameter) return acquisition;
   const lock = lockArguments?.get(parameter.index);
   return lock ? { lock, mode: acquisition.mode } : undefined;
+}
+
+/** A callee's key at a call site, as a template in the caller's parameters (undefined: not expressible there). */
+function substitutedKey(keyed: KeyedTemplate, lockArguments: ReadonlyMap<number, LockRef> | undefined, keyArguments: KeyArguments | undefined): KeyedTemplate | undefined {
+  const acquisition = substituted(keyed, lockArguments);
+  const key = acquisition && substituteKeyTemplate(keyed.key, keyArguments);
+  return key && keyTemplateText(key).length <= MAX_KEY_TEMPLATE_TEXT ? { lock: acquisition.lock, mode: acquisition.mode, key } : undefined;
 }
 
 /**
@@ -289,9 +317,10 @@ export function computeSummaries<U extends SummaryUnit<N, U>, N extends Position
     }
   };
 
-  const effectOf = (callee: Callee, flagArguments?: ReadonlyMap<number, FlagValue>, flags?: FlagBinding): UnitCallEffect<U> | undefined => {
+  const effectOf = (callee: Callee, flagArguments?: ReadonlyMap<number, FlagValue>, flags?: FlagBinding, keyArguments?: KeyArguments): UnitCallEffect<U> | undefined => {
     if (callee.kind !== "functions") return undefined;
     const acquires = new Map<string, LockAcquisition>();
+    const keyed = new Map<string, KeyedTemplate>();
     const handsOver = new Map<string, LockAcquisition>();
     const held: ReadonlyMap<number, ReadonlyMap<string, LockAcquisition>>[] = [];
     let wraps = false;
@@ -301,6 +330,10 @@ export function computeSummaries<U extends SummaryUnit<N, U>, N extends Position
       if (!summary) continue;
       for (const acquisition of summary.acquired.values()) addSubstituted(acquires, acquisition, callee.lockArguments);
       for (const acquisition of summary.handedOver.values()) addSubstituted(handsOver, acquisition, callee.lockArguments);
+      for (const template of summary.keyed.values()) {
+        const at = substitutedKey(template, callee.lockArguments, keyArguments);
+        if (at) keyed.set(keyedTemplateKey(at), at);
+      }
       if (summary.heldDuringParameter.size > 0) {
         wraps = true;
         held.push(summary.heldDuringParameter);
@@ -314,6 +347,7 @@ export function computeSummaries<U extends SummaryUnit<N, U>, N extends Position
       targets,
       ...(callee.lockArguments ? { lockArguments: callee.lockArguments } : {}),
       ...(handsOver.size > 0 ? { handsOver: [...handsOver.values()] } : {}),
+      ...(keyed.size > 0 ? { keyTemplates: [...keyed.values()], keyed: [...keyed.values()].map((at) => ({ lock: at.lock, mode: at.mode, keyText: keyTemplateText(at.key) })) } : {}),
       heldDuringCallback: heldDuringCallbackOf(held, callee.lockArguments),
     };
   };
@@ -332,13 +366,22 @@ export function computeSummaries<U extends SummaryUnit<N, U>, N extends Position
       nestings.push(nesting);
     };
     const heldDuringParameter = new Map<number, Map<string, LockAcquisition>>();
+    const keyed = new Map<string, KeyedTemplate>();
+    const addKeyed = (template: KeyedTemplate): void => {
+      if (keyTemplateText(template.key).length <= MAX_KEY_TEMPLATE_TEXT) keyed.set(keyedTemplateKey(template), template);
+    };
     /** Order findings of nestings that a callee makes of the locks this function passes it. */
     const passedFindings: FlowFinding<N>[] = [];
     const result = analyzeFlow<N, Callee>(facts.steps, {
-      resolveCall: (step: CallStep<N, Callee>) => effectOf(step.callee, step.flagArguments, flags),
+      resolveCall: (step: CallStep<N, Callee>) => {
+        const effect = effectOf(step.callee, step.flagArguments, flags, step.keyArguments);
+        if (effect?.keyTemplates && !facts.spawnNodes.has(step.node)) for (const template of effect.keyTemplates) addKeyed(template);
+        return effect;
+      },
       ...(flags ? { flag: (test: FlagTest) => flagTruth(flags, test) } : {}),
-      onAcquire: (acquired, held, node, via) => {
+      onAcquire: (acquired, held, node, via, keyTemplate) => {
         const effect = via as UnitCallEffect<U> | undefined;
+        if (keyTemplate && !acquired.lock.parameter && !facts.spawnNodes.has(node)) addKeyed({ ...acquired, key: keyTemplate });
         if (!facts.spawnNodes.has(node) && !witnesses.has(acquired.lock.key)) witnesses.set(acquired.lock.key, { node, ...(effect ? { via: effect } : {}) });
         for (const lock of held) addNesting({ held: lock, acquired, node, ...(effect ? { via: effect } : {}) });
       },
@@ -353,7 +396,7 @@ export function computeSummaries<U extends SummaryUnit<N, U>, N extends Position
               const outer = substituted(nesting.held, callee.lockArguments);
               const inner = substituted(nesting.acquired, callee.lockArguments);
               if (!outer || !inner || outer.lock.key === inner.lock.key) continue;
-              if (effect === null) effect = effectOf(callee, step.flagArguments, flags);
+              if (effect === null) effect = effectOf(callee, step.flagArguments, flags, step.keyArguments);
               const heldLock: HeldLock<N> = { lock: outer.lock, mode: outer.mode, site: step.node, form: "callback", owned: false, inCallee: true };
               addNesting({ held: heldLock, acquired: inner, node: step.node, ...(effect ? { via: effect } : {}) });
               // Both declared and taken against the order: the call is where it happens.
@@ -377,7 +420,7 @@ export function computeSummaries<U extends SummaryUnit<N, U>, N extends Position
       .filter((nesting) => nesting.held.lock.parameter || nesting.acquired.lock.parameter)
       .map((nesting): ParametricNesting => ({ held: { lock: nesting.held.lock, mode: nesting.held.mode }, acquired: nesting.acquired }));
     return {
-      summary: { acquired: result.acquired, heldDuringParameter, parametricNestings, handedOver: result.handedOver ?? new Map() },
+      summary: { acquired: result.acquired, heldDuringParameter, parametricNestings, handedOver: result.handedOver ?? new Map(), keyed },
       outcome: { findings: passedFindings.length > 0 ? [...result.findings, ...passedFindings] : result.findings, witnesses, nestings },
     };
   };

@@ -11,6 +11,7 @@
  * `C` is the front end's description of a callee; only the front end's `resolveCall` reads it.
  */
 import type { DeclaredLock, LockKind, Mode } from "./policy.js";
+import type { KeyArguments, KeyTemplate } from "./key-template.js";
 import type { MethodShape } from "./recognition.js";
 
 /** A lock as the front end resolved it: a declared lock, or an undeclared one (lock-audit's cycle check). */
@@ -75,6 +76,8 @@ export interface AcquireStep<N, C = unknown> {
   readonly owned?: boolean;
   /** Keyed locks: the key's source text; re-taking a keyed lock counts as recursion only with the same key. */
   readonly keyText?: string;
+  /** Keyed locks, lock-audit: the key as a template in the function's parameters, where it is one (`accountKey($0)`). */
+  readonly keyTemplate?: KeyTemplate;
   /** The releaser or guard is the function's return value (`return m.acquire()`): the caller holds the lock. */
   readonly returned?: boolean;
   /**
@@ -124,6 +127,8 @@ export interface CallStep<N, C> {
    * generator's `finally` releases it whenever it is finished or collected).
    */
   readonly startsGenerator?: true;
+  /** lock-audit: the arguments as key templates in the caller's parameters (`this.debit(id)`), for the callee's keys. */
+  readonly keyArguments?: KeyArguments;
 }
 
 /**
@@ -201,6 +206,16 @@ export interface CallEffect {
   readonly heldDuringCallback?: (argIndex: number) => readonly LockAcquisition[] | undefined;
   /** Locks whose releaser or guard the callee returns: a call bound to a handle holds them until it is released. */
   readonly handsOver?: readonly LockAcquisition[];
+  /**
+   * Keys of keyed locks the callee takes, as this call's arguments make them (`this.debit(id)` takes
+   * `accountKey(id)`): compared with the keys held here as keys taken in one function are.
+   */
+  readonly keyed?: readonly KeyedAcquisition[];
+}
+
+/** An acquisition of one key of a keyed lock, the key as the code at hand writes it. */
+export interface KeyedAcquisition extends LockAcquisition {
+  readonly keyText: string;
 }
 
 export interface HeldLock<N> {
@@ -244,7 +259,7 @@ export interface FlowOptions<N, C> {
   /** Locks held when the body starts (a callback run under a lock). */
   initialHeld?: readonly HeldLock<N>[];
   /** Called at every acquisition, direct or through a callee, with what was held (lock-audit's nesting graph). */
-  onAcquire?(acquired: LockAcquisition, held: readonly HeldLock<N>[], node: N, via: CallEffect | undefined): void;
+  onAcquire?(acquired: LockAcquisition, held: readonly HeldLock<N>[], node: N, via: CallEffect | undefined, keyTemplate?: KeyTemplate): void;
   /** Called at every call with what was held (lock-audit's wrappers: which locks an invoked parameter runs under). */
   onCall?(step: CallStep<N, C>, held: readonly HeldLock<N>[]): void;
   /**
@@ -457,7 +472,7 @@ class FlowInterpreter<N, C> {
         const waitedUnder = step.waits === false ? NO_HELD : held;
         for (let copy = 0; copy < copies; copy += 1) {
           if (waitedUnder.length) this.checkAcquisition(waitedUnder, [acquisition], step.node, undefined, step.keyText);
-          this.options.onAcquire?.(acquisition, waitedUnder, step.node, undefined);
+          this.options.onAcquire?.(acquisition, waitedUnder, step.node, undefined, step.keyTemplate);
         }
         // Only the callback form gets here.
         const body = step.body ?? [];
@@ -782,7 +797,7 @@ class FlowInterpreter<N, C> {
       // A try-lock waits under nothing: what is held cannot make it deadlock.
       const waitedUnder = step.waits === false ? (NO_HELD as readonly HeldLock<N>[]) : state.held;
       if (waitedUnder.length) this.checkAcquisition(waitedUnder, [acquisition], step.node, undefined, step.keyText);
-      onAcquire?.(acquisition, waitedUnder, step.node, undefined);
+      onAcquire?.(acquisition, waitedUnder, step.node, undefined, step.keyTemplate);
     }
     if (step.form === "callback") {
       const body = step.body ?? [];
@@ -865,7 +880,11 @@ class FlowInterpreter<N, C> {
       this.noteAcquired(acquisition);
       onAcquire?.(acquisition, held, step.node, effect);
     }
-    if (held.length) this.checkAcquisition(held, effect.acquires, step.node, effect, undefined);
+    if (!held.length) return;
+    this.checkAcquisition(held, effect.acquires, step.node, effect, undefined);
+    // The keys the callee takes, mapped from this call's arguments: re-taking a held key, or a key
+    // its lock's `keys` list before a held one (the lock as a whole was checked just above).
+    for (const keyed of effect.keyed ?? []) this.checkKeys(held, keyed, step.node, effect, keyed.keyText);
   }
 
   /** The locks an inline callback starts with: the caller's (not its to release) plus what the callee holds around it. */
@@ -924,15 +943,30 @@ class FlowInterpreter<N, C> {
     }
     if (recursiveAcquiring.length) this.report({ kind: "recursion", node, held: recursiveHeld, acquiring: recursiveAcquiring, via });
     if (orderAcquiring.length) this.report({ kind: "order", node, held: orderHeld, acquiring: orderAcquiring, via });
-    // A key of a keyed lock taken while holding a key of it that its `keys` list after it. Only a key
-    // taken here has its text (a callee's acquisitions carry no key), so only those are checked.
+    // A key of a keyed lock taken while holding a key of it that its `keys` list after it. A callee's
+    // keys are checked by `checkKeys` (from the effect's `keyed`), not here.
     if (via !== undefined || keyText === undefined) return;
     for (const acquisition of acquiring) {
-      const rank = keyRank(acquisition.lock.declared, keyText);
-      if (rank === undefined || recursiveAcquiring.includes(acquisition)) continue;
-      const later = held.filter((h) => h.lock.key === acquisition.lock.key && h.keyText !== undefined && (keyRank(acquisition.lock.declared, h.keyText) ?? -1) > rank);
-      if (later.length) this.report({ kind: "order", node, held: later, acquiring: [acquisition], keys: { acquired: keyText, held: later.map((h) => h.keyText!) } });
+      if (recursiveAcquiring.includes(acquisition)) continue;
+      this.checkKeyOrder(held, acquisition, node, undefined, keyText);
     }
+  }
+
+  /** A callee's key of a keyed lock at the call: the same key held is recursion, else the order among keys. */
+  private checkKeys(held: readonly HeldLock<N>[], acquisition: LockAcquisition, node: N, via: CallEffect, keyText: string): void {
+    const same = held.filter((h) => h.lock.key === acquisition.lock.key && h.keyText === keyText);
+    if (same.length) {
+      this.report({ kind: "recursion", node, held: same, acquiring: [acquisition], via });
+      return;
+    }
+    this.checkKeyOrder(held, acquisition, node, via, keyText);
+  }
+
+  private checkKeyOrder(held: readonly HeldLock<N>[], acquisition: LockAcquisition, node: N, via: CallEffect | undefined, keyText: string): void {
+    const rank = keyRank(acquisition.lock.declared, keyText);
+    if (rank === undefined) return;
+    const later = held.filter((h) => h.lock.key === acquisition.lock.key && h.keyText !== undefined && (keyRank(acquisition.lock.declared, h.keyText) ?? -1) > rank);
+    if (later.length) this.report({ kind: "order", node, held: later, acquiring: [acquisition], ...(via ? { via } : {}), keys: { acquired: keyText, held: later.map((h) => h.keyText!) } });
   }
 }
 

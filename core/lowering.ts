@@ -29,6 +29,7 @@
  *   `CALLBACK_STORES`): a stored inline function is a unit of its own, and storing runs nothing.
  */
 import type * as TS from "typescript";
+import { KEY_TEMPLATE_MEMBERS, keyNames, keyTemplateOf, moduleDeclarationNames, type KeyArguments, type KeyTemplate } from "./key-template.js";
 import { CONSUMER_ARGUMENT, lockKindOf, type CallbackArgument, type FlagPath, type FlagTest, type FlagValue, type LockRef, type Step } from "./flow.js";
 import { namedTargetKey, type LockKind, type MethodCategory } from "./policy.js";
 import {
@@ -82,6 +83,7 @@ const TYPESCRIPT_MEMBERS = [
   "isStringLiteralLike",
   "isTypeAssertionExpression",
   "isVariableDeclarationList",
+  ...KEY_TEMPLATE_MEMBERS,
 ] as const;
 
 /**
@@ -181,6 +183,11 @@ export interface LoweringHost<C, U> {
    * summaries specialized on them (lock-audit); a front end that has no such summaries leaves it off.
    */
   readonly specializesOnFlags?: boolean;
+  /**
+   * Record keys as templates in the unit's parameters and the key texts calls pass (`accountKey(id)`,
+   * `this.debit(id)`), for summaries that map a callee's key into its callers (lock-audit).
+   */
+  readonly keysAcrossCalls?: boolean;
 }
 
 export interface LoweredUnit<C> {
@@ -481,6 +488,9 @@ class UnitWalker<C, U> {
   private lockSites = 0;
   /** The unit function's plain parameters by name, for flag tests (`options?.skipLock`). */
   private parameters: ReadonlyMap<string, number> = new Map();
+  /** The unit function, for the names its key templates may use (computed on first use). */
+  private unitFunction: TS.FunctionLikeDeclaration | undefined;
+  private keyNameSets: ReturnType<typeof keyNames> | undefined;
   private flagSensitive = false;
   /** The call a `return` statement returns, while its expression is lowered. */
   private returnedCall: TS.CallExpression | undefined;
@@ -509,6 +519,7 @@ class UnitWalker<C, U> {
         if (ts.isIdentifier(parameter.name) && !parameter.dotDotDotToken) parameters.set(parameter.name.text, index);
       });
       this.parameters = parameters;
+      this.unitFunction = node;
       steps = this.functionBody(node);
     }
     return { steps, spawnNodes: this.spawnNodes, acquires: this.acquires, lockSites: this.lockSites, flagSensitive: this.flagSensitive };
@@ -975,15 +986,38 @@ class UnitWalker<C, U> {
     this.pushAcquire(lockCall, "callback", out, { body: inner }, false, keys[0]);
   }
 
-  /** The keys of a keyed call whose key is an array literal taken key by key (`keyList: "sequence"`), as source text. */
-  private keySequence(lockCall: LockCall): string[] | undefined {
+  /** The keys of a keyed call whose key is an array literal taken key by key (`keyList: "sequence"`), as written. */
+  private keySequence(lockCall: LockCall): readonly TS.Expression[] | undefined {
     const ts = this.ts;
     if (!lockCall.shape.keySequence || !takesKeyArgument(lockCall.lock)) return undefined;
     const key = lockCall.call.arguments[KEY_ARGUMENT];
     const list = key && skipOuterExpressions(ts, key);
     if (!list || !ts.isArrayLiteralExpression(list) || list.elements.length === 0) return undefined;
     if (list.elements.some((element) => element.kind === ts.SyntaxKind.SpreadElement)) return undefined;
-    return list.elements.map((element) => element.getText(this.sourceFile));
+    return list.elements;
+  }
+
+  /** A key as a template in the unit's parameters (lock-audit), or undefined. */
+  private keyTemplate(key: TS.Expression): KeyTemplate | undefined {
+    if (!this.host.keysAcrossCalls || !this.unitFunction) return undefined;
+    const moduleNames = moduleDeclarationNames(this.ts, this.sourceFile);
+    // Most keys and arguments name nothing of the function or module: they need no look at the body.
+    const asWritten = keyTemplateOf(this.ts, key, this.sourceFile, this.parameters, moduleNames);
+    if (!asWritten) return undefined;
+    // Literals only: nothing a declaration in the body could change.
+    if (asWritten.file === undefined && asWritten.parts.every((part) => typeof part === "string")) return asWritten;
+    this.keyNameSets ??= keyNames(this.ts, this.unitFunction, this.parameters, moduleNames);
+    return keyTemplateOf(this.ts, key, this.sourceFile, this.keyNameSets.parameters, this.keyNameSets.moduleNames);
+  }
+
+  /** What a call passes, as key templates by the callee's parameter index; undefined when nothing is expressible. */
+  private keyArguments(args: readonly TS.Expression[], argumentShift: number | undefined): KeyArguments | undefined {
+    if (argumentShift === undefined || !this.host.keysAcrossCalls || args.length <= argumentShift) return undefined;
+    // A spread puts arguments where the indexes cannot follow.
+    if (args.some((argument) => argument.kind === this.ts.SyntaxKind.SpreadElement)) return undefined;
+    const values = args.slice(argumentShift).map((argument) => this.keyTemplate(argument) ?? null);
+    const any = values.some((value) => value !== null);
+    return any ? { file: this.sourceFile.fileName, values } : undefined;
   }
 
   /**
@@ -997,19 +1031,19 @@ class UnitWalker<C, U> {
     out: LockStep<C>[],
     extra: { handle?: string; scoped?: boolean; owned?: boolean; body?: LockStep<C>[] },
     succeeded = false,
-    /** One key of a key list (`acquire([k1, k2], fn)`), instead of the key argument's text. */
-    key?: string,
+    /** One key of a key list (`acquire([k1, k2], fn)`), instead of the key argument. */
+    key?: TS.Expression,
   ): void {
     const ts = this.ts;
     const { call, lock } = lockCall;
     const tries = !lockCall.shape.waits;
     const keyArgument = call.arguments[KEY_ARGUMENT];
-    const keyText =
+    const keyNode =
       key ??
-      lock.lookupKey ??
-      (takesKeyArgument(lock) && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument))
-        ? keyArgument.getText(this.sourceFile)
-        : undefined);
+      (lock.lookupKey === undefined && takesKeyArgument(lock) && keyArgument && !isFunctionExpressionLike(ts, skipOuterExpressions(ts, keyArgument)) ? keyArgument : undefined);
+    const keyText = keyNode?.getText(this.sourceFile) ?? lock.lookupKey;
+    // A try-lock never waits, so its key is no recursion in a caller either.
+    const keyTemplate = keyNode && !tries ? this.keyTemplate(keyNode) : undefined;
     this.lockSites += 1;
     this.acquires = true;
     if (this.spawnDepth > 0) this.spawnNodes.add(call);
@@ -1022,16 +1056,30 @@ class UnitWalker<C, U> {
       ...extra,
       ...(form === "guard" && call === this.returnedCall ? { returned: true } : {}),
       ...(keyText === undefined ? {} : { keyText }),
+      ...(keyTemplate === undefined ? {} : { keyTemplate }),
       ...(tries ? { waits: false as const, ...(succeeded ? {} : { owned: false }) } : {}),
     });
   }
 
   // ---- calls ----
 
-  private callStep(node: TS.Node, callee: C, callbacks: CallbackArgument<TS.Node, C>[], flagArguments?: ReadonlyMap<number, FlagValue>): LockStep<C> {
+  private callStep(
+    node: TS.Node,
+    callee: C,
+    callbacks: CallbackArgument<TS.Node, C>[],
+    flagArguments?: ReadonlyMap<number, FlagValue>,
+    keyArguments?: KeyArguments,
+  ): LockStep<C> {
     this.host.noteCallee?.(callee, this.unit);
     if (this.spawnDepth > 0) this.spawnNodes.add(node);
-    return flagArguments ? { type: "call", node, callee, callbacks, flagArguments } : { type: "call", node, callee, callbacks };
+    return {
+      type: "call",
+      node,
+      callee,
+      callbacks,
+      ...(flagArguments ? { flagArguments } : {}),
+      ...(keyArguments ? { keyArguments } : {}),
+    };
   }
 
   // ---- flags: summaries specialized on literal arguments (`{ skipLock: true }`) ----
@@ -1185,7 +1233,16 @@ class UnitWalker<C, U> {
     const resolved = this.host.resolveCall(call, this.unit);
     this.arguments(call.arguments, resolved.argumentShift, callbacks, out, call);
     if (resolved.callee !== undefined || callbacks.length > 0) {
-      out.push(this.callStep(call, resolved.callee ?? this.host.unknownCallee, callbacks, resolved.callee !== undefined ? this.flagArguments(call.arguments, resolved.argumentShift) : undefined));
+      const known = resolved.callee !== undefined;
+      out.push(
+        this.callStep(
+          call,
+          resolved.callee ?? this.host.unknownCallee,
+          callbacks,
+          known ? this.flagArguments(call.arguments, resolved.argumentShift) : undefined,
+          known ? this.keyArguments(call.arguments, resolved.argumentShift) : undefined,
+        ),
+      );
     }
   }
 

@@ -130,6 +130,12 @@ export function heldLockLabel<N>(held: HeldLock<N>): string {
   return held.keyText === undefined ? label : `${label}(${sourceExcerpt(held.keyText)})`;
 }
 
+/** `ml:w`, and for a callee's key of a keyed lock (lock-audit) the key as the call makes it: `ak(accountKey(id))`. */
+function acquisitionLabel(acquisition: LockAcquisition & { readonly keyText?: string }): string {
+  const label = lockLabel(acquisition.lock, acquisition.mode);
+  return acquisition.keyText === undefined ? label : `${label}(${sourceExcerpt(acquisition.keyText)})`;
+}
+
 /** The declared ids (or keys) of some locks, each once: `rs and ml`. */
 function lockIds(locks: readonly { readonly lock: LockRef }[]): string {
   return wordList(locks.map((entry) => entry.lock.declared?.id ?? entry.lock.key));
@@ -152,7 +158,7 @@ function takenText<N>(conflict: LockConflict<N>, source: ConflictSource<N>): str
 function conflictData<N>(conflict: LockConflict<N>, source: ConflictSource<N>): MessageData {
   return {
     callee: source.calleeText(conflict.node),
-    acquired: wordList(conflict.acquiring.map((acquisition: LockAcquisition) => lockLabel(acquisition.lock, acquisition.mode))),
+    acquired: wordList(conflict.acquiring.map(acquisitionLabel)),
     held: wordList(conflict.held.map(heldLockLabel)),
     taken: takenText(conflict, source),
     acquiredIds: lockIds(conflict.acquiring),
@@ -165,7 +171,7 @@ export function orderMessage<N>(conflict: LockConflict<N>, source: ConflictSourc
   if (conflict.keys) {
     // Among the keys of one keyed lock (`keys`): the acquired key is named as the held ones are.
     const data = conflictData(conflict, source);
-    const acquired = `${data.acquired}(${sourceExcerpt(conflict.keys.acquired)})`;
+    const acquired = `${wordList(conflict.acquiring.map((acquisition) => lockLabel(acquisition.lock, acquisition.mode)))}(${sourceExcerpt(conflict.keys.acquired)})`;
     return { messageId: "keyOutOfOrder", data: { ...data, acquired, key: sourceExcerpt(conflict.keys.acquired), heldKeys: wordList(conflict.keys.held.map((key) => sourceExcerpt(key))) } };
   }
   return { messageId: conflict.via ? "callOutOfOrder" : "acquireOutOfOrder", data: conflictData(conflict, source) };
