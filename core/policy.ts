@@ -175,19 +175,26 @@ export function parseTarget(target: string): LockTarget | undefined {
   return undefined;
 }
 
-const typeTargetsByPolicy = new WeakMap<Policy, ReadonlyMap<string, DeclaredLock>>();
-
-/** The declared type targets (`"target": "DBAdapter"`) by type name, computed once per policy. */
-export function typeTargets(policy: Policy): ReadonlyMap<string, DeclaredLock> {
-  let targets = typeTargetsByPolicy.get(policy);
-  if (!targets) {
-    const found = new Map<string, DeclaredLock>();
-    for (const lock of policy.locks) if (lock.parsedTarget.kind === "type") found.set(lock.parsedTarget.typeName, lock);
-    targets = found;
-    typeTargetsByPolicy.set(policy, targets);
-  }
-  return targets;
+/**
+ * `compute`, remembered per policy: a policy never changes once built (a new lock-order.json is a new
+ * policy), so what is derived from it alone is computed once, however many files ask.
+ */
+export function perPolicy<T>(compute: (policy: Policy) => T): (policy: Policy) => T {
+  const known = new WeakMap<Policy, T>();
+  return (policy) => {
+    if (known.has(policy)) return known.get(policy) as T;
+    const value = compute(policy);
+    known.set(policy, value);
+    return value;
+  };
 }
+
+/** The declared type targets (`"target": "DBAdapter"`) by type name. */
+export const typeTargets = perPolicy((policy): ReadonlyMap<string, DeclaredLock> => {
+  const found = new Map<string, DeclaredLock>();
+  for (const lock of policy.locks) if (lock.parsedTarget.kind === "type") found.set(lock.parsedTarget.typeName, lock);
+  return found;
+});
 
 /**
  * `<global>:<name>` for a global of the recognition table whose locks are named by a literal
@@ -357,17 +364,10 @@ export function tokenLabel(token: SuffixToken): string {
   return token.mode ? `${token.lock.id}:${token.mode}` : token.lock.id;
 }
 
-const releaseNames = new WeakMap<Policy, ReadonlySet<string>>();
-
-/** Every method name that releases some lock of the policy (a guard's `release()` too), computed once per policy. */
-export function releaseMethodNames(policy: Policy): ReadonlySet<string> {
-  let names = releaseNames.get(policy);
-  if (!names) {
-    names = new Set([...policy.methods.release, ...policy.locks.flatMap((lock) => lock.methods.release)]);
-    releaseNames.set(policy, names);
-  }
-  return names;
-}
+/** Every method name that releases some lock of the policy (a guard's `release()` too). */
+export const releaseMethodNames = perPolicy(
+  (policy): ReadonlySet<string> => new Set([...policy.methods.release, ...policy.locks.flatMap((lock) => lock.methods.release)]),
+);
 
 /**
  * What a method call on a lock of this declaration does, or undefined when it is not a lock method.

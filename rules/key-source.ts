@@ -12,7 +12,7 @@
  */
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint/utils";
 import { MESSAGES, type MessageId } from "../core/messages.js";
-import type { DeclaredLock, Policy } from "../core/policy.js";
+import { perPolicy, type DeclaredLock, type Policy } from "../core/policy.js";
 import { createRule } from "./lib/create-rule.js";
 import { functionNameOf } from "./lib/function-names.js";
 import { policyFor } from "./lib/policy.js";
@@ -172,17 +172,8 @@ function owningFunction(node: TSESTree.Node): TSESTree.Node {
   return node;
 }
 
-const keyedByPolicy = new WeakMap<Policy, boolean>();
-
-/** Whether lock-order.json declares a keyed lock (once per policy: most declare none, and the rule then does nothing). */
-function hasKeyedLock(policy: Policy): boolean {
-  let keyed = keyedByPolicy.get(policy);
-  if (keyed === undefined) {
-    keyed = policy.locks.some((lock) => lock.kind === "keyed");
-    keyedByPolicy.set(policy, keyed);
-  }
-  return keyed;
-}
+/** Whether lock-order.json declares a keyed lock (most declare none, and the rule then does nothing). */
+const hasKeyedLock = perPolicy((policy): boolean => policy.locks.some((lock) => lock.kind === "keyed"));
 
 interface KeyUse {
   node: TSESTree.CallExpression;

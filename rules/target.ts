@@ -15,7 +15,7 @@ import { AST_NODE_TYPES, type TSESLint, type TSESTree } from "@typescript-eslint
 import type * as ts from "typescript";
 import { MESSAGES, type MessageId } from "../core/messages.js";
 import { closestNames, didYouMean } from "../core/names.js";
-import { memberNameOf, normalizeModulePath, type DeclaredLock, type Policy } from "../core/policy.js";
+import { memberNameOf, normalizeModulePath, perPolicy, type DeclaredLock, type Policy } from "../core/policy.js";
 import { createRule } from "./lib/create-rule.js";
 import { policyFor } from "./lib/policy.js";
 
@@ -59,30 +59,9 @@ function checkerFieldsOf(classSymbol: ts.Symbol): string[] {
   return fields;
 }
 
-/** Per policy, not per file: a policy is never changed once built (a new lock-order.json is a new policy). */
-const memberTargetsOf = new WeakMap<Policy, ReadonlyMap<string, readonly DeclaredLock[]>>();
+const moduleTargetsOf = perPolicy((policy): readonly DeclaredLock[] => policy.locks.filter((lock) => lock.parsedTarget.kind === "module"));
 
-function memberTargets(policy: Policy): ReadonlyMap<string, readonly DeclaredLock[]> {
-  let known = memberTargetsOf.get(policy);
-  if (!known) {
-    known = targetsByClass(policy);
-    memberTargetsOf.set(policy, known);
-  }
-  return known;
-}
-
-const moduleTargetsByPolicy = new WeakMap<Policy, readonly DeclaredLock[]>();
-
-function moduleTargetsOf(policy: Policy): readonly DeclaredLock[] {
-  let known = moduleTargetsByPolicy.get(policy);
-  if (!known) {
-    known = policy.locks.filter((lock) => lock.parsedTarget.kind === "module");
-    moduleTargetsByPolicy.set(policy, known);
-  }
-  return known;
-}
-
-function targetsByClass(policy: Policy): Map<string, DeclaredLock[]> {
+const memberTargets = perPolicy((policy): ReadonlyMap<string, readonly DeclaredLock[]> => {
   const byClass = new Map<string, DeclaredLock[]>();
   for (const lock of policy.locks) {
     if (lock.parsedTarget.kind !== "member") continue;
@@ -91,7 +70,7 @@ function targetsByClass(policy: Policy): Map<string, DeclaredLock[]> {
     byClass.set(lock.parsedTarget.className, list);
   }
   return byClass;
-}
+});
 
 function fieldName(lock: DeclaredLock): string {
   const target = lock.parsedTarget;

@@ -9,7 +9,7 @@ import type * as TS from "typescript";
 import { analyzeFlow, CONSUMER_ARGUMENT, type CallEffect, type CallStep, type FlowFinding, type FlowResult, type LockAcquisition, type Step } from "../../core/flow.js";
 import { isFatalLoweringError } from "../../core/lowering.js";
 import { sourceExcerpt, type ConflictSource } from "../../core/messages.js";
-import type { Policy, SuffixToken } from "../../core/policy.js";
+import { perPolicy, type Policy, type SuffixToken } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { extractFile, toESTree, type CalleeRef, type ExtractedFunction } from "./lowering.js";
 import { policyFor } from "./policy.js";
@@ -337,7 +337,6 @@ function compactStep<N, C>(step: Step<N, C>, resolveCall: Resolver<N, C>): { ste
   }
 }
 
-const mentionPatterns = new WeakMap<Policy, RegExp>();
 
 /**
  * Where the text calls a lock method (`.acquire`, `.runWrite`, …) or spells a suffix token (`_rsw`):
@@ -345,15 +344,7 @@ const mentionPatterns = new WeakMap<Policy, RegExp>();
  * suffixed call or name), so a file or a function without one is not walked at all.
  */
 export function lockMentions(text: string, policy: Policy): number[] {
-  let pattern = mentionPatterns.get(policy);
-  if (!pattern) {
-    const methods = [...lockMethodNamesOf(policy)].map(escapeRegExp);
-    // Group 1: a `_word` that may be a token (checked against the policy below; a long alternation of every token is slower).
-    const alternatives = ["_([a-z][a-z0-9]*)(?![A-Za-z0-9$])"];
-    if (methods.length) alternatives.push(`\\.\\s*#?(?:${methods.join("|")})(?![\\w$])`);
-    pattern = new RegExp(alternatives.join("|"), "g");
-    mentionPatterns.set(policy, pattern);
-  }
+  const pattern = mentionPattern(policy);
   const offsets: number[] = [];
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
@@ -361,6 +352,14 @@ export function lockMentions(text: string, policy: Policy): number[] {
   }
   return offsets;
 }
+
+const mentionPattern = perPolicy((policy): RegExp => {
+  const methods = [...lockMethodNamesOf(policy)].map(escapeRegExp);
+  // Group 1: a `_word` that may be a token (checked against the policy below; a long alternation of every token is slower).
+  const alternatives = ["_([a-z][a-z0-9]*)(?![A-Za-z0-9$])"];
+  if (methods.length) alternatives.push(`\\.\\s*#?(?:${methods.join("|")})(?![\\w$])`);
+  return new RegExp(alternatives.join("|"), "g");
+});
 
 /** Whether a sorted offset list has one in [start, end). */
 function mentionedWithin(offsets: readonly number[], start: number, end: number): boolean {

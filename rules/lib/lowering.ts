@@ -15,7 +15,7 @@ import type { FlowFinding, FlowResult, HeldLock, LockRef, Step } from "../../cor
 import { collectUnits, isFatalLoweringError, lowerUnit, skipOuterExpressions, type LockAction, type LoweredNode, type LoweringHost, type ResolvedCall, type TypeScript } from "../../core/lowering.js";
 import { libraryOfCreation, libraryOfTypeName, type LockLibrary } from "../../core/recognition.js";
 import { wrapperClassOf, type WrapperClass, type WrapperHost } from "../../core/wrappers.js";
-import { classifyMethod, memberNameOf, releaseMethodNames, type DeclaredLock, type Policy } from "../../core/policy.js";
+import { classifyMethod, memberNameOf, perPolicy, releaseMethodNames, type DeclaredLock, type Policy } from "../../core/policy.js";
 import { suffixOf } from "../../core/suffix.js";
 import { functionNameOf, type FunctionName } from "./function-names.js";
 import { isFunctionNode, lockMethodNamesOf, lockRefOf, memberName, resolveLockIn, typescriptOfParser, unwrapExpression, type LockEnv } from "./resolve-lock.js";
@@ -486,21 +486,16 @@ interface ImportedNames {
   readonly namespaces: ReadonlySet<string>;
 }
 
-const targetNamesByPolicy = new WeakMap<Policy, ReadonlySet<string>>();
-
-/** The names a declared lock is reached by: its member (`#member` for a private one) or module variable (per policy: a policy never changes). */
-function targetNamesOf(policy: Policy): ReadonlySet<string> {
-  const known = targetNamesByPolicy.get(policy);
-  if (known) return known;
+/** The names a declared lock is reached by: its member (`#member` for a private one) or module variable. */
+const targetNamesOf = perPolicy((policy): ReadonlySet<string> => {
   const names = new Set<string>();
-  targetNamesByPolicy.set(policy, names);
   for (const lock of policy.locks) {
     const target = lock.parsedTarget;
     if (target.kind === "member") names.add(memberNameOf(target));
     else if (target.kind === "module") names.add(target.exportName);
   }
   return names;
-}
+});
 
 function importedNames(program: TSESTree.Program): ImportedNames {
   const functions = new Set<string>();

@@ -12,7 +12,7 @@ import { AST_NODE_TYPES, ASTUtils, type TSESLint, type TSESTree } from "@typescr
 import type * as ts from "typescript";
 import type { LockRef } from "../../core/flow.js";
 import { joinLookupKeys, lookupKeyArgument, wrappedLockArgument } from "../../core/recognition.js";
-import { allMethodNames, classifyMethod, memberNameOf, moduleTargetKey, typeTargets, type DeclaredLock, type MethodCategory, type Policy } from "../../core/policy.js";
+import { allMethodNames, classifyMethod, memberNameOf, moduleTargetKey, perPolicy, typeTargets, type DeclaredLock, type MethodCategory, type Policy } from "../../core/policy.js";
 import { typeTargetOfType } from "../../core/type-targets.js";
 
 type RuleContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
@@ -136,21 +136,14 @@ export function lockEnvFor(context: RuleContext, policy: Policy): LockEnv {
   return env;
 }
 
-const methodNamesByPolicy = new WeakMap<Policy, ReadonlySet<string>>();
-
-/** Every method name that acquires or releases some declared lock (computed once per policy). */
-export function lockMethodNamesOf(policy: Policy): ReadonlySet<string> {
-  let names = methodNamesByPolicy.get(policy);
-  if (!names) {
-    const collected = new Set<string>();
-    for (const lock of policy.locks) {
-      for (const name of allMethodNames(lock.methods)) collected.add(name);
-    }
-    names = collected;
-    methodNamesByPolicy.set(policy, names);
+/** Every method name that acquires or releases some declared lock. */
+export const lockMethodNamesOf = perPolicy((policy): ReadonlySet<string> => {
+  const names = new Set<string>();
+  for (const lock of policy.locks) {
+    for (const name of allMethodNames(lock.methods)) names.add(name);
   }
   return names;
-}
+});
 
 /** `lockRef` for a declared lock, shared so that every step about one lock carries the same object. */
 const lockRefs = new WeakMap<DeclaredLock, LockRef>();
@@ -587,24 +580,21 @@ function classNameOf(classNode: TSESTree.ClassDeclaration | TSESTree.ClassExpres
   return undefined;
 }
 
-const memberTargetsByPolicy = new WeakMap<Policy, ReadonlyMap<string, ReadonlyMap<string, DeclaredLock>>>();
+const memberTargetsByClass = perPolicy((policy): ReadonlyMap<string, ReadonlyMap<string, DeclaredLock>> => {
+  const byClass = new Map<string, Map<string, DeclaredLock>>();
+  for (const lock of policy.locks) {
+    const target = lock.parsedTarget;
+    if (target.kind !== "member") continue;
+    let members = byClass.get(target.className);
+    if (!members) byClass.set(target.className, (members = new Map()));
+    members.set(memberNameOf(target), lock);
+  }
+  return byClass;
+});
 
 /** The declared `Class.member` lock, looked up by class then member (no string building per lookup). */
 function memberTarget(policy: Policy, className: string, member: string): DeclaredLock | undefined {
-  let byClass = memberTargetsByPolicy.get(policy);
-  if (!byClass) {
-    const built = new Map<string, Map<string, DeclaredLock>>();
-    for (const lock of policy.locks) {
-      const target = lock.parsedTarget;
-      if (target.kind !== "member") continue;
-      let members = built.get(target.className);
-      if (!members) built.set(target.className, (members = new Map()));
-      members.set(memberNameOf(target), lock);
-    }
-    byClass = built;
-    memberTargetsByPolicy.set(policy, byClass);
-  }
-  return byClass.get(className)?.get(member);
+  return memberTargetsByClass(policy).get(className)?.get(member);
 }
 
 /** `Class.member` for the class and, for non-private members, its superclasses (by name; followed within this file). */
