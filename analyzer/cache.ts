@@ -12,13 +12,12 @@
  * key is ignored with one note, and so is a corrupt one; neither is ever trusted.
  */
 import { AuditError, firstLine } from "./errors.js";
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ts } from "ts-morph";
 import { findLockOrder } from "../core/config.js";
 import type { AnalyzeOptions } from "./analyze.js";
-import { AnalysisEngine, type StoredFacts } from "./engine.js";
+import { AnalysisEngine, hashText, type StoredFacts } from "./engine.js";
 import { expandProjects, resolveProjectFile } from "./project.js";
 import type { AnalysisResult } from "./types.js";
 import { TOOL_VERSION } from "./version.js";
@@ -35,10 +34,6 @@ interface CacheFile {
   result: AnalysisResult;
   /** Per-file facts, for a run after some files changed. */
   facts: StoredFacts;
-}
-
-function hashText(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 function hashFile(path: string): string | undefined {
@@ -86,7 +81,8 @@ export async function analyzeCached(options: AnalyzeOptions, location: string, n
   try {
     key = cacheKey(options);
   } catch {
-    const engine = new AnalysisEngine(options);
+    // Nothing is stored without a key: the engine that makes no later update is enough.
+    const engine = new AnalysisEngine(options, { updates: false });
     return { result: engine.update(), hit: false, extracted: engine.info.extracted, partial: false };
   }
   let text: string | undefined;

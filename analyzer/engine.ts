@@ -149,7 +149,7 @@ interface PartialRun {
 /** A `--cache` run over a smaller program met something only the whole program can answer. */
 class NeedsWholeProgram extends Error {}
 
-export function hashText(text: string): string {
+export function hashText(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
@@ -572,7 +572,13 @@ export class AnalysisEngine {
   private dependents(program: ts.Program, edited: readonly string[]): { extract: Set<string>; after: Map<string, string | undefined> } {
     const extract = new Set(edited);
     const importers = new Map<string, string[]>();
-    for (const [file, state] of this.files) for (const imported of state.imports) importers.set(imported, [...(importers.get(imported) ?? []), file]);
+    for (const [file, state] of this.files) {
+      for (const imported of state.imports) {
+        const list = importers.get(imported);
+        if (list) list.push(file);
+        else importers.set(imported, [file]);
+      }
+    }
     const after = new Map<string, string | undefined>();
     const frontier: string[] = [];
     for (const path of edited) {
@@ -583,9 +589,9 @@ export class AnalysisEngine {
     }
     while (frontier.length > 0) {
       for (const importer of importers.get(frontier.pop()!) ?? []) {
-        if (extract.has(importer) && !edited.includes(importer)) continue;
-        if (!extract.has(importer)) frontier.push(importer);
+        if (extract.has(importer)) continue;
         extract.add(importer);
+        frontier.push(importer);
       }
     }
     const affectedMembers = new Set<string>();
@@ -746,7 +752,8 @@ export class AnalysisEngine {
     const collected = this.collect(sourceFiles);
     // A partial run's program holds some files: the others' names are the cache's.
     const rawNames = partial ? new Set(collected.functionNames) : collected.functionNames;
-    if (partial) for (const fileName of partial.fileNames) if (!program.getSourceFile(fileName)) for (const name of partial.stored.files[fileName].functionNames) rawNames.add(name);
+    const outsideProgram = partial ? partial.fileNames.filter((fileName) => !program.getSourceFile(fileName)) : [];
+    for (const fileName of outsideProgram) for (const name of partial!.stored.files[fileName].functionNames) rawNames.add(name);
     const names = new RecordingNames(rawNames);
     const index: FunctionIndex = { ...collected, functionNames: names };
 
@@ -854,7 +861,7 @@ export class AnalysisEngine {
 
     // Files naming a unit that is gone must be extracted again too.
     const liveIds = cold ? undefined : new Set(ids.values());
-    if (liveIds && partial) for (const fileName of partial.fileNames) if (!program.getSourceFile(fileName)) for (const unit of partial.stored.files[fileName].facts.units) liveIds.add(unit.id);
+    if (liveIds && partial) for (const fileName of outsideProgram) for (const unit of partial.stored.files[fileName].facts.units) liveIds.add(unit.id);
     const gone = liveIds && (restored !== undefined || [...extract].some((file) => this.files.get(file)?.facts.units.some((unit) => !liveIds.has(unit.id))));
     if (liveIds && gone) {
       for (const [file, state] of this.files) {
@@ -946,7 +953,7 @@ export class AnalysisEngine {
       // A call through a member reaches every implementation in the program: one in a file outside the
       // smaller program (a member of that name there, or a class there extending or implementing
       // one of the program's) is not among what this program's hierarchy answered.
-      const outside = partial.fileNames.filter((fileName) => !program.getSourceFile(fileName)).map((fileName) => this.files.get(fileName)!);
+      const outside = outsideProgram.map((fileName) => this.files.get(fileName)!);
       const asked = new Set([...extract].flatMap((fileName) => [...this.files.get(fileName)!.lookups.hierarchyNames]));
       asked.delete("constructor"); // a constructor's class and its bases are imported, so in the program
       if (asked.size > 0 && outside.some((state) => hasHeritage(state.shape) || [...asked].some((name) => state.memberNames.has(name)))) throw new NeedsWholeProgram();
