@@ -275,14 +275,25 @@ export function storesArgument(ts: TypeScript, call: TS.CallExpression, index: n
 }
 
 /** The expression under any parentheses, casts and one `await`. */
-function skipAwait(ts: TypeScript, expression: TS.Expression): TS.Expression {
+export function skipAwait(ts: TypeScript, expression: TS.Expression): TS.Expression {
   const node = skipOuterExpressions(ts, expression);
   return ts.isAwaitExpression(node) ? skipOuterExpressions(ts, node.expression) : node;
 }
 
 /** Whether the lock's methods take its key as their first argument: a keyed lock, unless it was looked up by key in a collection. */
-function takesKeyArgument(lock: LockRef): boolean {
+export function takesKeyArgument(lock: LockRef): boolean {
   return lockKindOf(lock) === "keyed" && lock.lookupKey === undefined;
+}
+
+/** The table's shape of a method on this lock: the lock's own (a wrapper's, a library's), else the method name's. */
+export function lockMethodShape(lock: LockRef, method: string): MethodShape {
+  return lock.methodShapes?.get(method) ?? methodShape(method, takesKeyArgument(lock));
+}
+
+/** Where the shape puts the callback among a call's arguments, counted after a keyed lock's key; undefined for none. */
+export function callbackArgumentIndex(shape: MethodShape, lock: LockRef, argumentCount: number): number | undefined {
+  if (shape.callback === "last") return argumentCount > 0 ? argumentCount - 1 : undefined;
+  return shape.callback === undefined ? undefined : shape.callback + (takesKeyArgument(lock) ? 1 : 0);
 }
 
 /** Whether a flag value passes on something of the calling function's own parameters. */
@@ -849,7 +860,7 @@ class UnitWalker<C, U> {
       if (lock && category) {
         const atomic = category === "atomic" || category === "atomicRead";
         const action = category === "atomic" ? "write" : category === "atomicRead" ? "read" : category;
-        result = this.withOptions({ call, lock, method, action, atomic, shape: lock.methodShapes?.get(method) ?? methodShape(method, takesKeyArgument(lock)) });
+        result = this.withOptions({ call, lock, method, action, atomic, shape: lockMethodShape(lock, method) });
       }
     }
     this.lockCalls.set(call, result ?? null);
@@ -897,9 +908,7 @@ class UnitWalker<C, U> {
 
   /** Where the table puts the callback, counted after a keyed lock's key. */
   private callbackIndex(lockCall: LockCall): number | undefined {
-    const { callback } = lockCall.shape;
-    if (callback === "last") return lockCall.call.arguments.length > 0 ? lockCall.call.arguments.length - 1 : undefined;
-    return callback === undefined ? undefined : callback + (takesKeyArgument(lockCall.lock) ? 1 : 0);
+    return callbackArgumentIndex(lockCall.shape, lockCall.lock, lockCall.call.arguments.length);
   }
 
   /** `const release = await m.acquire()` and friends: a guard bound to `handle`. */

@@ -9,9 +9,9 @@
  */
 import type * as TS from "typescript";
 import { lockKindOf, type LockRef } from "./flow.js";
-import { isFunctionExpressionLike, isInlineCallback, isTypeOnly, skipOuterExpressions, type LockAction, type TypeScript } from "./lowering.js";
+import { callbackArgumentIndex, isFunctionExpressionLike, isInlineCallback, isTypeOnly, lockMethodShape, skipOuterExpressions, takesKeyArgument, type LockAction, type TypeScript } from "./lowering.js";
 import type { LockKind } from "./policy.js";
-import { forwardingMethodShape, KEY_ARGUMENT, methodShape, type MethodShape } from "./recognition.js";
+import { forwardingMethodShape, KEY_ARGUMENT, type MethodShape } from "./recognition.js";
 
 /** What a class's lock methods are when it is a wrapper: the kind of lock it is, and each forwarding method's shape by name. */
 export interface WrapperClass {
@@ -97,9 +97,9 @@ function forwardingCall(call: TS.CallExpression, fn: TS.FunctionLikeDeclaration,
   const method = callee.name.text;
   const action = host.classify(inner, method);
   if (action !== "write" && action !== "read") return undefined;
-  const innerKeyed = lockKindOf(inner) === "keyed" && inner.lookupKey === undefined;
-  const innerShape = inner.methodShapes?.get(method) ?? methodShape(method, innerKeyed);
-  const callbackAt = innerShape.callback === "last" ? call.arguments.length - 1 : innerShape.callback === undefined ? undefined : innerShape.callback + (innerKeyed ? 1 : 0);
+  const innerKeyed = takesKeyArgument(inner);
+  const innerShape = lockMethodShape(inner, method);
+  const callbackAt = callbackArgumentIndex(innerShape, inner, call.arguments.length);
   let forwarded: number | undefined;
   call.arguments.forEach((argument, index) => {
     const node = skipOuterExpressions(ts, argument);
