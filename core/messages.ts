@@ -124,16 +124,13 @@ export interface ConflictSource<N> {
   line(node: N): number;
 }
 
-/** `ml:w`, `sm`, and for a keyed lock the key as written: `job(jobId)`. */
-export function heldLockLabel<N>(held: HeldLock<N>): string {
+/**
+ * `ml:w`, `sm`, and for a keyed lock the key as written (`job(jobId)`): a held lock's, or a callee's
+ * as the call makes it (lock-audit: `ak(accountKey(id))`).
+ */
+export function heldLockLabel(held: LockAcquisition & { readonly keyText?: string }): string {
   const label = lockLabel(held.lock, held.mode);
   return held.keyText === undefined ? label : `${label}(${sourceExcerpt(held.keyText)})`;
-}
-
-/** `ml:w`, and for a callee's key of a keyed lock (lock-audit) the key as the call makes it: `ak(accountKey(id))`. */
-function acquisitionLabel(acquisition: LockAcquisition & { readonly keyText?: string }): string {
-  const label = lockLabel(acquisition.lock, acquisition.mode);
-  return acquisition.keyText === undefined ? label : `${label}(${sourceExcerpt(acquisition.keyText)})`;
 }
 
 /** The declared ids (or keys) of some locks, each once: `rs and ml`. */
@@ -158,7 +155,7 @@ function takenText<N>(conflict: LockConflict<N>, source: ConflictSource<N>): str
 function conflictData<N>(conflict: LockConflict<N>, source: ConflictSource<N>): MessageData {
   return {
     callee: source.calleeText(conflict.node),
-    acquired: wordList(conflict.acquiring.map(acquisitionLabel)),
+    acquired: wordList(conflict.acquiring.map(heldLockLabel)),
     held: wordList(conflict.held.map(heldLockLabel)),
     taken: takenText(conflict, source),
     acquiredIds: lockIds(conflict.acquiring),
