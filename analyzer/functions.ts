@@ -132,6 +132,11 @@ export function skipOuterExpressions(node: ts.Expression): ts.Expression {
   return lowering.skipOuterExpressions(ts, node);
 }
 
+/** The same, and under one `await`: what is awaited. */
+export function skipAwait(node: ts.Expression): ts.Expression {
+  return lowering.skipAwait(ts, node);
+}
+
 function outerExpressionParent(node: ts.Node): { parent: ts.Node; child: ts.Node } {
   return lowering.outerExpressionParent(ts, node);
 }
@@ -233,8 +238,7 @@ function noteStoredFunctions(call: ts.CallExpression, index: FunctionIndex): voi
 
 /** `f()`, `await f()`: a value that a call returned. */
 function isCallResult(initializer: ts.Expression): boolean {
-  const node = skipOuterExpressions(initializer);
-  return ts.isCallExpression(ts.isAwaitExpression(node) ? skipOuterExpressions(node.expression) : node);
+  return ts.isCallExpression(skipAwait(initializer));
 }
 
 /** Type annotations, interfaces and type aliases: no code runs in them. */

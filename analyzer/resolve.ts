@@ -10,7 +10,7 @@
 import { ts } from "ts-morph";
 import { outerExpressionParent } from "../core/lowering.js";
 import { COLLECTION_LOOKUPS, ELEMENT_CALLBACK_METHODS } from "../core/recognition.js";
-import { isFunctionExpressionLike, isTypeOnly, memberKey, skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
+import { isFunctionExpressionLike, isTypeOnly, memberKey, skipAwait, skipOuterExpressions, type Callee, type FunctionIndex, type FunctionUnit } from "./functions.js";
 import type { ClassHierarchy } from "./hierarchy.js";
 
 export interface CallCounts {
@@ -33,12 +33,6 @@ const UNKNOWN: Callee = { kind: "unknown" };
 
 /** How far `const run = make(); run()` follows a call's result that is itself a call's result. */
 const MAX_CLOSURE_DEPTH = 4;
-
-/** The expression under parentheses, casts and one `await`. */
-function skipAwait(expression: ts.Expression): ts.Expression {
-  const node = skipOuterExpressions(expression);
-  return ts.isAwaitExpression(node) ? skipOuterExpressions(node.expression) : node;
-}
 
 const MEMBER_DECLARATION_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
   ts.SyntaxKind.MethodDeclaration,
