@@ -152,6 +152,8 @@ function recordHeldAtYield(functions: readonly ExtractedFunction[], resolveCall:
   const generators = functions.filter((fn) => fn.name && "generator" in fn.node && fn.node.generator);
   if (generators.length === 0) return;
   for (let round = 0; round < 2; round += 1) {
+    // A second round only helps a delegating generator once some generator holds something.
+    if (round === 1 && heldAtYield.size === 0) break;
     for (const generator of generators) {
       const held = new Map<string, LockAcquisition>();
       analyzeFlow(generator.steps, {
